@@ -35,6 +35,8 @@ def read_jsonl_rows(path: str | Path) -> list[str]:
 
 def load_bundled_corpus() -> list[str]:
     """The rows of the corpus that ships with lessonkit (WikiText's row format, written by us)."""
+    if not BUNDLED_CORPUS.is_file():
+        raise FileNotFoundError(f"lessonkit's bundled corpus is missing ({BUNDLED_CORPUS}): reinstall lessonkit.")
     return read_jsonl_rows(BUNDLED_CORPUS)
 
 

@@ -1,0 +1,63 @@
+"""``python -m lessonkit doctor``: what this machine has for the lecture, before class starts."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import os
+import platform
+import sys
+
+PACKAGES = ("lessonkit", "torch", "transformers", "datasets", "statsmodels", "numpy", "matplotlib",
+            "ipywidgets", "jupyterlab", "tqdm", "gguf", "accelerate", "nbval")
+
+
+def version_of(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def doctor() -> int:
+    """Print versions, device, and which model and text sources the lecture will use."""
+    from .assets import cache_dir
+    from .models import OFFLINE_MODEL, default_model_name, hub_reachable, is_offline, pick_device
+    from .text import BUNDLED_CORPUS, WIKITEXT_ENV, wikitext_source
+
+    print(f"python       {platform.python_version()} ({sys.executable})")
+    for package in PACKAGES:
+        print(f"{package:<12} {version_of(package)}")
+    print(f"device       {pick_device()}")
+    print()
+    hub = hub_reachable()
+    print(f"LESSONKIT_OFFLINE  {'on' if is_offline() else 'off'}")
+    print(f"Hugging Face Hub   {'reachable' if hub else 'NOT reachable'}")
+    default = default_model_name()
+    if not hub and default not in (OFFLINE_MODEL,) and not default.endswith("-random"):
+        default += f" -> falls back to {OFFLINE_MODEL} unless cached locally"
+    print(f"default model      {default}")
+    cache = cache_dir()
+    converted = (cache / "smollm2-135m" / "config.json").exists()
+    print(f"cache folder       {cache}")
+    print(f"smollm2-135m       {'converted, loads in ~1 s' if converted else 'not yet converted (first load: download + ~30 s)'}")
+    print(f"gpt2 tokenizer     {'cached' if (cache / 'gpt2-tokenizer' / 'vocab.json').exists() else 'not yet downloaded'}")
+    source = wikitext_source()
+    where = {"file": os.environ.get(WIKITEXT_ENV), "hub": "datasets, from the Hub",
+             "bundled": f"bundled corpus {BUNDLED_CORPUS} (FALLBACK)"}[source]
+    print(f"text source        {where}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lessonkit", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("doctor", help="versions, device, model and text sources")
+    args = parser.parse_args(argv)
+    if args.command == "doctor":
+        return doctor()
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""The lecture's text selection: counts, sources in order, and errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+import lessonkit
+from lessonkit import text
+
+
+def test_lecture_selection_is_11524_gpt2_tokens(wikitext_file, gpt2_tokenizer, monkeypatch):
+    monkeypatch.setenv("LESSONKIT_WIKITEXT", str(wikitext_file))
+    tokens = lessonkit.load_wikitext_tokens(gpt2_tokenizer)
+    assert tokens.shape == (1, 11524) and tokens.dtype == torch.long
+    rows = text.select_lecture_rows(text.read_jsonl_rows(wikitext_file))
+    assert len(rows) == 79  # of the first 200 rows, those longer than 50 characters
+    # concatenated in order: the stream starts with the first selected row's tokens
+    first = gpt2_tokenizer(rows[0])["input_ids"]
+    assert tokens[0, : len(first)].tolist() == first
+
+
+def test_selection_rule_is_the_lectures():
+    rows = ["", "x" * 51, "y" * 50, " = Title = \n", "z" * 60, "w" * 70]
+    assert text.select_lecture_rows(rows, n_rows=5, min_chars=50) == ["x" * 51, "z" * 60]
+
+
+def test_empty_selection_is_a_clear_error():
+    with pytest.raises(ValueError, match="longer than 50"):
+        text.select_lecture_rows(["short", ""], n_rows=200)
+    with pytest.raises(ValueError, match="n_rows"):
+        text.select_lecture_rows(["x" * 80], n_rows=0)
+
+
+def test_file_source_comes_first(tmp_path, monkeypatch, gpt2_tokenizer):
+    path = tmp_path / "rows.jsonl"
+    path.write_text("\n".join(json.dumps({"text": t}) for t in ["", " A line that is long enough to be kept by the lecture rule.\n"]))
+    monkeypatch.setenv("LESSONKIT_WIKITEXT", str(path))
+    monkeypatch.setattr(text, "hub_reachable", pytest.fail)  # a named file needs no network
+    assert text.wikitext_source() == "file"
+    tokens = lessonkit.load_wikitext_tokens(gpt2_tokenizer)
+    assert gpt2_tokenizer.decode(tokens[0]) == " A line that is long enough to be kept by the lecture rule.\n"
+
+
+def test_missing_file_is_a_clear_error(tmp_path, monkeypatch, gpt2_tokenizer):
+    monkeypatch.setenv("LESSONKIT_WIKITEXT", str(tmp_path / "nope.jsonl"))
+    with pytest.raises(FileNotFoundError, match="LESSONKIT_WIKITEXT"):
+        lessonkit.load_wikitext_tokens(gpt2_tokenizer)
+
+
+def test_offline_without_file_falls_back_to_the_bundled_corpus(monkeypatch, capsys, gpt2_tokenizer):
+    monkeypatch.delenv("LESSONKIT_WIKITEXT", raising=False)
+    monkeypatch.setattr(text, "hub_reachable", lambda: False)
+    tokens = lessonkit.load_wikitext_tokens(gpt2_tokenizer)
+    assert "FALLBACK" in capsys.readouterr().err
+    assert tokens.shape[1] >= 2 * 1024 + 50, "the lecture needs two 1,024-token batches"
+
+
+def test_bundled_corpus_is_encyclopedia_sized():
+    rows = lessonkit.load_bundled_corpus()
+    words = sum(len(row.split()) for row in rows)
+    assert words >= 4000
+    assert all(row == "" or row.endswith("\n") for row in rows), "WikiText's row format"
+
+
+@pytest.mark.slow
+def test_smollm2_tokenizes_the_selection_without_special_tokens(smollm2, wikitext_file, monkeypatch):
+    _, tokenizer = smollm2
+    monkeypatch.setenv("LESSONKIT_WIKITEXT", str(wikitext_file))
+    tokens = lessonkit.load_wikitext_tokens(tokenizer)
+    assert tokens.shape[1] > 2 * 1024
+    assert set(tokenizer.all_special_ids).isdisjoint(tokens[0].tolist())
