@@ -216,8 +216,15 @@ def convert_smollm2_gguf(folder: Path) -> None:
     gguf_model = AutoModelForCausalLM.from_pretrained(**source, **_float32_kwarg())
     tokenizer = AutoTokenizer.from_pretrained(**source)
     # save_pretrained refuses a GGUF-loaded model; an ordinary model with the same weights saves fine.
-    model = AutoModelForCausalLM.from_config(gguf_model.config)
-    model.load_state_dict(gguf_model.state_dict())
+    config, weights = gguf_model.config, gguf_model.state_dict()
+    if not _gguf_has_output_matrix(gguf_path):  # tied embeddings (transformers 4.4x leaves lm_head random)
+        config.tie_word_embeddings = True
+        weights.pop("lm_head.weight", None)
+    model = AutoModelForCausalLM.from_config(config)
+    missing, unexpected = model.load_state_dict(weights, strict=False)
+    if unexpected or set(missing) - {"lm_head.weight"}:
+        raise AssetError(f"SmolLM2 conversion failed: missing {missing}, unexpected {unexpected}.")
+    model.tie_weights()
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent))
     model.save_pretrained(staging)
@@ -226,3 +233,10 @@ def convert_smollm2_gguf(folder: Path) -> None:
         staging.rename(folder)
     except OSError:  # another process finished first
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _gguf_has_output_matrix(path: Path) -> bool:
+    """Does the GGUF file carry its own output (unembedding) matrix, or reuse the token embeddings?"""
+    from gguf import GGUFReader
+
+    return any(tensor.name == "output.weight" for tensor in GGUFReader(path).tensors)
