@@ -1,0 +1,76 @@
+"""How much faster is lessonkit's lecture rule than the lecture's own loop? (Same tags, checked.)
+
+    .venv/bin/python benchmarks/bench_tagging.py
+
+Text: the lecture's WikiText selection (11,524 GPT-2 tokens) when ``$LESSONKIT_WIKITEXT`` or
+``../shared/data/wikitext-2-raw-v1-test.jsonl`` has the rows, else the bundled corpus. Prints the
+median of a few runs of each way and the ratio to the loop. "first call" includes decoding every
+distinct token id once (the per-tokenizer table is emptied before each run); "cached" is every later
+call with the same tokenizer (the second 1,024-token batch, a slider in the widget, ...).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from lessonkit import tagging
+from lessonkit.models import load_gpt2_tokenizer
+from lessonkit.text import load_bundled_corpus, read_jsonl_rows, select_lecture_rows, tokenize_rows
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "wikitext-2-raw-v1-test.jsonl"
+
+
+def lecture_rows() -> tuple[str, list[str]]:
+    path = Path(os.environ.get("LESSONKIT_WIKITEXT") or SHARED)
+    if path.is_file():
+        return "WikiText-2 test, the lecture's selection", select_lecture_rows(read_jsonl_rows(path))
+    return "lessonkit's bundled corpus (WikiText not found)", select_lecture_rows(load_bundled_corpus())
+
+
+def median_seconds(run, repeats: int, before=lambda: None) -> float:
+    times = []
+    for _ in range(repeats):
+        before()
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    tokenizer = load_gpt2_tokenizer()
+    source, rows = lecture_rows()
+    ids = tokenize_rows(rows, tokenizer)
+    n = ids.shape[1]
+    expected = tagging.lecture_rule_loop(ids, tokenizer)
+    assert np.array_equal(tagging.tag_proper_nouns(ids, tokenizer), expected), (
+        "the fast rule differs from the loop!"
+    )
+    print(f"{source}: {n:,} tokens, the lecture's rule tags {int(expected.sum()):,} (identical both ways)\n")
+
+    def forget_tables() -> None:
+        tagging._TABLES.pop(tokenizer, None)
+
+    loop = median_seconds(lambda: tagging.lecture_rule_loop(ids, tokenizer), 5)
+    first = median_seconds(lambda: tagging.tag_proper_nouns(ids, tokenizer), 5, before=forget_tables)
+    tagging.tag_proper_nouns(ids, tokenizer)
+    cached = median_seconds(lambda: tagging.tag_proper_nouns(ids, tokenizer), 20)
+    word = median_seconds(lambda: tagging.tag_proper_nouns(ids, tokenizer, rule="word"), 3)
+
+    print(f"{'way':44s} {'seconds':>9s} {'speed-up vs loop':>17s}")
+    for name, seconds in [
+        ("the lecture's loop (2 decodes per token)", loop),
+        ("tag_proper_nouns, first call", first),
+        ("tag_proper_nouns, cached tokenizer", cached),
+        ("tag_proper_nouns(rule='word') (for scale)", word),
+    ]:
+        print(f"{name:44s} {seconds:9.4f} {loop / seconds:16.1f}x")
+
+
+if __name__ == "__main__":
+    main()
