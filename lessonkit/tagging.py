@@ -8,11 +8,12 @@ The lecture marks a token as a proper noun when
 
 (the first token is never tagged). :func:`lecture_rule_loop` is that loop, word for word.
 :func:`tag_proper_nouns` gives the same answer without decoding every token: it asks each
-*vocabulary entry* the two questions once, keeps the answers in a table, and indexes it with numpy.
+distinct vocabulary entry the two questions once, keeps the answers in a table, and indexes it with numpy.
 
-The rule looks at BPE pieces, not words, so it misses the second piece of ``Boulter`` (``lter``),
-short names (``Li``) and names after ``Dr.``, and it tags the first word of every paragraph and
-every quotation. ``rule="word"`` reasons about whole words instead (see :func:`tag_words`).
+The rule looks at BPE pieces, not words: it never tags a name's later pieces, it misses
+``Boulter`` altogether (GPT-2 cuts it into `` B``, ``oul``, ``ter``, and `` B`` has only 2
+characters) and names after ``Dr.``, and it tags the first word of every paragraph and quotation.
+``rule="word"`` reasons about whole words instead (see :func:`tag_words`).
 :func:`score_tagger` measures any rule against gold labels written by hand for the bundled corpus
 (``lessonkit/data/gold_labels.jsonl``; conventions in ``lessonkit/data/README.md``).
 """

@@ -163,6 +163,25 @@ def test_spacy_rule_says_what_to_install(gpt2_tokenizer):
         )
 
 
+def test_spacy_rule_maps_propn_to_tokens(gpt2_tokenizer, monkeypatch):
+    """The spaCy path with a stand-in pipeline (spaCy's models are not installed here)."""
+    import sys
+    import types
+
+    class FakeToken:
+        def __init__(self, match):
+            self.idx, self.text = match.start(), match.group()
+            self.pos_ = "PROPN" if self.text in {"Boulter", "Oslo"} else "X"
+
+    fake = types.ModuleType("spacy")
+    fake.load = lambda name: lambda text: [FakeToken(m) for m in re.finditer(r"\w+|[^\w\s]", text)]
+    monkeypatch.setitem(sys.modules, "spacy", fake)
+    ids = gpt2_tokenizer(" Robert Boulter left Oslo .", add_special_tokens=False)["input_ids"]
+    tags = tag_proper_nouns(ids, gpt2_tokenizer, rule="spacy")
+    tagged = "".join(gpt2_tokenizer.decode([i]) for i, t in zip(ids, tags) if t)
+    assert tagged == " Boulter Oslo"
+
+
 # ---------------------------------------------------------------- the word rule
 
 
