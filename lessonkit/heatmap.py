@@ -28,10 +28,12 @@ import numpy as np
 from matplotlib.colors import Colormap, LinearSegmentedColormap
 from matplotlib.path import Path
 
+MAX_LINES = 2000  # Agg cannot draw images taller than 2**16 pixels
 NEWLINE_MARK = "\u21b5"  # ↵
 TAB_MARK = "\u2192"  # →
 NAN_COLOUR = (0.82, 0.82, 0.82, 1.0)
 MONOSPACE_FONT = "DejaVu Sans Mono"  # ships with matplotlib, so measured width == drawn width
+NUMBER_CELL = "text-align:right;padding:2px 6px"
 HTML_FONTS = "Menlo, Consolas, 'DejaVu Sans Mono', 'Liberation Mono', monospace"
 
 # The lecture's colour: facecolor = (1, 1 - a, 1 - a), white to pure red.
@@ -118,17 +120,28 @@ def text_colours(rgba: np.ndarray) -> np.ndarray:
 
 
 def new_figure(**options: Any) -> Any:
-    """A matplotlib Figure drawn with Agg and unknown to pyplot.
+    """A matplotlib Figure drawn with Agg and unknown to pyplot, that a notebook shows once.
 
-    A notebook then shows it once, as the value of the cell (a pyplot figure would also be shown by
-    the inline backend at the end of the cell: twice); ``fig.savefig`` and ``display(fig)`` work.
+    A pyplot figure returned from a cell is shown twice (as the cell's value, and again by the inline
+    backend at the end of the cell); this one only as the value, or with ``display(fig)``. It also
+    gets a ``_repr_png_``, so it displays even where matplotlib's inline support is not switched on
+    yet (no ``import matplotlib.pyplot`` so far). ``fig.savefig`` works as usual.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     fig = Figure(**options)
     FigureCanvasAgg(fig)
+    fig._repr_png_ = lambda: _png_bytes(fig)
     return fig
+
+
+def _png_bytes(fig: Any) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
 
 
 def _colour_map(cmap: str | Colormap | None, diverging: bool) -> Colormap:
@@ -182,8 +195,10 @@ def token_heatmap(token_texts: Sequence[str], values: Any, *, backend: str = "ht
 
 def _caption(raw: np.ndarray, *, scaling: str, vmin: float | None, vmax: float | None, diverging: bool) -> str:
     finite = raw[np.isfinite(raw)]
-    lo = vmin if vmin is not None else (finite.min() if finite.size else float("nan"))
-    hi = vmax if vmax is not None else (finite.max() if finite.size else float("nan"))
+    if not finite.size and (vmin is None or vmax is None):
+        return "colour: no finite values to scale"
+    lo = vmin if vmin is not None else finite.min()
+    hi = vmax if vmax is not None else finite.max()
     if diverging:
         bound = max(abs(lo), abs(hi))
         return f"colour: {scaling} scale, blue = {-bound:.3g}, white = 0, red = {bound:.3g}"
@@ -206,18 +221,19 @@ def _html_heatmap(tokens: list[str], raw: np.ndarray, colours: np.ndarray, marke
 
 
 def _html_spans(tokens: list[str], raw: np.ndarray, colours: np.ndarray, marked: np.ndarray,
-                indices: Any, centre: int | None = None) -> list[str]:
+                indices: Sequence[int], centre: int | None = None) -> list[str]:
     """One ``<span>`` per token index: escaped text, background colour, tooltip with index and value."""
-    hexes = ["#%02x%02x%02x" % tuple(row) for row in np.round(colours[:, :3] * 255).astype(int)]
-    white = text_colours(colours)
+    indices = list(indices)
+    rgb = np.round(colours[indices, :3] * 255).astype(int).reshape(-1, 3)
+    white = text_colours(colours[indices].reshape(-1, 4))
     spans = []
-    for i in indices:
+    for i, (r, g, b), is_white in zip(indices, rgb.tolist(), white.tolist()):
         text = html.escape(tokens[i].replace("\n", NEWLINE_MARK + "\n"))
         if centre is not None:  # one line per context: no line breaks
             text = text.replace("\n", "")
         tip = html.escape(f"#{i}  {tokens[i]!r}  value = {raw[i]:.4g}", quote=True)
-        style = f"background:{hexes[i]};border-radius:3px;padding:1px 0"
-        if white[i]:
+        style = f"background-color:#{r:02x}{g:02x}{b:02x};border-radius:3px;padding:1px 0"
+        if is_white:
             style += ";color:#fff"
         if marked[i] or i == centre:
             style += ";text-decoration:underline;text-decoration-thickness:2px;font-weight:bold"
@@ -331,6 +347,9 @@ def _figure_heatmap(tokens: list[str], colours: np.ndarray, marked: np.ndarray, 
     columns = max(1, int((width * 72 - 2 * margin) // cell))
     pieces = layout_cells(tokens, columns)
     n_lines = pieces[-1][1] + 1 if pieces else 1
+    if n_lines > MAX_LINES:
+        raise ValueError(f"{len(tokens):,} tokens make {n_lines:,} lines, too tall for one figure (at most "
+                         f"{MAX_LINES:,}): show a slice, e.g. tokens[:2000], or use backend='html'.")
     top = margin + 1.5 * fontsize * (2 if title else 1)  # room for the title and the caption
     height = top + n_lines * line_height + margin
 
@@ -404,13 +423,14 @@ def top_contexts(acts: Any, token_texts: Sequence[str], neuron: int, k: int = 10
     for rank, i in enumerate(order, start=1):
         around = range(max(0, i - window), min(len(tokens), i + window + 1))
         context = "".join(_html_spans(tokens, column, colours, no_marks, around, centre=int(i)))
-        rows.append(f'<tr><td style="text-align:right">{rank}</td><td style="text-align:right">{column[i]:.4g}</td>'
-                    f'<td style="text-align:right">{i}</td><td style="font-family:{HTML_FONTS};white-space:pre;'
-                    f'text-align:left">{context}</td></tr>')
+        cells = [f"{rank}", f"{column[i]:.4g}", f"{i}"]
+        rows.append("<tr>" + "".join(f'<td style="{NUMBER_CELL}">{c}</td>' for c in cells)
+                    + f'<td style="font-family:{HTML_FONTS};white-space:pre;text-align:left;padding:2px 6px">'
+                    f'{context}</td></tr>')
     which = "strongest" if largest else "most negative"
     head = (f'<div class="lessonkit-top-contexts"><div style="font-weight:bold">Neuron {neuron}: the {len(rows)} '
             f'{which} activations</div><table style="border-collapse:collapse"><tr><th>#</th><th>value</th>'
-            f'<th>token</th><th style="text-align:left">context (the token underlined)</th></tr>')
+            f'<th>index</th><th style="text-align:left">context (the token underlined)</th></tr>')
     return HTMLSnippet(head + "".join(rows) + "</table></div>", f"top {len(rows)} contexts of neuron {neuron}")
 
 

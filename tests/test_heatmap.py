@@ -37,7 +37,7 @@ def html_of(tokens, values, **options) -> str:
 
 def backgrounds(html_text: str) -> list[tuple[int, int, int]]:
     """The background colour of every token span, in order."""
-    return [tuple(int(h[i:i + 2], 16) for i in (0, 2, 4)) for h in re.findall(r"background:#([0-9a-f]{6})", html_text)]
+    return [tuple(int(h[i:i + 2], 16) for i in (0, 2, 4)) for h in re.findall(r"background-color:#([0-9a-f]{6})", html_text)]
 
 
 # ---- colours -------------------------------------------------------------------------------------
@@ -239,6 +239,11 @@ def test_dark_boxes_get_white_letters():
     assert len(black.vertices) and len(white.vertices)  # " a" on white: black; " b" on black: white
 
 
+def test_figure_too_tall_for_agg_says_what_to_do():
+    with pytest.raises(ValueError, match="slice"):
+        lessonkit.token_heatmap(["\n"] * 2001, np.ones(2001), backend="matplotlib")
+
+
 def test_figure_saves_as_png(tmp_path):
     fig = lessonkit.token_heatmap(TOKENS * 20, np.tile(VALUES, 20), backend="matplotlib", title="test")
     fig.savefig(tmp_path / "heatmap.png", dpi=72)
@@ -253,6 +258,7 @@ def test_top_contexts_lists_the_strongest_in_order():
     tokens = [f" t{i}" for i in range(300)]
     snippet = lessonkit.top_contexts(acts, tokens, neuron=2, k=7, window=3)
     rows = re.findall(r"<tr><td[^>]*>(\d+)</td><td[^>]*>([^<]+)</td><td[^>]*>(\d+)</td>", snippet._repr_html_())
+    assert len(rows) == 7
     expected = sorted(range(300), key=lambda i: -acts[i, 2])[:7]  # a literal sort
     assert [int(index) for _, _, index in rows] == expected
     assert [float(value) for _, value, _ in rows] == pytest.approx(acts[expected, 2], rel=1e-3)
@@ -285,3 +291,15 @@ def test_top_contexts_accepts_torch_and_checks_input():
         lessonkit.top_contexts(acts, tokens[:-1], 0)
     with pytest.raises(ValueError):
         lessonkit.top_contexts(acts, tokens, 0, k=0)
+
+
+def test_notebooks_show_figures_and_html():
+    """IPython's own formatter finds a PNG for the figure (even with no pyplot set-up) and the HTML."""
+    from IPython.core.formatters import DisplayFormatter
+
+    formatter = DisplayFormatter()
+    figure, _ = formatter.format(lessonkit.token_heatmap(TOKENS, VALUES, backend="matplotlib"))
+    assert figure["image/png"][:8] == b"\x89PNG\r\n\x1a\n"
+    page, _ = formatter.format(lessonkit.token_heatmap(TOKENS, VALUES))
+    assert page["text/html"].startswith('<div class="lessonkit-heatmap"')
+    assert len(page["text/plain"]) < 100  # the plain repr does not dump the HTML
