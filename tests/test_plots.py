@@ -191,3 +191,17 @@ def test_layer_profile_accepts_a_dict_and_checks_columns():
     assert layer_profile(as_dict)["significant"].tolist() == layer_profile(scan)["significant"].tolist()
     with pytest.raises(ValueError, match="auroc"):
         lessonkit.plot_layer_profile(scan.drop(columns="auroc"))
+
+
+def test_layer_profile_of_the_regression_modules_scan():
+    regression = pytest.importorskip("lessonkit.regression")
+    if not hasattr(regression, "scan_layers"):
+        pytest.skip("scan_layers not written yet")
+    rng = np.random.default_rng(0)
+    y = rng.uniform(size=300) < 0.3
+    acts = {layer: rng.standard_normal((300, 8)) + layer * np.outer(y, np.eye(8)[0]) for layer in range(3)}
+    heldout = ({layer: rng.standard_normal((300, 8)) for layer in range(3)}, y)
+    scan = regression.scan_layers(acts, y, heldout=heldout)
+    fig = lessonkit.plot_layer_profile(scan)
+    assert [p.get_height() for p in fig.axes[0].patches] == list(scan.groupby("layer")["significant"].sum())
+    assert layer_profile(scan)["best_auroc"][2] > 0.8  # the planted neuron of layer 2
