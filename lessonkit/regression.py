@@ -1,0 +1,447 @@
+"""One logistic regression per neuron, for every neuron at once.
+
+The lecture asks, for each MLP neuron: does its activation predict "this token is a proper noun"?
+It answers with one ``sm.Logit(y, sm.add_constant(x)).fit()`` per neuron in a Python loop and reads
+the slope (``params[1]``) and its p-value (``pvalues[1]``). This module gives the same numbers for
+all neurons of all layers at once:
+
+    fit_logit          intercept + slope logistic regression per column, by statsmodels' own Newton
+                       method (same start, same steps, same stopping rule), vectorised over neurons
+    balanced_sample    the lecture's comparison sample: all proper nouns + as many random other tokens
+    bonferroni         the lecture's threshold, alpha / number of tests
+    benjamini_hochberg the false-discovery-rate alternative
+    auroc              how well one neuron alone separates the two classes (0.5 = chance, 1 = perfect)
+    scan_layers        all of the above for every layer -> one table, with a held-out check
+
+For one neuron's full ``summary()`` table, statsmodels is still the right tool; ``fit_logit`` is for
+when you want thousands of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import torch
+from scipy import stats
+
+CHANCE_AUROC = 0.5  # what a neuron that knows nothing about the labels scores
+
+# statsmodels' Logit.fit() defaults: method="newton", maxiter=35, tol=1e-8, ridge 1e-10 on the Hessian
+MAXITER = 35
+TOL = 1e-8
+RIDGE = 1e-10
+
+
+# --------------------------------------------------------------------------------------------------
+# input checks
+# --------------------------------------------------------------------------------------------------
+
+
+def _as_numpy(values: Any, name: str) -> np.ndarray:
+    """A numpy view of a numpy array, torch tensor (any device) or list."""
+    if isinstance(values, torch.Tensor):
+        values = values.detach().cpu()
+        if values.dtype in (torch.bfloat16, torch.float16):
+            values = values.float()
+        return values.numpy()
+    try:
+        return np.asarray(values)
+    except Exception as error:  # pragma: no cover - exotic input
+        raise TypeError(f"{name} must be a numpy array or torch tensor, got {type(values).__name__}") from error
+
+
+def _check_labels(labels: Any, name: str = "y") -> np.ndarray:
+    """0/1 labels as a 1-D float64 array; anything else is an error that says what to pass."""
+    y = _as_numpy(labels, name)
+    if y.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (one 0/1 label per token), got shape {y.shape}")
+    if y.dtype == bool:
+        return y.astype(np.float64)
+    if not np.issubdtype(y.dtype, np.number):
+        raise TypeError(f"{name} must hold numbers 0/1 or booleans, got dtype {y.dtype}")
+    if not np.isin(y, (0, 1)).all():
+        raise ValueError(f"{name} must contain only 0 and 1 (1 = proper noun), got values {np.unique(y)[:5]}")
+    return y.astype(np.float64)
+
+
+def _check_activations(X: Any, n_samples: int, name: str = "X") -> np.ndarray:
+    """[n_samples, n_neurons] real activations (a 1-D array is one neuron)."""
+    x = _as_numpy(X, name)
+    if x.ndim == 1:
+        x = x[:, None]
+    if x.ndim != 2:
+        raise ValueError(f"{name} must be [n_samples, n_neurons], got shape {x.shape}")
+    if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer) or x.dtype == bool):
+        raise TypeError(f"{name} must hold real numbers, got dtype {x.dtype}")
+    if x.shape[0] != n_samples:
+        raise ValueError(f"{name} has {x.shape[0]} rows but y has {n_samples} labels; pass one row per label")
+    if not np.isfinite(x).all():
+        raise ValueError(f"{name} contains NaN or infinite values; drop those tokens first")
+    return x
+
+
+# --------------------------------------------------------------------------------------------------
+# the fit
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class LogitResult:
+    """Per-neuron results of ``fit_logit``: one entry per column of ``X``.
+
+    ``beta``/``intercept``/``se``/``z``/``pvalue`` are statsmodels' ``params[1]``, ``params[0]``,
+    ``bse[1]``, ``tvalues[1]``, ``pvalues[1]``. ``pvalue`` is NaN where there is no valid test:
+    a ``separated`` neuron (its slope is +-inf: the likelihood has no maximum), a ``constant`` one
+    (no slope to estimate) or one that did not converge in ``maxiter`` steps.
+    """
+
+    beta: np.ndarray
+    intercept: np.ndarray
+    se: np.ndarray
+    z: np.ndarray
+    pvalue: np.ndarray
+    converged: np.ndarray
+    separated: np.ndarray
+    constant: np.ndarray
+    n_iter: np.ndarray
+    nobs: int
+
+    def __len__(self) -> int:
+        return len(self.beta)
+
+    def __repr__(self) -> str:
+        n = len(self)
+        significant = int(bonferroni(self.pvalue).sum()) if n else 0
+        failed = int((~self.converged & ~self.separated & ~self.constant).sum())
+        return (
+            f"LogitResult({n} neurons, n={self.nobs} samples: {significant} significant at "
+            f"p < .05/{n} (Bonferroni), {int(self.separated.sum())} separated, "
+            f"{int(self.constant.sum())} constant, {failed} not converged)"
+        )
+
+    def to_frame(self):
+        """The results as a pandas DataFrame, one row per neuron (index = neuron)."""
+        import pandas as pd
+
+        columns = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "nobs"}
+        frame = pd.DataFrame(columns)
+        frame.index.name = "neuron"
+        return frame
+
+
+def fit_logit(X: Any, y: Any, *, maxiter: int = MAXITER, tol: float = TOL, block: int = 512) -> LogitResult:
+    """Fit ``logit P(y=1) = intercept + beta * x`` for every column ``x`` of ``X`` at once.
+
+    Same numbers as ``sm.Logit(y, sm.add_constant(X[:, j])).fit()`` for each neuron ``j``: Newton's
+    method from zeros, stopping when no parameter moves more than ``tol`` or after ``maxiter`` steps,
+    standard errors from the inverse Hessian, two-sided normal (Wald) p-values. Computed in float64
+    whatever the input dtype. Separation (the classes do not overlap, or touch at one value) and
+    constant columns are detected exactly from the data; see ``LogitResult`` for how they are reported.
+
+    X: [n_samples, n_neurons] activations (numpy or torch; a 1-D array is one neuron).
+    y: [n_samples] labels 0/1 (1 = proper noun); both classes must occur.
+    block: neurons per chunk (memory/speed knob only; results do not depend on it).
+    """
+    y = _check_labels(y)
+    x = _check_activations(X, len(y))
+    if y.min() == y.max():
+        raise ValueError("y has only one class; a regression needs both proper nouns (1) and other tokens (0)")
+    if maxiter < 1 or tol <= 0 or block < 1:
+        raise ValueError("maxiter and block must be >= 1 and tol > 0")
+
+    order = np.argsort(-y, kind="stable")  # positives first: each class is then a slice
+    y_sorted = torch.from_numpy(y[order])
+    n_pos = int(y.sum())
+    parts = []
+    for start in range(0, x.shape[1], block):
+        # one row per neuron (neuron-major), float64: sums over samples run along contiguous memory
+        rows = np.ascontiguousarray(x[order, start : start + block].T, dtype=np.float64)
+        parts.append(_fit_chunk(torch.from_numpy(rows), y_sorted, n_pos, maxiter, tol))
+    columns = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+    return LogitResult(**columns, nobs=len(y))
+
+
+def _fit_chunk(x: torch.Tensor, y: torch.Tensor, n_pos: int, maxiter: int, tol: float) -> dict[str, np.ndarray]:
+    """``fit_logit`` for a chunk x [neurons, samples] (float64) whose samples are sorted positives first."""
+    k = x.shape[0]
+    pos_min, pos_max = x[:, :n_pos].amin(1), x[:, :n_pos].amax(1)
+    neg_min, neg_max = x[:, n_pos:].amin(1), x[:, n_pos:].amax(1)
+    constant = torch.maximum(pos_max, neg_max) == torch.minimum(pos_min, neg_min)
+    positives_above = (pos_min >= neg_max) & ~constant  # complete (>) or quasi (==) separation
+    positives_below = (pos_max <= neg_min) & ~constant
+    separated = positives_above | positives_below
+    fitted = ~(separated | constant)
+
+    fit = _newton(x[fitted], y, maxiter, tol)
+
+    nan = torch.full((k,), float("nan"), dtype=torch.float64)
+    beta, intercept, se = nan.clone(), nan.clone(), nan.clone()
+    converged = torch.zeros(k, dtype=torch.bool)
+    n_iter = torch.zeros(k, dtype=torch.int64)
+    beta[fitted], intercept[fitted], se[fitted] = fit["beta"], fit["intercept"], fit["se"]
+    converged[fitted], n_iter[fitted] = fit["converged"], fit["n_iter"]
+    beta[positives_above], beta[positives_below] = float("inf"), float("-inf")
+
+    z = beta / se
+    pvalue = torch.from_numpy(stats.norm.sf(np.abs(z.numpy())) * 2)  # statsmodels' Wald p-value
+    pvalue[~converged] = float("nan")
+    result = dict(beta=beta, intercept=intercept, se=se, z=z, pvalue=pvalue, converged=converged,
+                  separated=separated, constant=constant, n_iter=n_iter)  # fmt: skip
+    return {name: value.numpy() for name, value in result.items()}
+
+
+def _newton(x: torch.Tensor, y: torch.Tensor, maxiter: int, tol: float) -> dict[str, torch.Tensor]:
+    """statsmodels' ``_fit_newton`` on the scaled log-likelihood, one 2x2 system per neuron (row of x).
+
+    Each neuron keeps stepping until its step is at most ``tol`` in both parameters (or ``maxiter``
+    steps); then, like statsmodels, its Hessian is evaluated once more at the final parameters for
+    the standard error, and the neuron leaves the working set. The [neurons, samples] work arrays
+    are allocated once: fresh megabyte temporaries at every step cost more than the arithmetic.
+    """
+    k, n = x.shape
+    a = torch.zeros(k, dtype=torch.float64)  # intercepts
+    b = torch.zeros(k, dtype=torch.float64)  # slopes
+    n_iter = torch.zeros(k, dtype=torch.int64)
+    done = torch.zeros(k, dtype=torch.bool)  # last step was small, or maxiter reached
+    var_b = torch.full((k,), float("nan"), dtype=torch.float64)
+    sum_y, sum_yx = y.sum(), x @ y
+
+    work, spare = x.clone(), torch.empty_like(x)  # rows still being evaluated (and a spare to compact into)
+    p_buf, w_buf, tmp_buf = torch.empty_like(x), torch.empty_like(x), torch.empty_like(x)
+    todo = torch.arange(k)  # their neuron numbers
+    for step in range(maxiter + 1):
+        m = len(todo)
+        if m == 0:
+            break
+        xt, p, w, tmp = work[:m], p_buf[:m], w_buf[:m], tmp_buf[:m]
+        # sums over samples of p, p x, w = p (1 - p), w x, w x^2 at the current parameters
+        if step == 0:  # at the start (all zeros) p = 1/2 exactly: the sums are moments of x
+            sum_x, sum_x2 = xt.sum(1), torch.mul(xt, xt, out=tmp).sum(1)
+            s_p, s_w = torch.full_like(sum_x, n / 2), torch.full_like(sum_x, n / 4)
+            s_px, s_wx, s_wx2 = sum_x / 2, sum_x / 4, sum_x2 / 4
+        else:
+            torch.sigmoid(torch.addcmul(a[todo, None], xt, b[todo, None], out=p), out=p)
+            torch.addcmul(p, p, p, value=-1.0, out=w)
+            s_p, s_px = p.sum(1), torch.mul(p, xt, out=tmp).sum(1)
+            s_w, s_wx = w.sum(1), torch.mul(w, xt, out=tmp).sum(1)
+            s_wx2 = tmp.mul_(xt).sum(1)
+
+        # finished neurons: standard error from the unregularised Hessian, as statsmodels does
+        finishing = done[todo]
+        ids = todo[finishing]
+        det = s_w[finishing] * s_wx2[finishing] - s_wx[finishing] ** 2
+        var_b[ids] = torch.where(det > 0, s_w[finishing] / det, float("nan"))
+
+        # the others take one Newton step: (H / n + ridge) step = score / n
+        going = ~finishing
+        ids = todo[going]
+        h00, h01, h11 = s_w[going] / n + RIDGE, s_wx[going] / n, s_wx2[going] / n + RIDGE
+        g0, g1 = (sum_y - s_p[going]) / n, (sum_yx[ids] - s_px[going]) / n
+        det = h00 * h11 - h01 * h01
+        da, db = (h11 * g0 - h01 * g1) / det, (h00 * g1 - h01 * g0) / det
+        a[ids] += da
+        b[ids] += db
+        n_iter[ids] += 1
+        done[ids] = ~((da.abs() > tol) | (db.abs() > tol)) | (n_iter[ids] >= maxiter)
+
+        if len(ids) < m:  # drop the finished rows
+            torch.index_select(xt, 0, going.nonzero().squeeze(1), out=spare[: len(ids)])
+            work, spare = spare, work
+        todo = ids
+    return dict(beta=b, intercept=a, se=var_b.sqrt(), converged=n_iter < maxiter, n_iter=n_iter)
+
+
+# --------------------------------------------------------------------------------------------------
+# the sample, multiple testing, AUROC
+# --------------------------------------------------------------------------------------------------
+
+
+def balanced_sample(labels: Any, *, seed: int | None) -> np.ndarray:
+    """Indices of the lecture's comparison sample: every positive token + as many random negatives.
+
+    Negatives are drawn without replacement with ``numpy.random.default_rng(seed)``, so the same seed
+    gives the same sample. The indices come back sorted (text order); use them on both the
+    activations and the labels: ``X[idx], labels[idx]``.
+    """
+    y = _check_labels(labels, "labels")
+    positives, negatives = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    if len(positives) == 0:
+        raise ValueError("labels has no positive (1) token: tag some proper nouns first")
+    if len(negatives) < len(positives):
+        raise ValueError(
+            f"only {len(negatives)} negative tokens for {len(positives)} positives: "
+            "a balanced sample needs at least as many; use more text"
+        )
+    chosen = np.random.default_rng(seed).choice(negatives, size=len(positives), replace=False)
+    return np.sort(np.concatenate([positives, chosen]))
+
+
+def _pvalue_array(pvalues: Any) -> np.ndarray:
+    p = _as_numpy(pvalues, "pvalues").astype(np.float64)
+    if p.ndim not in (1, 2):
+        raise ValueError(f"pvalues must be [neurons] or [layers, neurons], got shape {p.shape}")
+    if ((p < 0) | (p > 1)).any():
+        raise ValueError("pvalues must lie between 0 and 1 (NaN allowed)")
+    return p
+
+
+def bonferroni(pvalues: Any, alpha: float = 0.05) -> np.ndarray:
+    """Significant where ``p < alpha / m``, with m = every entry (the lecture's .05 / 4096).
+
+    ``pvalues`` is one layer [neurons] or [layers, neurons]; all entries form one family, so for a
+    per-layer threshold pass one layer at a time. NaN p-values count in m but are never significant.
+    """
+    p = _pvalue_array(pvalues)
+    with np.errstate(invalid="ignore"):
+        return p < alpha / max(p.size, 1)
+
+
+def benjamini_hochberg(pvalues: Any, alpha: float = 0.05) -> np.ndarray:
+    """Significant under the Benjamini-Hochberg procedure (false discovery rate ``alpha``).
+
+    Sort the m p-values, find the largest rank k with ``p_(k) <= k / m * alpha``, and call the k
+    smallest significant. Same family and NaN rules as ``bonferroni`` (NaN counts in m, never wins).
+    """
+    p = _pvalue_array(pvalues)
+    flat = p.ravel()
+    m = flat.size
+    order = np.argsort(np.where(np.isnan(flat), np.inf, flat), kind="stable")
+    ranked = flat[order]
+    with np.errstate(invalid="ignore"):
+        passing = np.flatnonzero(ranked <= np.arange(1, m + 1) / m * alpha)
+    significant = np.zeros(m, dtype=bool)
+    if len(passing):
+        significant[order[: passing[-1] + 1]] = True
+    return significant.reshape(p.shape)
+
+
+def auroc(X: Any, y: Any) -> np.ndarray:
+    """Area under the ROC curve of each neuron's activation as a score for y = 1.
+
+    The chance that a random positive token has a higher activation than a random negative one,
+    ties counting half: Mann-Whitney U / (n1 * n0). 0.5 is chance, 1.0 a perfect detector, 0.0 a
+    perfect detector of the other class. Computed as written: for every positive, count the
+    negatives below it (binary search in the sorted negatives) plus half of those equal to it.
+    """
+    y = _check_labels(y)
+    x = _check_activations(X, len(y))
+    n_pos = int(y.sum())
+    n_neg = len(y) - n_pos
+    if n_pos == 0 or n_neg == 0:
+        raise ValueError("y needs both classes (1 = proper noun, 0 = other) to compute an AUROC")
+    negatives = np.ascontiguousarray(x[y == 0].T)  # [neurons, n_neg]
+    negatives.sort(axis=1)
+    negatives = torch.from_numpy(negatives)
+    positives = torch.from_numpy(np.ascontiguousarray(x[y == 1].T))  # [neurons, n_pos]
+    below = torch.searchsorted(negatives, positives, side="left")  # negatives < positive
+    below_or_equal = torch.searchsorted(negatives, positives, side="right")  # negatives <= positive
+    u_pos = (below + below_or_equal).sum(1).numpy() / 2
+    return u_pos / (n_pos * n_neg)
+
+
+# --------------------------------------------------------------------------------------------------
+# every layer at once
+# --------------------------------------------------------------------------------------------------
+
+CORRECTIONS = {"bonferroni": bonferroni, "bh": benjamini_hochberg}
+
+
+def _layers(acts: Any, name: str) -> dict[Any, np.ndarray]:
+    """{layer: [n_tokens, neurons]} from a dict (what ``capture_mlp`` returns) or a [layers, n, neurons] array."""
+    if isinstance(acts, Mapping):
+        layers = {layer: _as_numpy(value, f"{name}[{layer!r}]") for layer, value in acts.items()}
+    else:
+        array = _as_numpy(acts, name)
+        if array.ndim != 3:
+            raise ValueError(f"{name} must be a dict {{layer: [n_tokens, neurons]}} or a [layers, n_tokens, neurons] array")
+        layers = dict(enumerate(array))
+    if not layers:
+        raise ValueError(f"{name} holds no layer")
+    for layer, value in layers.items():
+        if value.ndim == 3 and value.shape[0] == 1:  # a batch of one sequence
+            layers[layer] = value = value[0]
+        if value.ndim != 2:
+            raise ValueError(f"{name}[{layer!r}] must be [n_tokens, neurons], got shape {value.shape}")
+    return layers
+
+
+def scan_layers(
+    acts: Mapping[Any, Any] | Any,
+    labels: Any,
+    *,
+    heldout: tuple[Any, Any] | None = None,
+    seed: int | None = 0,
+    alpha: float = 0.05,
+    correction: str = "bonferroni",
+    family: str = "layer",
+):
+    """The lecture's per-neuron regression for every layer, as one table (a pandas DataFrame).
+
+    For each layer: ``fit_logit`` on the ``balanced_sample(labels, seed=seed)`` tokens (the same
+    tokens for every layer), and each neuron's ``auroc`` on all tokens (AUROC does not need a
+    balanced sample). Columns: layer, neuron, beta, se, pvalue, significant, auroc, and with
+    ``heldout=(acts2, labels2)`` (other text run through the same model) heldout_auroc: the
+    lecture's "does it generalise?" as a number. 0.5 is chance (``CHANCE_AUROC``).
+
+    ``significant`` uses ``correction`` ("bonferroni", the lecture's; or "bh") over ``family``:
+    "layer" (each layer on its own: the lecture's .05 / 4096) or "all" (every neuron of every layer
+    as one family). The settings travel with the table in ``table.attrs``; ``top_neurons(table)``
+    shows the strongest neurons beside the chance level.
+    """
+    import pandas as pd
+
+    if correction not in CORRECTIONS:
+        raise ValueError(f"correction must be one of {sorted(CORRECTIONS)}, got {correction!r}")
+    if family not in ("layer", "all"):
+        raise ValueError(f"family must be 'layer' or 'all', got {family!r}")
+    layers = _layers(acts, "acts")
+    y = _check_labels(labels, "labels")
+    sample = balanced_sample(y, seed=seed)
+    if heldout is not None:
+        held_layers, held_y = _layers(heldout[0], "heldout[0]"), _check_labels(heldout[1], "heldout[1]")
+        if set(held_layers) != set(layers):
+            raise ValueError("heldout activations must have the same layers as acts")
+
+    frames = []
+    for layer, x in layers.items():
+        if x.shape[0] != len(y):
+            raise ValueError(f"acts[{layer!r}] has {x.shape[0]} tokens but labels has {len(y)}")
+        fit = fit_logit(x[sample], y[sample])
+        frame = pd.DataFrame({"layer": layer, "neuron": np.arange(x.shape[1]), "beta": fit.beta, "se": fit.se,
+                              "pvalue": fit.pvalue, "auroc": auroc(x, y)})  # fmt: skip
+        if heldout is not None:
+            frame["heldout_auroc"] = auroc(held_layers[layer], held_y)
+        frames.append(frame)
+    table = pd.concat(frames, ignore_index=True)
+
+    test = CORRECTIONS[correction]
+    if family == "all":
+        significant = test(table["pvalue"].to_numpy(), alpha)
+    else:
+        significant = np.concatenate([test(frame["pvalue"].to_numpy(), alpha) for frame in frames])
+    table.insert(table.columns.get_loc("auroc"), "significant", significant)
+    table.attrs.update(chance_auroc=CHANCE_AUROC, alpha=alpha, correction=correction, family=family,
+                       n_sample=len(sample), n_positive=int(y.sum()), seed=seed)  # fmt: skip
+    return table
+
+
+def top_neurons(table, top: int = 5):
+    """The ``top`` most positive and most negative significant neurons of a ``scan_layers`` table.
+
+    Beside each: its AUROC oriented by the sign of beta (1 = perfect detector in the neuron's own
+    direction), on the fitted text and, if present, on the held-out text, next to chance (0.5).
+    """
+    import pandas as pd
+
+    significant = table[table["significant"]]
+    chosen = pd.concat([significant.nlargest(top, "beta"), significant.nsmallest(top, "beta")])
+    flip = chosen["beta"] < 0
+    result = chosen[["layer", "neuron", "beta", "pvalue"]].copy()
+    result["auroc"] = chosen["auroc"].where(~flip, 1 - chosen["auroc"])
+    if "heldout_auroc" in chosen:
+        result["heldout_auroc"] = chosen["heldout_auroc"].where(~flip, 1 - chosen["heldout_auroc"])
+    result["chance"] = table.attrs.get("chance_auroc", CHANCE_AUROC)
+    return result.reset_index(drop=True)
+

@@ -1,0 +1,413 @@
+"""lessonkit.regression against statsmodels, scipy and literal loops."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+import torch
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
+
+import lessonkit
+from lessonkit.regression import CHANCE_AUROC, LogitResult, top_neurons
+
+RTOL = 1e-6
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+
+def lecture_fit(x: np.ndarray, y: np.ndarray, **kwargs):
+    """The lecture's fit of one neuron, with the names of the warnings it raised (or the error)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            fit = sm.Logit(y, sm.add_constant(x.astype(np.float64), has_constant="add")).fit(disp=0, **kwargs)
+        except (PerfectSeparationError, np.linalg.LinAlgError) as error:
+            return None, {type(error).__name__}
+    return fit, {w.category.__name__ for w in caught}
+
+
+def assert_statsmodels_parity(X: np.ndarray, y: np.ndarray, result: LogitResult) -> int:
+    """Every neuron: same numbers where statsmodels fits cleanly, a flag where it warns. Returns #clean."""
+    clean = 0
+    for j in range(X.shape[1]):
+        fit, warned = lecture_fit(X[:, j], y)
+        if not warned:
+            clean += 1
+            assert result.converged[j] and not result.separated[j], j
+            assert result.n_iter[j] == fit.mle_retvals["iterations"], j
+            np.testing.assert_allclose(result.beta[j], fit.params[1], rtol=RTOL, err_msg=f"beta {j}")
+            np.testing.assert_allclose(result.intercept[j], fit.params[0], rtol=RTOL, atol=1e-12)
+            np.testing.assert_allclose(result.se[j], fit.bse[1], rtol=RTOL, err_msg=f"se {j}")
+            np.testing.assert_allclose(result.z[j], fit.tvalues[1], rtol=RTOL)
+            np.testing.assert_allclose(result.pvalue[j], fit.pvalues[1], rtol=RTOL, atol=1e-300)
+        if "PerfectSeparationWarning" in warned or "PerfectSeparationError" in warned:
+            assert result.separated[j], f"statsmodels saw separation in neuron {j}, lessonkit did not"
+        if result.separated[j]:
+            assert warned, f"lessonkit flagged neuron {j} as separated but statsmodels fitted it cleanly"
+            assert np.isnan(result.pvalue[j]) and np.isinf(result.beta[j])
+    return clean
+
+
+def synthetic(seed: int, n: int = 300, m: int = 60) -> tuple[np.ndarray, np.ndarray]:
+    """Activations with scales from tiny to large and signals from none to near-separating."""
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.5).astype(np.float64)
+    signal = rng.normal(0, 1.5, m) * (rng.random(m) < 0.5)
+    X = rng.normal(size=(n, m)) + y[:, None] * signal
+    X *= rng.uniform(0.05, 20, m)
+    X += rng.normal(0, 5, m)
+    return X.astype(np.float32), y
+
+
+def separated_columns(y: np.ndarray) -> np.ndarray:
+    """Complete separation both ways, quasi separation (one tie at the border), and a near miss."""
+    n = len(y)
+    rng = np.random.default_rng(7)
+    base = rng.normal(size=n)
+    complete_up = np.where(y == 1, 3 + np.abs(base), -np.abs(base))
+    complete_down = -complete_up
+    quasi = np.where(y == 1, 1 + np.abs(base), 1 - np.abs(base))
+    quasi[np.flatnonzero(y == 1)[0]] = 1.0
+    quasi[np.flatnonzero(y == 0)[0]] = 1.0  # the classes touch at exactly 1.0
+    overlap = complete_up.copy()
+    overlap[np.flatnonzero(y == 0)[0]] = 10.0  # one negative on the wrong side: not separated
+    return np.column_stack([complete_up, complete_down, quasi, overlap])
+
+
+# ------------------------------------------------------------------------------------------ fit_logit
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_fit_logit_matches_statsmodels_on_random_data(seed):
+    X, y = synthetic(seed)
+    result = lessonkit.fit_logit(X, y)
+    assert len(result) == X.shape[1] and result.nobs == len(y)
+    assert assert_statsmodels_parity(X, y, result) >= X.shape[1] // 2
+
+
+def test_separation_is_detected_exactly_and_flagged_where_statsmodels_warns():
+    _, y = synthetic(3, n=120, m=1)
+    X = separated_columns(y)
+    result = lessonkit.fit_logit(X, y)
+    assert result.separated.tolist() == [True, True, True, False]
+    assert result.beta[0] == np.inf and result.beta[1] == -np.inf and result.beta[2] == np.inf
+    assert np.isnan(result.pvalue[:3]).all() and np.isfinite(result.pvalue[3])
+    assert_statsmodels_parity(X, y, result)
+
+
+def test_near_separated_data_seeds():
+    """Strong signals: some neurons separate by chance, the rest still match statsmodels."""
+    for seed in range(4):
+        rng = np.random.default_rng(100 + seed)
+        y = (np.arange(60) < 30).astype(float)
+        X = rng.normal(size=(60, 40)) + y[:, None] * rng.uniform(1.5, 5, 40)
+        result = lessonkit.fit_logit(X, y)
+        assert_statsmodels_parity(X, y, result)
+        pos, neg = X[y == 1], X[y == 0]
+        expected = (pos.min(0) >= neg.max(0)) | (pos.max(0) <= neg.min(0))
+        np.testing.assert_array_equal(result.separated, expected)
+
+
+def test_float32_tensor_input_gives_the_float64_numbers():
+    X, y = synthetic(4, m=20)
+    from_numpy = lessonkit.fit_logit(X.astype(np.float64), y)
+    from_tensor = lessonkit.fit_logit(torch.from_numpy(X), torch.from_numpy(y).bool())
+    np.testing.assert_array_equal(from_numpy.beta, from_tensor.beta)
+    np.testing.assert_array_equal(from_numpy.pvalue, from_tensor.pvalue)
+
+
+def test_results_do_not_depend_on_the_block_size():
+    X, y = synthetic(5, m=50)
+    one, many = lessonkit.fit_logit(X, y, block=7), lessonkit.fit_logit(X, y, block=512)
+    np.testing.assert_allclose(one.beta, many.beta, rtol=1e-12)
+    np.testing.assert_allclose(one.se, many.se, rtol=1e-12)
+
+
+def test_one_neuron_as_a_1d_array():
+    X, y = synthetic(6, m=1)
+    fit, warned = lecture_fit(X[:, 0], y)
+    result = lessonkit.fit_logit(X[:, 0], y)
+    assert not warned and len(result) == 1
+    np.testing.assert_allclose(result.beta[0], fit.params[1], rtol=RTOL)
+
+
+def test_constant_column_is_nan_and_flagged_not_a_crash():
+    X, y = synthetic(7, m=3)
+    X[:, 1] = 2.5
+    result = lessonkit.fit_logit(X, y)
+    assert result.constant.tolist() == [False, True, False]
+    assert np.isnan([result.beta[1], result.se[1], result.pvalue[1]]).all()
+    assert not result.separated[1] and not result.converged[1]
+    np.testing.assert_allclose(result.beta[[0, 2]], lessonkit.fit_logit(X[:, [0, 2]], y).beta)
+
+
+def test_non_convergence_is_flagged_and_follows_statsmodels_steps():
+    X, y = synthetic(8, m=10)
+    result = lessonkit.fit_logit(X, y, maxiter=2)
+    for j in range(10):
+        fit, warned = lecture_fit(X[:, j], y, maxiter=2)
+        assert "ConvergenceWarning" in warned and not result.converged[j]
+        np.testing.assert_allclose(result.beta[j], fit.params[1], rtol=1e-9)  # the same two steps
+        np.testing.assert_allclose(result.se[j], fit.bse[1], rtol=1e-9)
+    assert np.isnan(result.pvalue).all()  # no test from an unfinished fit
+
+
+def test_extreme_activations_raise_no_numpy_warnings():
+    X, y = synthetic(9, m=20)
+    X = np.vstack([X, np.full((2, 20), 1e6, dtype=np.float32)])
+    y = np.append(y, [0, 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = lessonkit.fit_logit(X * 1e3, y)
+    assert np.isfinite(result.beta).all()
+
+
+def test_repr_and_frame():
+    X, y = synthetic(10, m=8)
+    result = lessonkit.fit_logit(X, y)
+    assert repr(result).startswith("LogitResult(8 neurons, n=300 samples")
+    frame = result.to_frame()
+    assert list(frame.columns[:5]) == ["beta", "intercept", "se", "z", "pvalue"]
+    np.testing.assert_array_equal(frame["beta"].to_numpy(), result.beta)
+
+
+@pytest.mark.parametrize(
+    "X, y, message",
+    [
+        (np.zeros((4, 2)), [0, 1, 2, 1], "only 0 and 1"),
+        (np.zeros((4, 2)), [1, 1, 1, 1], "only one class"),
+        (np.zeros((5, 2)), [0, 1, 0, 1], "one row per label"),
+        (np.array([[0.0], [np.nan], [1], [2]]), [0, 1, 0, 1], "NaN"),
+        (np.zeros((4, 2, 2)), [0, 1, 0, 1], "n_samples, n_neurons"),
+        (np.zeros((4, 2)), [[0, 1, 0, 1]], "1-D"),
+    ],
+)
+def test_fit_logit_bad_input(X, y, message):
+    with pytest.raises(ValueError, match=message):
+        lessonkit.fit_logit(X, y)
+
+
+def test_fit_logit_rejects_text():
+    with pytest.raises(TypeError, match="real numbers"):
+        lessonkit.fit_logit(np.array([["a"], ["b"]]), [0, 1])
+
+
+# ------------------------------------------------------------------------------------------ real activations
+
+
+def mlp_activations(model, modules, input_ids: torch.Tensor, *, pre_hook: bool = False) -> list[np.ndarray]:
+    """Activations of the given modules (output, or input with pre_hook) with plain forward hooks."""
+    captured = []
+
+    def keep_output(module, inputs, output):
+        captured.append(output[0].detach().float().numpy())
+
+    def keep_input(module, inputs):
+        captured.append(inputs[0][0].detach().float().numpy())
+
+    handles = [m.register_forward_pre_hook(keep_input) if pre_hook else m.register_forward_hook(keep_output) for m in modules]
+    try:
+        with torch.no_grad():
+            model(input_ids[None, :])
+    finally:
+        for handle in handles:
+            handle.remove()
+    return captured
+
+
+def capitalised(tokenizer, ids: torch.Tensor) -> np.ndarray:
+    """A rough proper-noun label for the tests: the token's text starts with a capital letter."""
+    texts = [tokenizer.decode([int(i)]).strip() for i in ids]
+    return np.array([len(t) > 2 and t[0].isupper() for t in texts], dtype=float)
+
+
+def test_parity_on_random_gpt2_activations(gpt2_tokenizer):
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    torch.manual_seed(0)
+    model = GPT2LMHeadModel(GPT2Config(n_layer=2, n_embd=64, n_head=2)).eval()
+    text = " ".join(lessonkit.load_bundled_corpus())
+    ids = torch.tensor(gpt2_tokenizer(text)["input_ids"][:512])
+    acts = mlp_activations(model, [block.mlp.c_fc for block in model.transformer.h], ids)
+    labels = capitalised(gpt2_tokenizer, ids)
+    sample = lessonkit.balanced_sample(labels, seed=0)
+    for layer_acts in acts:
+        X, y = layer_acts[sample], labels[sample]
+        assert assert_statsmodels_parity(X, y, lessonkit.fit_logit(X, y)) > 200
+
+
+@pytest.mark.slow
+def test_parity_on_smollm2_activations(smollm2):
+    model, tokenizer = smollm2
+    text = " ".join(lessonkit.load_bundled_corpus())
+    ids = torch.tensor(tokenizer(text)["input_ids"][:512])
+    layers = model.model.layers
+    acts = mlp_activations(model, [layers[5].mlp.down_proj, layers[20].mlp.down_proj], ids, pre_hook=True)
+    labels = capitalised(tokenizer, ids)
+    sample = lessonkit.balanced_sample(labels, seed=0)
+    for layer_acts in acts:
+        X, y = layer_acts[sample][:, :400], labels[sample]
+        result = lessonkit.fit_logit(X, y)
+        assert assert_statsmodels_parity(X, y, result) > 300
+        assert lessonkit.bonferroni(result.pvalue).any()  # a real model does carry the signal
+
+
+# ------------------------------------------------------------------------------------------ balanced_sample
+
+
+def test_balanced_sample_is_all_positives_and_as_many_negatives():
+    labels = (np.random.default_rng(0).random(1024) < 0.2).astype(int)
+    idx = lessonkit.balanced_sample(labels, seed=1)
+    chosen = labels[idx]
+    assert chosen.sum() == labels.sum() == (chosen == 0).sum()
+    assert len(np.unique(idx)) == len(idx) and (np.diff(idx) > 0).all()
+    np.testing.assert_array_equal(idx, lessonkit.balanced_sample(torch.tensor(labels), seed=1))
+    assert not np.array_equal(idx, lessonkit.balanced_sample(labels, seed=2))
+
+
+def test_balanced_sample_errors():
+    with pytest.raises(ValueError, match="no positive"):
+        lessonkit.balanced_sample([0, 0, 0], seed=0)
+    with pytest.raises(ValueError, match="use more text"):
+        lessonkit.balanced_sample([1, 1, 0], seed=0)
+    with pytest.raises(TypeError):
+        lessonkit.balanced_sample([0, 1, 0])  # the seed is required
+
+
+# ------------------------------------------------------------------------------------------ multiple testing
+
+
+def test_bonferroni_is_the_lecture_threshold():
+    p = np.random.default_rng(0).random(4096) ** 6
+    p[:3] = [0.05 / 4096 * 0.999, 0.05 / 4096, np.nan]
+    expected = [bool(value < 0.05 / 4096) for value in p]  # the lecture's literal comparison
+    np.testing.assert_array_equal(lessonkit.bonferroni(p), expected)
+    assert lessonkit.bonferroni(p)[0] and not lessonkit.bonferroni(p)[1:3].any()
+
+
+def test_bonferroni_over_layers_is_one_family():
+    p = np.full((24, 4096), 0.05 / 4096 / 2)  # significant within one layer, not among all 98,304
+    assert lessonkit.bonferroni(p[0]).all()
+    assert not lessonkit.bonferroni(p).any()
+    assert lessonkit.bonferroni(p).shape == (24, 4096)
+
+
+def test_benjamini_hochberg_matches_statsmodels():
+    rng = np.random.default_rng(1)
+    p = np.concatenate([rng.random(900), rng.random(100) * 1e-4])
+    expected = multipletests(p, alpha=0.05, method="fdr_bh")[0]
+    np.testing.assert_array_equal(lessonkit.benjamini_hochberg(p), expected)
+    grid = lessonkit.benjamini_hochberg(p.reshape(10, 100))
+    np.testing.assert_array_equal(grid.ravel(), expected)
+
+
+def test_benjamini_hochberg_with_nan_counts_them_but_never_rejects_them():
+    p = np.array([0.001, np.nan, 0.02, 0.04, np.nan])
+    # literal step-up with m = 5: thresholds .01, .02, .03, .04, .05 on the sorted values
+    assert lessonkit.benjamini_hochberg(p).tolist() == [True, False, True, False, False]
+
+
+def test_multiple_testing_bad_input():
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        lessonkit.bonferroni([0.5, 1.5])
+    with pytest.raises(ValueError, match="layers, neurons"):
+        lessonkit.benjamini_hochberg(np.zeros((2, 2, 2)))
+
+
+# ------------------------------------------------------------------------------------------ auroc
+
+
+def test_auroc_is_mann_whitney_u_with_ties():
+    rng = np.random.default_rng(0)
+    y = (rng.random(200) < 0.3).astype(int)
+    X = np.column_stack([rng.integers(0, 4, 200), rng.normal(size=200) + y, -y, np.ones(200)]).astype(np.float32)
+    expected = [stats.mannwhitneyu(X[y == 1, j], X[y == 0, j]).statistic / (y.sum() * (y == 0).sum()) for j in range(4)]
+    np.testing.assert_allclose(lessonkit.auroc(X, y), expected, rtol=1e-12)
+    assert lessonkit.auroc(X, y)[2] == 0.0 and lessonkit.auroc(X, y)[3] == CHANCE_AUROC
+
+
+def test_auroc_by_a_literal_double_loop():
+    x, y = np.array([0.1, 0.4, 0.4, 0.9, 0.2]), np.array([0, 1, 0, 1, 0])
+    pairs = [(a > b) + 0.5 * (a == b) for a in x[y == 1] for b in x[y == 0]]
+    assert lessonkit.auroc(x, y)[0] == pytest.approx(np.mean(pairs))
+
+
+def test_auroc_needs_both_classes():
+    with pytest.raises(ValueError, match="both classes"):
+        lessonkit.auroc(np.zeros((3, 1)), [1, 1, 1])
+
+
+# ------------------------------------------------------------------------------------------ scan_layers
+
+
+def fake_layers(seed: int, n_layers: int = 3, n: int = 400, m: int = 50) -> tuple[dict, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    labels = (rng.random(n) < 0.25).astype(int)
+    signal = np.zeros(m)
+    signal[:5] = [2, 1, -1, -2, 0.5]
+    acts = {layer: torch.from_numpy((rng.normal(size=(n, m)) + labels[:, None] * signal).astype(np.float32)) for layer in range(n_layers)}
+    return acts, labels
+
+
+def test_scan_layers_is_fit_logit_on_the_balanced_sample_of_each_layer():
+    acts, labels = fake_layers(0)
+    table = lessonkit.scan_layers(acts, labels, seed=3)
+    assert list(table.columns) == ["layer", "neuron", "beta", "se", "pvalue", "significant", "auroc"]
+    assert len(table) == 3 * 50
+    sample = lessonkit.balanced_sample(labels, seed=3)
+    for layer, x in acts.items():
+        rows = table[table["layer"] == layer]
+        fit = lessonkit.fit_logit(x[sample], labels[sample])
+        np.testing.assert_array_equal(rows["beta"], fit.beta)
+        np.testing.assert_array_equal(rows["significant"], lessonkit.bonferroni(fit.pvalue))
+        np.testing.assert_array_equal(rows["auroc"], lessonkit.auroc(x, labels))
+    assert table.attrs["chance_auroc"] == 0.5 and table.attrs["n_sample"] == 2 * labels.sum()
+    assert table.loc[table["neuron"] < 4, "significant"].all()
+
+
+def test_scan_layers_accepts_a_stacked_array_and_a_batch_dimension():
+    acts, labels = fake_layers(1)
+    stacked = np.stack([a.numpy() for a in acts.values()])
+    batched = {layer: a[None] for layer, a in acts.items()}
+    a = lessonkit.scan_layers(acts, labels)
+    np.testing.assert_array_equal(a["pvalue"], lessonkit.scan_layers(stacked, labels)["pvalue"])
+    np.testing.assert_array_equal(a["pvalue"], lessonkit.scan_layers(batched, labels)["pvalue"])
+
+
+def test_scan_layers_family_and_correction():
+    acts, labels = fake_layers(2)
+    per_layer = lessonkit.scan_layers(acts, labels)
+    everything = lessonkit.scan_layers(acts, labels, family="all", correction="bh")
+    np.testing.assert_array_equal(everything["significant"], lessonkit.benjamini_hochberg(per_layer["pvalue"]))
+    with pytest.raises(ValueError, match="correction"):
+        lessonkit.scan_layers(acts, labels, correction="holm")
+    with pytest.raises(ValueError, match="family"):
+        lessonkit.scan_layers(acts, labels, family="model")
+
+
+def test_scan_layers_heldout_and_top_neurons():
+    acts, labels = fake_layers(3)
+    other_acts, other_labels = fake_layers(4)
+    table = lessonkit.scan_layers(acts, labels, heldout=(other_acts, other_labels))
+    np.testing.assert_array_equal(table.loc[table["layer"] == 1, "heldout_auroc"], lessonkit.auroc(other_acts[1], other_labels))
+    top = top_neurons(table, top=3)
+    assert list(top.columns) == ["layer", "neuron", "beta", "pvalue", "auroc", "heldout_auroc", "chance"]
+    assert (top["chance"] == 0.5).all()
+    assert (top["heldout_auroc"] > 0.6).all()  # real signal generalises, oriented by the sign of beta
+    assert (top["beta"].iloc[:3] > 0).all() and (top["beta"].iloc[3:] < 0).all()
+
+
+def test_scan_layers_bad_input():
+    acts, labels = fake_layers(5)
+    with pytest.raises(ValueError, match="same layers"):
+        lessonkit.scan_layers(acts, labels, heldout=({0: acts[0]}, labels))
+    with pytest.raises(ValueError, match="tokens but labels"):
+        lessonkit.scan_layers(acts, labels[:-1])
+    with pytest.raises(ValueError, match="layers, n_tokens, neurons"):
+        lessonkit.scan_layers(np.zeros((3, 4)), [0, 1, 0])
