@@ -1,0 +1,454 @@
+"""hooks: recorded neurons equal a manual computation; no hook is ever left behind; chunking is honest."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+from transformers import (
+    BertConfig,
+    BertModel,
+    GPT2Config,
+    GPT2LMHeadModel,
+    GPT2Model,
+    GPTNeoXConfig,
+    GPTNeoXForCausalLM,
+    LlamaConfig,
+    LlamaForCausalLM,
+)
+
+import lessonkit
+from lessonkit import hooks
+from lessonkit.hooks import capture_mlp, count_hooks, mlp_site_modules, record_mlp, remove_lessonkit_hooks
+
+VOCAB = 100
+
+
+def _seeded(build, config, seed=0):
+    """A tiny model with seeded random weights, every parameter nudged (so norms and biases matter)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = build(config)
+        with torch.no_grad():
+            for parameter in model.parameters():
+                parameter.add_(0.2 * torch.randn_like(parameter))
+    return model.eval()
+
+
+def tiny_gpt2(build=GPT2LMHeadModel):
+    return _seeded(build, GPT2Config(vocab_size=VOCAB, n_layer=3, n_embd=32, n_head=4, n_positions=16))
+
+
+def tiny_neox(parallel=True):
+    config = GPTNeoXConfig(
+        vocab_size=VOCAB, hidden_size=32, num_hidden_layers=3, num_attention_heads=4,
+        intermediate_size=64, max_position_embeddings=32, use_parallel_residual=parallel,
+    )  # fmt: skip
+    return _seeded(GPTNeoXForCausalLM, config)
+
+
+def tiny_llama():
+    config = LlamaConfig(
+        vocab_size=VOCAB, hidden_size=32, intermediate_size=48, num_hidden_layers=3,
+        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64,
+    )  # fmt: skip
+    return _seeded(LlamaForCausalLM, config)
+
+
+def ids(n, seed=1, vocab=VOCAB):
+    return torch.randint(0, vocab, (1, n), generator=torch.Generator().manual_seed(seed))
+
+
+# ---------------------------------------------------------------- a manual computation, from the MLP's norm input
+
+
+def _blocks(model):
+    base = model.base_model
+    return base.h if hasattr(base, "h") else base.layers
+
+
+def norm_inputs(model, tokens):
+    """Run the model once; our own pre-hook on each MLP norm keeps x, the residual stream it normalises."""
+    kept, handles = {}, []
+    for i, block in enumerate(_blocks(model)):
+        norm = block.ln_2 if hasattr(block, "ln_2") else block.post_attention_layernorm
+        handles.append(norm.register_forward_pre_hook(lambda m, args, i=i: kept.__setitem__(i, args[0].detach())))
+    try:
+        with torch.no_grad():
+            model(tokens)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return kept
+
+
+def manual_pre_post(model, layer, x):
+    """The MLP's neurons computed by hand from its norm input x: (pre, post)."""
+    block = _blocks(model)[layer]
+    mlp = block.mlp
+    if model.config.model_type == "gpt2":  # c_fc(ln_2(x)); Conv1D keeps its weight as [in, out]
+        h = F.layer_norm(x, x.shape[-1:], block.ln_2.weight, block.ln_2.bias, block.ln_2.eps)
+        pre = h @ mlp.c_fc.weight + mlp.c_fc.bias
+        return pre, mlp.act(pre)
+    if model.config.model_type == "gpt_neox":
+        norm = block.post_attention_layernorm
+        h = F.layer_norm(x, x.shape[-1:], norm.weight, norm.bias, norm.eps)
+        pre = h @ mlp.dense_h_to_4h.weight.T + mlp.dense_h_to_4h.bias
+        return pre, mlp.act(pre)
+    norm = block.post_attention_layernorm  # Llama: RMSNorm, then act(gate) * up
+    h = norm.weight * x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + norm.variance_epsilon)
+    gate, up = h @ mlp.gate_proj.weight.T, h @ mlp.up_proj.weight.T
+    return gate, mlp.act_fn(gate) * up
+
+
+ARCHITECTURES = {
+    "gpt2": tiny_gpt2,
+    "gpt2-bare": lambda: tiny_gpt2(GPT2Model),
+    "neox-parallel": lambda: tiny_neox(True),
+    "neox-sequential": lambda: tiny_neox(False),
+    "llama": tiny_llama,
+}
+
+
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_pre_and_post_equal_a_manual_computation(arch):
+    model = ARCHITECTURES[arch]()
+    tokens = ids(12)
+    x = norm_inputs(model, tokens)
+    with record_mlp(model, site="pre") as pre, record_mlp(model, site="post") as post:
+        model(tokens)  # gradients on: the stored copies must still be detached
+    assert sorted(pre) == sorted(post) == [0, 1, 2]
+    for layer in range(3):
+        expected_pre, expected_post = manual_pre_post(model, layer, x[layer])
+        for got, expected in ((pre[layer], expected_pre), (post[layer], expected_post)):
+            assert got.shape == expected.shape == (1, 12, expected.shape[-1])
+            assert got.device.type == "cpu" and got.dtype == torch.float32 and not got.requires_grad
+            torch.testing.assert_close(got, expected.detach(), rtol=1e-5, atol=1e-5)
+        if model.config.model_type != "llama":  # "post" is the activation function applied to "pre"
+            torch.testing.assert_close(post[layer], _blocks(model)[layer].mlp.act(pre[layer]))
+    assert count_hooks(model) == 0
+
+
+def test_recording_changes_nothing_and_keeps_only_the_chosen_layers():
+    model = tiny_gpt2()
+    tokens = ids(10)
+    with torch.no_grad():
+        plain = model(tokens).logits
+        with record_mlp(model, layers=[2, 0]) as acts:
+            hooked = model(tokens).logits
+    assert torch.equal(plain, hooked)
+    assert list(acts) == [0, 2]
+
+
+def test_float16_storage_and_the_last_pass_wins():
+    model = tiny_gpt2()
+    with torch.no_grad(), record_mlp(model, layers=1, dtype=torch.float16) as half:
+        model(ids(10, seed=1))
+        model(ids(6, seed=2))  # replaces the first pass: nothing piles up
+    with torch.no_grad(), record_mlp(model, layers=1) as full:
+        model(ids(6, seed=2))
+    assert half[1].dtype == torch.float16 and half[1].shape == (1, 6, 128)
+    torch.testing.assert_close(half[1].float(), full[1], rtol=1e-2, atol=1e-2)
+
+
+def test_layers_int_list_and_negative():
+    model = tiny_gpt2()
+    assert list(mlp_site_modules(model, 1)) == [1]
+    assert list(mlp_site_modules(model, [-1, 0, 2])) == [0, 2]  # -1 is the last layer, 2; kept once
+    assert list(mlp_site_modules(model)) == [0, 1, 2]
+    site = mlp_site_modules(model, -3, "post")[0]
+    assert site.name == "transformer.h.0.mlp.c_proj" and site.take == "input"
+    assert site.module is model.transformer.h[0].mlp.c_proj
+    bare = mlp_site_modules(tiny_gpt2(GPT2Model), 2)[2]
+    assert bare.name == "h.2.mlp.c_fc" and bare.take == "output"
+
+
+def test_the_architecture_map():
+    assert mlp_site_modules(tiny_neox(), 0)[0].name == "gpt_neox.layers.0.mlp.dense_h_to_4h"
+    assert mlp_site_modules(tiny_neox(), 0, "post")[0].name == "gpt_neox.layers.0.mlp.dense_4h_to_h"
+    llama = tiny_llama()
+    assert mlp_site_modules(llama, 0)[0].module is llama.model.layers[0].mlp.gate_proj
+    assert mlp_site_modules(llama, 0, "post")[0].module is llama.model.layers[0].mlp.down_proj
+
+
+@pytest.mark.parametrize("bad", [3, -4, [0, 7], 100])
+def test_layer_out_of_range_is_a_clear_error(bad):
+    with pytest.raises(ValueError, match=r"out of range: this model has 3 layers \(0 to 2"):
+        record_mlp(tiny_gpt2(), bad)
+
+
+@pytest.mark.parametrize("bad", [True, "1", 1.5, [0, None]])
+def test_layer_of_the_wrong_type_is_a_clear_error(bad):
+    with pytest.raises(TypeError, match="layers must be None, an int or a list of ints"):
+        mlp_site_modules(tiny_gpt2(), bad)
+
+
+def test_other_bad_arguments():
+    model = tiny_gpt2()
+    with pytest.raises(ValueError, match="layers is empty"):
+        record_mlp(model, [])
+    with pytest.raises(ValueError, match="site must be 'pre'"):
+        record_mlp(model, site="mid")
+    with pytest.raises(TypeError, match="floating torch dtype"):
+        record_mlp(model, dtype=torch.int8)
+    assert count_hooks(model) == 0
+
+
+def test_unsupported_architecture_names_what_is_supported():
+    bert = BertModel(BertConfig(vocab_size=VOCAB, hidden_size=32, num_hidden_layers=1, num_attention_heads=4, intermediate_size=64))
+    with pytest.raises(ValueError, match=r"BertModel \(model_type 'bert'\).*GPT-2.*GPT-NeoX.*Llama"):
+        record_mlp(bert)
+    with pytest.raises(ValueError, match="Supported"):
+        capture_mlp(torch.nn.Linear(2, 2), [1, 2])
+    with pytest.raises(TypeError, match="torch.nn.Module"):
+        mlp_site_modules("gpt2")
+
+
+# ---------------------------------------------------------------- hook counts: nothing leaks
+
+
+def lecture_hook(module, inputs, output):
+    """A hook that is not lessonkit's (as the lecture adds them)."""
+
+
+@pytest.fixture
+def model_with_own_hook():
+    model = tiny_gpt2()
+    model.transformer.h[0].mlp.register_forward_hook(lecture_hook)
+    assert count_hooks(model) == 1 and count_hooks(model, lessonkit_only=True) == 0
+    return model
+
+
+def test_counts_normal_exit(model_with_own_hook):
+    model = model_with_own_hook
+    with record_mlp(model) as acts:
+        assert count_hooks(model) == 4 and count_hooks(model, lessonkit_only=True) == 3
+        model(ids(5))
+    assert count_hooks(model) == 1 and count_hooks(model, lessonkit_only=True) == 0
+    assert len(acts) == 3  # the values stay after the block
+
+
+def test_counts_after_an_exception_inside_the_block(model_with_own_hook):
+    model = model_with_own_hook
+    with pytest.raises(ZeroDivisionError):
+        with record_mlp(model, site="post"):
+            model(ids(5))
+            1 / 0
+    assert count_hooks(model) == 1
+
+
+def test_counts_after_a_keyboard_interrupt_inside_the_block(model_with_own_hook):
+    model = model_with_own_hook
+    with pytest.raises(KeyboardInterrupt):
+        with record_mlp(model):
+            raise KeyboardInterrupt  # the notebook's stop button
+    assert count_hooks(model) == 1
+
+
+def test_counts_after_a_keyboard_interrupt_in_the_middle_of_a_forward_pass(model_with_own_hook):
+    model = model_with_own_hook
+
+    def stop(module, args):
+        raise KeyboardInterrupt
+
+    handle = model.transformer.h[2].register_forward_pre_hook(stop)
+    try:
+        with pytest.raises(KeyboardInterrupt), record_mlp(model) as acts:
+            model(ids(5))
+    finally:
+        handle.remove()
+    assert list(acts) == [0, 1]  # layer 2 never ran
+    assert count_hooks(model) == 1
+
+
+def test_running_the_same_cell_twice_never_stacks(model_with_own_hook):
+    model = model_with_own_hook
+
+    def cell(seed):
+        with record_mlp(model, layers=[0, 1]) as acts:
+            inside = count_hooks(model, lessonkit_only=True)
+            model(ids(5, seed=seed))
+        return inside, acts
+
+    first_count, first = cell(1)
+    second_count, second = cell(2)
+    assert first_count == second_count == 2
+    assert count_hooks(model) == 1
+    assert not torch.equal(first[0], second[0])
+
+
+def test_a_recorder_can_be_reused_but_not_entered_twice_at_once(model_with_own_hook):
+    model = model_with_own_hook
+    recorder = record_mlp(model, layers=1)
+    for seed in (1, 2):  # the same recorder in a cell re-run: fresh values, no extra hooks
+        with recorder as acts:
+            assert count_hooks(model, lessonkit_only=True) == 1
+            model(ids(4, seed=seed))
+        assert list(acts) == [1] and count_hooks(model) == 1
+    with recorder as acts:
+        with pytest.raises(RuntimeError, match="already recording"):
+            with recorder:
+                pass
+        assert count_hooks(model, lessonkit_only=True) == 1
+    assert count_hooks(model) == 1
+
+
+def test_a_stranded_hook_is_cleared_by_remove_lessonkit_hooks(model_with_own_hook):
+    model = model_with_own_hook
+    stranded = record_mlp(model, layers=[0, 2])
+    stranded.__enter__()  # entered by hand and never closed: the kernel is in a bad state
+    record_mlp(model, site="post").__enter__()  # and once more, all layers
+    assert count_hooks(model, lessonkit_only=True) == 5
+    with torch.no_grad():
+        model(ids(5))  # the stranded hooks still fire
+    assert remove_lessonkit_hooks(model) == 5
+    assert count_hooks(model) == 1  # the model's own hook stays
+    assert model.transformer.h[0].mlp._forward_hooks.popitem()[1] is lecture_hook
+    stranded.__exit__(None, None, None)  # closing it late is harmless
+    assert remove_lessonkit_hooks(model) == 0
+
+
+def test_the_lectures_leak_is_visible():
+    model = tiny_gpt2()
+    for _run in range(2):  # the lecture's cell, run twice
+        for block in model.transformer.h:
+            block.mlp.register_forward_hook(lecture_hook)
+    assert count_hooks(model) == 6 and count_hooks(model, lessonkit_only=True) == 0
+    assert remove_lessonkit_hooks(model) == 0
+
+
+# ---------------------------------------------------------------- capture_mlp: long streams in chunks
+
+
+def forward_calls(model):
+    """A list that grows by one length per forward pass of the model (our own hook; remove it after)."""
+    calls = []
+    handle = model.register_forward_pre_hook(lambda m, args, kwargs: calls.append(kwargs["input_ids"].shape), with_kwargs=True)
+    return calls, handle
+
+
+def test_capture_in_chunks_equals_each_chunk_run_separately():
+    model = tiny_gpt2()
+    stream = ids(40)[0]
+    calls, handle = forward_calls(model)
+    try:
+        got = capture_mlp(model, stream, [0, 2], site="post", progress=False)  # default chunk: 16
+    finally:
+        handle.remove()
+    assert calls == [(1, 16), (1, 16), (1, 8)]  # always a 2-D batch
+    assert list(got) == [0, 2] and got[0].shape == got[2].shape == (40, 128)
+    for start in (0, 16, 32):
+        with torch.no_grad(), record_mlp(model, [0, 2], site="post") as acts:
+            model(stream[start : start + 16].unsqueeze(0))
+        for layer in (0, 2):
+            torch.testing.assert_close(got[layer][start : start + 16], acts[layer][0])
+    assert count_hooks(model) == 0
+
+
+def test_chunking_restarts_the_context():
+    """Token 17 with chunk=16 gets the activations of a text that starts there."""
+    model = tiny_gpt2()
+    stream = ids(20)[0]
+    chunked = capture_mlp(model, stream, 1, chunk=16, progress=False)[1]
+    fresh = capture_mlp(model, stream[16:], 1, progress=False)[1]
+    in_context = capture_mlp(model, stream[4:], 1, progress=False)[1]  # token 19 after 15 others
+    torch.testing.assert_close(chunked[16:], fresh)
+    assert not torch.allclose(chunked[19], in_context[-1])
+
+
+def test_capture_shapes_for_a_llama_stream_and_float16():
+    model = tiny_llama()  # context: max_position_embeddings = 64
+    calls, handle = forward_calls(model)
+    try:
+        got = capture_mlp(model, ids(150)[0].tolist(), site="pre", dtype=torch.float16, progress=False)
+    finally:
+        handle.remove()
+    assert [c[1] for c in calls] == [64, 64, 22]
+    assert sorted(got) == [0, 1, 2]
+    for values in got.values():
+        assert values.shape == (150, 48) and values.dtype == torch.float16
+        assert values.device.type == "cpu" and not torch.is_inference(values)
+
+
+def test_capture_accepts_one_stream_in_any_of_its_shapes():
+    model = tiny_neox()
+    tokens = ids(30)
+    a = capture_mlp(model, tokens, 0, chunk=7, progress=False)[0]
+    b = capture_mlp(model, tokens[0], 0, chunk=7, progress=False)[0]
+    c = capture_mlp(model, tokens[0].tolist(), 0, chunk=7, progress=False)[0]
+    assert torch.equal(a, b) and torch.equal(a, c) and a.shape == (30, 64)
+
+
+@pytest.mark.parametrize(
+    "tokens, error, message",
+    [
+        (torch.zeros(2, 5, dtype=torch.long), ValueError, "one stream"),
+        (torch.zeros(5), TypeError, "integer token ids"),
+        (torch.zeros(0, dtype=torch.long), ValueError, "empty"),
+        ({"input_ids": torch.zeros(1, 5, dtype=torch.long)}, TypeError, r"tokens\['input_ids'\]"),
+    ],
+)
+def test_capture_rejects_bad_tokens(tokens, error, message):
+    with pytest.raises(error, match=message):
+        capture_mlp(tiny_gpt2(), tokens, progress=False)
+
+
+@pytest.mark.parametrize("chunk, message", [(17, "longer than the model's context of 16"), (0, "positive"), (2.5, "positive")])
+def test_capture_rejects_bad_chunks(chunk, message):
+    with pytest.raises(ValueError, match=message):
+        capture_mlp(tiny_gpt2(), ids(5), chunk=chunk, progress=False)
+
+
+def test_capture_leaves_no_hook_when_the_model_fails():
+    model = tiny_gpt2()
+    with pytest.raises(IndexError):
+        capture_mlp(model, torch.tensor([1, 2, VOCAB + 5]), progress=False)  # an id outside the vocabulary
+    assert count_hooks(model) == 0
+
+
+def test_capture_warns_about_training_mode():
+    model = tiny_gpt2().train()
+    with pytest.warns(UserWarning, match="model.eval"):
+        capture_mlp(model, ids(5), 0, progress=False)
+
+
+def test_repr_shows_shapes_not_numbers():
+    got = capture_mlp(tiny_gpt2(), ids(5), [0, 1], progress=False)
+    assert repr(got) == "MlpActivations(site='pre', {0: [5, 128] float32, 1: [5, 128] float32})"
+
+
+def test_names_are_exported():
+    for name in ("record_mlp", "capture_mlp", "remove_lessonkit_hooks", "count_hooks", "mlp_site_modules"):
+        assert getattr(lessonkit, name) is getattr(hooks, name)
+
+
+# ---------------------------------------------------------------- real models and devices
+
+
+@pytest.mark.slow
+def test_smollm2_pre_and_post_equal_a_manual_computation(smollm2):
+    model, tokenizer = smollm2
+    tokens = tokenizer("The river Thames flows through London.", return_tensors="pt")["input_ids"]
+    x = norm_inputs(model, tokens)
+    layers = [0, 15, -1]
+    with record_mlp(model, layers) as pre, record_mlp(model, layers, site="post") as post, torch.no_grad():
+        model(tokens)
+    assert sorted(pre) == sorted(post) == [0, 15, 29]
+    for layer in pre:
+        expected_pre, expected_post = manual_pre_post(model, layer, x[layer])
+        assert pre[layer].shape == (1, tokens.shape[1], 1536)
+        torch.testing.assert_close(pre[layer], expected_pre, rtol=1e-4, atol=1e-4)
+        torch.testing.assert_close(post[layer], expected_post, rtol=1e-4, atol=1e-4)
+    assert count_hooks(model) == 0
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_capture_on_the_gpu_returns_cpu_tensors_equal_to_the_cpu_run():
+    model = tiny_gpt2()
+    stream = ids(40)[0]
+    on_cpu = capture_mlp(model, stream, progress=False)
+    on_gpu = capture_mlp(model.to("cuda"), stream.to("cuda"), progress=False)
+    for layer, values in on_gpu.items():
+        assert values.device.type == "cpu"
+        torch.testing.assert_close(values, on_cpu[layer], rtol=1e-3, atol=1e-3)
+    assert count_hooks(model) == 0
