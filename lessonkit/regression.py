@@ -19,6 +19,8 @@ when you want thousands of them.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from typing import Any, Mapping, Sequence
 
@@ -131,7 +133,9 @@ class LogitResult:
         return frame
 
 
-def fit_logit(X: Any, y: Any, *, maxiter: int = MAXITER, tol: float = TOL, block: int = 512) -> LogitResult:
+def fit_logit(
+    X: Any, y: Any, *, maxiter: int = MAXITER, tol: float = TOL, block: int = 1024, threads: int | None = None
+) -> LogitResult:
     """Fit ``logit P(y=1) = intercept + beta * x`` for every column ``x`` of ``X`` at once.
 
     Same numbers as ``sm.Logit(y, sm.add_constant(X[:, j])).fit()`` for each neuron ``j``: Newton's
@@ -142,25 +146,42 @@ def fit_logit(X: Any, y: Any, *, maxiter: int = MAXITER, tol: float = TOL, block
 
     X: [n_samples, n_neurons] activations (numpy or torch; a 1-D array is one neuron).
     y: [n_samples] labels 0/1 (1 = proper noun); both classes must occur.
-    block: neurons per chunk (memory/speed knob only; results do not depend on it).
+    block, threads: neurons per chunk, and chunks fitted side by side (default: torch's thread
+        count). Speed knobs only: the numbers do not depend on them.
     """
     y = _check_labels(y)
     x = _check_activations(X, len(y))
     if y.min() == y.max():
         raise ValueError("y has only one class; a regression needs both proper nouns (1) and other tokens (0)")
-    if maxiter < 1 or tol <= 0 or block < 1:
-        raise ValueError("maxiter and block must be >= 1 and tol > 0")
+    if maxiter < 1 or tol <= 0 or block < 1 or (threads is not None and threads < 1):
+        raise ValueError("maxiter, block and threads must be >= 1 and tol > 0")
 
     order = np.argsort(-y, kind="stable")  # positives first: each class is then a slice
     y_sorted = torch.from_numpy(y[order])
     n_pos = int(y.sum())
-    parts = []
-    for start in range(0, x.shape[1], block):
+
+    def fit_block(start: int) -> dict[str, np.ndarray]:
         # one row per neuron (neuron-major), float64: sums over samples run along contiguous memory
         rows = np.ascontiguousarray(x[order, start : start + block].T, dtype=np.float64)
-        parts.append(_fit_chunk(torch.from_numpy(rows), y_sorted, n_pos, maxiter, tol))
+        return _fit_chunk(torch.from_numpy(rows), y_sorted, n_pos, maxiter, tol)
+
+    starts = range(0, x.shape[1], block)
+    with _one_torch_thread_per_chunk(), ThreadPoolExecutor(threads or torch.get_num_threads()) as pool:
+        parts = list(pool.map(fit_block, starts))
     columns = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
     return LogitResult(**columns, nobs=len(y))
+
+
+@contextmanager
+def _one_torch_thread_per_chunk():
+    """Chunks run side by side, each on one thread: sturdier than splitting every small torch
+    operation over all cores, which stalls whenever another program holds one of them."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _fit_chunk(x: torch.Tensor, y: torch.Tensor, n_pos: int, maxiter: int, tol: float) -> dict[str, np.ndarray]:
@@ -195,62 +216,66 @@ def _fit_chunk(x: torch.Tensor, y: torch.Tensor, n_pos: int, maxiter: int, tol: 
 def _newton(x: torch.Tensor, y: torch.Tensor, maxiter: int, tol: float) -> dict[str, torch.Tensor]:
     """statsmodels' ``_fit_newton`` on the scaled log-likelihood, one 2x2 system per neuron (row of x).
 
-    Each neuron keeps stepping until its step is at most ``tol`` in both parameters (or ``maxiter``
-    steps); then, like statsmodels, its Hessian is evaluated once more at the final parameters for
-    the standard error, and the neuron leaves the working set. The [neurons, samples] work arrays
-    are allocated once: fresh megabyte temporaries at every step cost more than the arithmetic.
+    All neurons start at zero and step together. A neuron stops once its step is at most ``tol`` in
+    both parameters, or after ``maxiter`` steps; then, like statsmodels, its Hessian is evaluated
+    once more at the final point for the standard error, and it leaves the working set.
     """
     k, n = x.shape
-    a = torch.zeros(k, dtype=torch.float64)  # intercepts
-    b = torch.zeros(k, dtype=torch.float64)  # slopes
-    n_iter = torch.zeros(k, dtype=torch.int64)
-    done = torch.zeros(k, dtype=torch.bool)  # last step was small, or maxiter reached
-    var_b = torch.full((k,), float("nan"), dtype=torch.float64)
+    out = {name: torch.full((k,), float("nan"), dtype=torch.float64) for name in ("beta", "intercept", "var")}
+    out["n_iter"] = torch.zeros(k, dtype=torch.int64)
+
+    # the working set: rows still stepping (compacted into the first rows of `work`), their neuron numbers
+    work, spare = x.clone(), torch.empty_like(x)
+    rows = torch.arange(k)
+    a, b = torch.zeros(k, dtype=torch.float64), torch.zeros(k, dtype=torch.float64)  # intercepts, slopes
     sum_y, sum_yx = y.sum(), x @ y
+    buffers = torch.empty((2, k, n), dtype=torch.float64)  # allocated once: p (then w) and a scratch array
 
-    work, spare = x.clone(), torch.empty_like(x)  # rows still being evaluated (and a spare to compact into)
-    p_buf, w_buf, tmp_buf = torch.empty_like(x), torch.empty_like(x), torch.empty_like(x)
-    todo = torch.arange(k)  # their neuron numbers
+    def finish(which: torch.Tensor, s_w: torch.Tensor, s_wx: torch.Tensor, s_wx2: torch.Tensor, steps: int) -> None:
+        ids, det = rows[which], s_w[which] * s_wx2[which] - s_wx[which] ** 2
+        out["var"][ids] = torch.where(det > 0, s_w[which] / det, float("nan"))  # [H^-1]_11, no ridge
+        out["beta"][ids], out["intercept"][ids], out["n_iter"][ids] = b[which], a[which], steps
+
+    done = torch.zeros(k, dtype=torch.bool)  # stepped for the last time
     for step in range(maxiter + 1):
-        m = len(todo)
-        if m == 0:
-            break
-        xt, p, w, tmp = work[:m], p_buf[:m], w_buf[:m], tmp_buf[:m]
-        # sums over samples of p, p x, w = p (1 - p), w x, w x^2 at the current parameters
-        if step == 0:  # at the start (all zeros) p = 1/2 exactly: the sums are moments of x
-            sum_x, sum_x2 = xt.sum(1), torch.mul(xt, xt, out=tmp).sum(1)
-            s_p, s_w = torch.full_like(sum_x, n / 2), torch.full_like(sum_x, n / 4)
-            s_px, s_wx, s_wx2 = sum_x / 2, sum_x / 4, sum_x2 / 4
-        else:
-            torch.sigmoid(torch.addcmul(a[todo, None], xt, b[todo, None], out=p), out=p)
-            torch.addcmul(p, p, p, value=-1.0, out=w)
-            s_p, s_px = p.sum(1), torch.mul(p, xt, out=tmp).sum(1)
-            s_w, s_wx = w.sum(1), torch.mul(w, xt, out=tmp).sum(1)
-            s_wx2 = tmp.mul_(xt).sum(1)
+        s_p, s_px, s_w, s_wx, s_wx2 = _sums(work[: len(rows)], a, b, buffers[:, : len(rows)], at_zero=step == 0)
+        if step == maxiter:  # out of steps
+            done[:] = True
+        if done.any():
+            finish(done, s_w, s_wx, s_wx2, steps=step)
+            keep = ~done
+            torch.index_select(work[: len(rows)], 0, keep.nonzero().squeeze(1), out=spare[: int(keep.sum())])
+            work, spare = spare, work
+            rows, a, b, sum_yx = rows[keep], a[keep], b[keep], sum_yx[keep]
+            s_p, s_px, s_w, s_wx, s_wx2 = s_p[keep], s_px[keep], s_w[keep], s_wx[keep], s_wx2[keep]
+            if len(rows) == 0:
+                break
 
-        # finished neurons: standard error from the unregularised Hessian, as statsmodels does
-        finishing = done[todo]
-        ids = todo[finishing]
-        det = s_w[finishing] * s_wx2[finishing] - s_wx[finishing] ** 2
-        var_b[ids] = torch.where(det > 0, s_w[finishing] / det, float("nan"))
-
-        # the others take one Newton step: (H / n + ridge) step = score / n
-        going = ~finishing
-        ids = todo[going]
-        h00, h01, h11 = s_w[going] / n + RIDGE, s_wx[going] / n, s_wx2[going] / n + RIDGE
-        g0, g1 = (sum_y - s_p[going]) / n, (sum_yx[ids] - s_px[going]) / n
+        # one Newton step for the others: (H / n + ridge) step = score / n, as statsmodels scales it
+        h00, h01, h11 = s_w / n + RIDGE, s_wx / n, s_wx2 / n + RIDGE
+        g0, g1 = (sum_y - s_p) / n, (sum_yx - s_px) / n
         det = h00 * h11 - h01 * h01
         da, db = (h11 * g0 - h01 * g1) / det, (h00 * g1 - h01 * g0) / det
-        a[ids] += da
-        b[ids] += db
-        n_iter[ids] += 1
-        done[ids] = ~((da.abs() > tol) | (db.abs() > tol)) | (n_iter[ids] >= maxiter)
+        a, b = a + da, b + db
+        done = ~((da.abs() > tol) | (db.abs() > tol))  # statsmodels goes on while some |step| > tol
 
-        if len(ids) < m:  # drop the finished rows
-            torch.index_select(xt, 0, going.nonzero().squeeze(1), out=spare[: len(ids)])
-            work, spare = spare, work
-        todo = ids
-    return dict(beta=b, intercept=a, se=var_b.sqrt(), converged=n_iter < maxiter, n_iter=n_iter)
+    se = out.pop("var").sqrt()
+    converged = (out["n_iter"] < maxiter) & out["beta"].isfinite() & se.isfinite()
+    return dict(out, se=se, converged=converged)
+
+
+def _sums(x: torch.Tensor, a: torch.Tensor, b: torch.Tensor, buffers: torch.Tensor, *, at_zero: bool) -> tuple:
+    """Sums over samples (rows of x) of p, p x, w, w x, w x^2, where p = sigmoid(a + b x), w = p (1 - p)."""
+    n = x.shape[1]
+    p, tmp = buffers
+    if at_zero:  # the start (a = b = 0): p = 1/2 exactly, and the sums are moments of x
+        sum_x, sum_x2 = x.sum(1), torch.mul(x, x, out=tmp).sum(1)
+        return torch.full_like(sum_x, n / 2), sum_x / 2, torch.full_like(sum_x, n / 4), sum_x / 4, sum_x2 / 4
+    torch.sigmoid(torch.mul(x, b[:, None], out=p).add_(a[:, None]), out=p)
+    s_p, s_px = p.sum(1), torch.mul(p, x, out=tmp).sum(1)
+    w = p.addcmul_(p, p, value=-1.0)  # p (1 - p), in place
+    s_w, s_wx = w.sum(1), torch.mul(w, x, out=tmp).sum(1)
+    return s_p, s_px, s_w, s_wx, tmp.mul_(x).sum(1)
 
 
 # --------------------------------------------------------------------------------------------------
