@@ -177,7 +177,11 @@ class MlpRecorder:
         return self.activations
 
     def __exit__(self, *exc_info: Any) -> None:
-        self.remove()  # runs for a normal exit, an exception and a KeyboardInterrupt alike
+        try:
+            if torch.cuda.is_initialized():
+                torch.cuda.synchronize()  # a pass stopped half-way may still be copying to the CPU
+        finally:
+            self.remove()  # runs for a normal exit, an exception and a KeyboardInterrupt alike
 
     def remove(self) -> None:
         """Remove this recorder's hooks (safe to call twice, or after remove_lessonkit_hooks)."""
@@ -185,11 +189,16 @@ class MlpRecorder:
             self._handles.pop().remove()
 
     def _keeper(self, layer: int):
-        activations, dtype = self.activations, self.dtype
+        activations, dtype, last_layer = self.activations, self.dtype, max(self.sites)
 
         def keep(values: torch.Tensor) -> None:
-            # detached, on the CPU, and a copy: later in-place changes by the model cannot alter it
-            activations[layer] = values.detach().to(device="cpu", dtype=dtype, copy=True)
+            # Detached, on the CPU, and a copy: later in-place changes by the model cannot alter it.
+            # From a GPU the copy runs in the background (into pinned memory) while the model goes
+            # on; the last layer's hook waits for all of them, so the forward pass returns complete values.
+            on_gpu = values.is_cuda
+            activations[layer] = values.detach().to(device="cpu", dtype=dtype, non_blocking=on_gpu, copy=True)
+            if on_gpu and layer == last_layer:
+                torch.cuda.current_stream(values.device).synchronize()
 
         return keep
 

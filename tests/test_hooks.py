@@ -452,3 +452,20 @@ def test_capture_on_the_gpu_returns_cpu_tensors_equal_to_the_cpu_run():
         assert values.device.type == "cpu"
         torch.testing.assert_close(values, on_cpu[layer], rtol=1e-3, atol=1e-3)
     assert count_hooks(model) == 0
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float16])
+def test_record_on_the_gpu_is_complete_when_the_forward_pass_returns(dtype):
+    model = tiny_llama()
+    tokens = ids(30)
+    with torch.no_grad(), record_mlp(model, [0, 2], site="post", dtype=dtype) as expected:
+        model(tokens)
+    model.to("cuda")
+    with torch.no_grad(), record_mlp(model, [0, 2], site="post", dtype=dtype) as acts:
+        model(tokens.to("cuda"))
+        inside = {layer: values.clone() for layer, values in acts.items()}  # read before the block ends
+    for layer in (0, 2):
+        assert inside[layer].device.type == "cpu" and inside[layer].dtype == dtype
+        torch.testing.assert_close(inside[layer], expected[layer], rtol=2e-3, atol=2e-3)
+    assert count_hooks(model) == 0
