@@ -22,7 +22,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 import numpy as np
 import torch
@@ -156,20 +156,38 @@ def fit_logit(
     if maxiter < 1 or tol <= 0 or block < 1 or (threads is not None and threads < 1):
         raise ValueError("maxiter, block and threads must be >= 1 and tol > 0")
 
-    order = np.argsort(-y, kind="stable")  # positives first: each class is then a slice
-    y_sorted = torch.from_numpy(y[order])
-    n_pos = int(y.sum())
+    # separation and constant columns, exactly: compare the two classes' ranges (no fit needed)
+    pos, neg = x[y == 1], x[y == 0]
+    constant = np.maximum(pos.max(0), neg.max(0)) == np.minimum(pos.min(0), neg.min(0))
+    positives_above = (pos.min(0) >= neg.max(0)) & ~constant  # complete (>) or quasi (==) separation
+    positives_below = (pos.max(0) <= neg.min(0)) & ~constant
+    separated = positives_above | positives_below
+    fitted = ~(separated | constant)
 
-    def fit_block(start: int) -> dict[str, np.ndarray]:
+    def fit_block(start: int) -> dict[str, torch.Tensor]:
+        columns = slice(start, start + block)
         # one row per neuron (neuron-major), float64: sums over samples run along contiguous memory
-        rows = np.ascontiguousarray(x[order, start : start + block].T, dtype=np.float64)
-        return _fit_chunk(torch.from_numpy(rows), y_sorted, n_pos, maxiter, tol)
+        rows = torch.from_numpy(np.ascontiguousarray(x[:, columns].T, dtype=np.float64))
+        keep = torch.from_numpy(fitted[columns])
+        return _newton(rows if keep.all() else rows[keep], torch.from_numpy(y), maxiter, tol)
 
-    starts = range(0, x.shape[1], block)
     with _one_torch_thread_per_chunk(), ThreadPoolExecutor(threads or torch.get_num_threads()) as pool:
-        parts = list(pool.map(fit_block, starts))
-    columns = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
-    return LogitResult(**columns, nobs=len(y))
+        parts = list(pool.map(fit_block, range(0, x.shape[1], block)))
+    fit = {name: torch.cat([part[name] for part in parts]).numpy() for name in parts[0]}
+
+    def every_neuron(values: np.ndarray, fill: Any) -> np.ndarray:
+        full = np.full(x.shape[1], fill, dtype=values.dtype)
+        full[fitted] = values
+        return full
+
+    beta = every_neuron(fit["beta"], np.nan)
+    beta[positives_above], beta[positives_below] = np.inf, -np.inf  # the likelihood has no maximum
+    se, converged = every_neuron(fit["se"], np.nan), every_neuron(fit["converged"], False)
+    z = beta / se
+    pvalue = np.where(converged, stats.norm.sf(np.abs(z)) * 2, np.nan)  # statsmodels' Wald p-value
+    return LogitResult(beta=beta, intercept=every_neuron(fit["intercept"], np.nan), se=se, z=z, pvalue=pvalue,
+                       converged=converged, separated=separated, constant=constant,
+                       n_iter=every_neuron(fit["n_iter"], 0), nobs=len(y))  # fmt: skip
 
 
 @contextmanager
@@ -182,35 +200,6 @@ def _one_torch_thread_per_chunk():
         yield
     finally:
         torch.set_num_threads(before)
-
-
-def _fit_chunk(x: torch.Tensor, y: torch.Tensor, n_pos: int, maxiter: int, tol: float) -> dict[str, np.ndarray]:
-    """``fit_logit`` for a chunk x [neurons, samples] (float64) whose samples are sorted positives first."""
-    k = x.shape[0]
-    pos_min, pos_max = x[:, :n_pos].amin(1), x[:, :n_pos].amax(1)
-    neg_min, neg_max = x[:, n_pos:].amin(1), x[:, n_pos:].amax(1)
-    constant = torch.maximum(pos_max, neg_max) == torch.minimum(pos_min, neg_min)
-    positives_above = (pos_min >= neg_max) & ~constant  # complete (>) or quasi (==) separation
-    positives_below = (pos_max <= neg_min) & ~constant
-    separated = positives_above | positives_below
-    fitted = ~(separated | constant)
-
-    fit = _newton(x[fitted], y, maxiter, tol)
-
-    nan = torch.full((k,), float("nan"), dtype=torch.float64)
-    beta, intercept, se = nan.clone(), nan.clone(), nan.clone()
-    converged = torch.zeros(k, dtype=torch.bool)
-    n_iter = torch.zeros(k, dtype=torch.int64)
-    beta[fitted], intercept[fitted], se[fitted] = fit["beta"], fit["intercept"], fit["se"]
-    converged[fitted], n_iter[fitted] = fit["converged"], fit["n_iter"]
-    beta[positives_above], beta[positives_below] = float("inf"), float("-inf")
-
-    z = beta / se
-    pvalue = torch.from_numpy(stats.norm.sf(np.abs(z.numpy())) * 2)  # statsmodels' Wald p-value
-    pvalue[~converged] = float("nan")
-    result = dict(beta=beta, intercept=intercept, se=se, z=z, pvalue=pvalue, converged=converged,
-                  separated=separated, constant=constant, n_iter=n_iter)  # fmt: skip
-    return {name: value.numpy() for name, value in result.items()}
 
 
 def _newton(x: torch.Tensor, y: torch.Tensor, maxiter: int, tol: float) -> dict[str, torch.Tensor]:
@@ -405,10 +394,13 @@ def scan_layers(
     """The lecture's per-neuron regression for every layer, as one table (a pandas DataFrame).
 
     For each layer: ``fit_logit`` on the ``balanced_sample(labels, seed=seed)`` tokens (the same
-    tokens for every layer), and each neuron's ``auroc`` on all tokens (AUROC does not need a
+    tokens for every layer; all layers in one call), and each neuron's ``auroc`` on all tokens (AUROC does not need a
     balanced sample). Columns: layer, neuron, beta, se, pvalue, significant, auroc, and with
     ``heldout=(acts2, labels2)`` (other text run through the same model) heldout_auroc: the
     lecture's "does it generalise?" as a number. 0.5 is chance (``CHANCE_AUROC``).
+
+    A neuron that separates the classes perfectly gets beta +-inf and pvalue NaN (no test exists),
+    so it is not ``significant``; its auroc (1.0 or 0.0) shows what it is.
 
     ``significant`` uses ``correction`` ("bonferroni", the lecture's; or "bh") over ``family``:
     "layer" (each layer on its own: the lecture's .05 / 4096) or "all" (every neuron of every layer
@@ -429,13 +421,17 @@ def scan_layers(
         if set(held_layers) != set(layers):
             raise ValueError("heldout activations must have the same layers as acts")
 
-    frames = []
     for layer, x in layers.items():
         if x.shape[0] != len(y):
             raise ValueError(f"acts[{layer!r}] has {x.shape[0]} tokens but labels has {len(y)}")
-        fit = fit_logit(x[sample], y[sample])
-        frame = pd.DataFrame({"layer": layer, "neuron": np.arange(x.shape[1]), "beta": fit.beta, "se": fit.se,
-                              "pvalue": fit.pvalue, "auroc": auroc(x, y)})  # fmt: skip
+    # one fit for all layers side by side: the same tokens, one column per neuron of every layer
+    fit = fit_logit(np.concatenate([x[sample] for x in layers.values()], axis=1), y[sample])
+    frames, start = [], 0
+    for layer, x in layers.items():
+        mine = slice(start, start + x.shape[1])
+        start += x.shape[1]
+        frame = pd.DataFrame({"layer": layer, "neuron": np.arange(x.shape[1]), "beta": fit.beta[mine],
+                              "se": fit.se[mine], "pvalue": fit.pvalue[mine], "auroc": auroc(x, y)})  # fmt: skip
         if heldout is not None:
             frame["heldout_auroc"] = auroc(held_layers[layer], held_y)
         frames.append(frame)

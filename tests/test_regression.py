@@ -129,6 +129,14 @@ def test_results_do_not_depend_on_the_block_size():
     np.testing.assert_allclose(one.se, many.se, rtol=1e-12)
 
 
+def test_results_do_not_depend_on_threads_and_torch_settings_are_restored():
+    X, y = synthetic(11, m=40)
+    before = torch.get_num_threads()
+    one, two = lessonkit.fit_logit(X, y, block=8, threads=1), lessonkit.fit_logit(X, y, block=8, threads=2)
+    np.testing.assert_array_equal(one.pvalue, two.pvalue)
+    assert torch.get_num_threads() == before
+
+
 def test_one_neuron_as_a_1d_array():
     X, y = synthetic(6, m=1)
     fit, warned = lecture_fit(X[:, 0], y)
@@ -401,6 +409,14 @@ def test_scan_layers_heldout_and_top_neurons():
     assert (top["chance"] == 0.5).all()
     assert (top["heldout_auroc"] > 0.6).all()  # real signal generalises, oriented by the sign of beta
     assert (top["beta"].iloc[:3] > 0).all() and (top["beta"].iloc[3:] < 0).all()
+
+
+def test_scan_layers_shows_a_perfect_separator_by_its_auroc():
+    acts, labels = fake_layers(6)
+    acts[0][:, 7] = torch.from_numpy(labels * 5.0 + np.random.default_rng(0).random(len(labels)))
+    row = lessonkit.scan_layers(acts, labels).query("layer == 0 and neuron == 7").iloc[0]
+    assert row["beta"] == np.inf and np.isnan(row["pvalue"]) and not row["significant"]
+    assert row["auroc"] == 1.0
 
 
 def test_scan_layers_bad_input():
