@@ -20,6 +20,7 @@ when you want thousands of them.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from typing import Any, Mapping
@@ -146,8 +147,8 @@ def fit_logit(
 
     X: [n_samples, n_neurons] activations (numpy or torch; a 1-D array is one neuron).
     y: [n_samples] labels 0/1 (1 = proper noun); both classes must occur.
-    block, threads: neurons per chunk, and chunks fitted side by side (default: torch's thread
-        count). Speed knobs only: the numbers do not depend on them.
+    block, threads: at most this many neurons per chunk, and chunks fitted side by side (default:
+        torch's thread count). Speed knobs only: the numbers do not depend on them.
     """
     y = _check_labels(y)
     x = _check_activations(X, len(y))
@@ -164,12 +165,21 @@ def fit_logit(
     separated = positives_above | positives_below
     fitted = ~(separated | constant)
 
+    block = max(1, min(block, x.shape[1], 2**20 // len(y)))  # work arrays of at most 8 MB each
+    # each worker thread keeps its [4, block, n] float64 work arrays from chunk to chunk:
+    # fresh megabyte arrays for every chunk cost more in page faults than the arithmetic
+    scratch = threading.local()
+
     def fit_block(start: int) -> dict[str, torch.Tensor]:
-        columns = slice(start, start + block)
+        if not hasattr(scratch, "arrays"):
+            scratch.arrays = torch.empty((4, block, len(y)), dtype=torch.float64)
+        chunk = x[:, start : start + block]
+        if not fitted[start : start + block].all():
+            chunk = chunk[:, fitted[start : start + block]]
         # one row per neuron (neuron-major), float64: sums over samples run along contiguous memory
-        rows = torch.from_numpy(np.ascontiguousarray(x[:, columns].T, dtype=np.float64))
-        keep = torch.from_numpy(fitted[columns])
-        return _newton(rows if keep.all() else rows[keep], torch.from_numpy(y), maxiter, tol)
+        rows = scratch.arrays[0, : chunk.shape[1]]
+        rows.copy_(torch.from_numpy(chunk).T)
+        return _newton(rows, torch.from_numpy(y), maxiter, tol, scratch.arrays[1:])
 
     with _one_torch_thread_per_chunk(), ThreadPoolExecutor(threads or torch.get_num_threads()) as pool:
         parts = list(pool.map(fit_block, range(0, x.shape[1], block)))
@@ -202,23 +212,23 @@ def _one_torch_thread_per_chunk():
         torch.set_num_threads(before)
 
 
-def _newton(x: torch.Tensor, y: torch.Tensor, maxiter: int, tol: float) -> dict[str, torch.Tensor]:
+def _newton(x: torch.Tensor, y: torch.Tensor, maxiter: int, tol: float, scratch: torch.Tensor) -> dict[str, torch.Tensor]:
     """statsmodels' ``_fit_newton`` on the scaled log-likelihood, one 2x2 system per neuron (row of x).
 
     All neurons start at zero and step together. A neuron stops once its step is at most ``tol`` in
     both parameters, or after ``maxiter`` steps; then, like statsmodels, its Hessian is evaluated
     once more at the final point for the standard error, and it leaves the working set.
+    x is overwritten; scratch holds three more arrays of at least x's shape.
     """
     k, n = x.shape
     out = {name: torch.full((k,), float("nan"), dtype=torch.float64) for name in ("beta", "intercept", "var")}
     out["n_iter"] = torch.zeros(k, dtype=torch.int64)
 
     # the working set: rows still stepping (compacted into the first rows of `work`), their neuron numbers
-    work, spare = x.clone(), torch.empty_like(x)
+    sum_y, sum_yx = y.sum(), x @ y
+    work, spare, buffers = x, scratch[0], scratch[1:]
     rows = torch.arange(k)
     a, b = torch.zeros(k, dtype=torch.float64), torch.zeros(k, dtype=torch.float64)  # intercepts, slopes
-    sum_y, sum_yx = y.sum(), x @ y
-    buffers = torch.empty((2, k, n), dtype=torch.float64)  # allocated once: p (then w) and a scratch array
 
     def finish(which: torch.Tensor, s_w: torch.Tensor, s_wx: torch.Tensor, s_wx2: torch.Tensor, steps: int) -> None:
         ids, det = rows[which], s_w[which] * s_wx2[which] - s_wx[which] ** 2
@@ -256,7 +266,7 @@ def _newton(x: torch.Tensor, y: torch.Tensor, maxiter: int, tol: float) -> dict[
 def _sums(x: torch.Tensor, a: torch.Tensor, b: torch.Tensor, buffers: torch.Tensor, *, at_zero: bool) -> tuple:
     """Sums over samples (rows of x) of p, p x, w, w x, w x^2, where p = sigmoid(a + b x), w = p (1 - p)."""
     n = x.shape[1]
-    p, tmp = buffers
+    p, tmp = buffers  # p (then w) and a scratch array
     if at_zero:  # the start (a = b = 0): p = 1/2 exactly, and the sums are moments of x
         sum_x, sum_x2 = x.sum(1), torch.mul(x, x, out=tmp).sum(1)
         return torch.full_like(sum_x, n / 2), sum_x / 2, torch.full_like(sum_x, n / 4), sum_x / 4, sum_x2 / 4
