@@ -28,6 +28,7 @@ _EXPORTS: dict[str, str] = {
     # models
     "load_model": "models",
     "pick_device": "models",
+    "mlp_shape": "models",
     "KNOWN_MODELS": "models",
     # text
     "load_wikitext_rows": "text",

@@ -157,6 +157,14 @@ def _float32_kwarg() -> dict[str, torch.dtype]:
     return {"dtype" if new else "torch_dtype": torch.float32}
 
 
+def mlp_shape(model: Any) -> tuple[int, int]:
+    """(number of transformer blocks, MLP neurons per block): (24, 4096) for gpt2-medium."""
+    config = model.config
+    if config.model_type == "gpt2":
+        return config.n_layer, config.n_inner or 4 * config.n_embd
+    return config.num_hidden_layers, config.intermediate_size
+
+
 # ---------------------------------------------------------------- GPT-2 tokenizer and random GPT-2
 
 
