@@ -1,0 +1,183 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Beyond the lecture: every layer, held-out scores, better labels, and a neuron explorer
+#
+# The lecture looked at one layer, chose neurons on 1,024 tokens, and checked one of them by eye on
+# the next 1,024. A researcher would go on:
+#
+# 1. **every layer at once** -- with all neurons fitted together this takes about a second;
+# 2. **held-out scores for every neuron**: choose on one text, score on another;
+# 3. **multiple testing**: Bonferroni (the lecture's) vs Benjamini-Hochberg;
+# 4. **better labels**: does the tagging rule change which neurons we find?
+# 5. **pre vs post**: the neuron before and after the nonlinearity;
+# 6. **top contexts**: where does a neuron fire most, across the text?
+# 7. **the neuron explorer**: layer and neuron sliders over everything computed here.
+
+# %%
+import sys
+
+LESSONKIT_REPO = "git+https://github.com/lessonkit/lessonkit"
+if "google.colab" in sys.modules:
+    get_ipython().run_line_magic("pip", f"install --quiet --no-deps {LESSONKIT_REPO}")
+
+# %%
+import time
+
+import numpy as np
+import torch
+
+import lessonkit as lk
+
+model, tokenizer = lk.load_model()
+n_layers, n_neurons = lk.mlp_shape(model)
+tokens = lk.load_wikitext_tokens(tokenizer)
+is_proper = lk.tag_proper_nouns(tokens, tokenizer, rule="lecture")
+print(f"{n_layers} layers x {n_neurons} neurons; {tokens.shape[1]} tokens, {is_proper.sum()} tagged")
+
+# %% [markdown]
+# ## 1. Every layer, on two texts
+#
+# `lk.capture_mlp` runs a token stream through the model in chunks of at most the model's context
+# (1,024 tokens for GPT-2), each chunk a fresh forward pass -- exactly the lecture's batches -- and
+# returns `{layer: [tokens, neurons]}`. The first 1,024 tokens are the *training* text (where neurons
+# are chosen), the next 1,024 the *held-out* text (where they are checked).
+
+# %%
+seq_len = 1024
+train_tokens, heldout_tokens = tokens[:, :seq_len], tokens[:, seq_len:2 * seq_len]
+train_labels, heldout_labels = is_proper[:seq_len], is_proper[seq_len:2 * seq_len]
+
+start = time.perf_counter()
+train_acts = lk.capture_mlp(model, train_tokens)
+heldout_acts = lk.capture_mlp(model, heldout_tokens)
+print(f"two forward passes, all {n_layers} layers recorded: {time.perf_counter() - start:.1f} s")
+print(train_acts)
+assert lk.count_hooks(model) == 0
+
+# %% [markdown]
+# `lk.scan_layers` fits the lecture's regression for every neuron of every layer (on the lecture's
+# balanced sample), adds each neuron's AUROC on all training tokens and on the held-out tokens, and
+# marks Bonferroni significance per layer (.05 / neurons, the lecture's threshold). One table:
+
+# %%
+start = time.perf_counter()
+scan = lk.scan_layers(train_acts, train_labels, heldout=(heldout_acts, heldout_labels), seed=42)
+print(f"{len(scan):,} regressions in {time.perf_counter() - start:.2f} s")
+scan.head()
+
+# %% [markdown]
+# The strongest significant neurons of the whole model, positive and negative. The AUROC columns are
+# oriented by the sign of beta (1 = a perfect detector in the neuron's own direction); chance is 0.5.
+# A neuron whose held-out AUROC stays high generalizes; one that drops toward 0.5 was luck.
+
+# %%
+from lessonkit.regression import top_neurons
+
+best = top_neurons(scan, top=5)
+best
+
+# %%
+lk.plot_layer_profile(scan, title="Where are the proper-noun neurons?")
+
+# %% [markdown]
+# ## 2. Which neuron generalizes best?
+#
+# Choosing by held-out AUROC would be cheating (the held-out text would then be training text).
+# Choose on the training text, *then* look at the held-out text: here, the neuron with the highest
+# oriented training AUROC among the significant ones.
+
+# %%
+significant = scan[scan["significant"]].copy()
+significant["train_score"] = np.where(significant["beta"] > 0, significant["auroc"], 1 - significant["auroc"])
+significant["heldout_score"] = np.where(significant["beta"] > 0, significant["heldout_auroc"], 1 - significant["heldout_auroc"])
+chosen = significant.sort_values("train_score", ascending=False).iloc[0]
+layer, neuron = int(chosen["layer"]), int(chosen["neuron"])
+print(f"layer {layer}, neuron {neuron}: AUROC {chosen['train_score']:.3f} on the training text, "
+      f"{chosen['heldout_score']:.3f} on the held-out text")
+assert chosen["heldout_score"] > 0.6, "the best training neuron should beat chance on new text"
+
+# %% [markdown]
+# Train and held-out heatmaps on **one shared colour scale** (`lk.heatmap.value_range`), so the two
+# texts can be compared by eye -- the lecture scaled each text on its own.
+
+# %%
+from lessonkit.heatmap import value_range
+
+train_texts = [tokenizer.decode([t]) for t in train_tokens[0].tolist()]
+heldout_texts = [tokenizer.decode([t]) for t in heldout_tokens[0].tolist()]
+train_values, heldout_values = train_acts[layer][:, neuron], heldout_acts[layer][:, neuron]
+vmin, vmax = value_range(train_values, heldout_values)
+lk.token_heatmap(heldout_texts[:400], heldout_values[:400], vmin=vmin, vmax=vmax,
+                 highlight=heldout_labels[:400].astype(bool),
+                 title=f"held-out text, layer {layer} neuron {neuron} (underlined: the lecture's tags)")
+
+# %% [markdown]
+# ## 3. Multiple testing: Bonferroni or Benjamini-Hochberg?
+#
+# Bonferroni controls the chance of *any* false positive among all tests; Benjamini-Hochberg (BH)
+# controls the expected *fraction* of false positives among the neurons called significant -- less
+# strict, more discoveries. And the family matters: one layer (the lecture's .05 / 4,096) or every
+# neuron of the model at once.
+
+# %%
+for correction in ("bonferroni", "bh"):
+    for family in ("layer", "all"):
+        table = lk.scan_layers(train_acts, train_labels, seed=42, correction=correction, family=family)
+        print(f"{correction:>10}, family = {family:5}: {int(table['significant'].sum()):5d} significant neurons")
+
+# %% [markdown]
+# ## 4. Do better labels change the answer?
+#
+# The lecture's rule misses the second piece of split names and tags sentence starts after line
+# breaks. The word-aware rule (`rule="word"`, F1 about 0.99 against hand labels, vs about 0.84) tags
+# every piece of a name. Same activations, new labels:
+
+# %%
+word_tags = lk.tag_proper_nouns(tokens, tokenizer, rule="word")
+print(f"lecture rule: {is_proper.sum()} tokens; word rule: {word_tags.sum()} tokens; "
+      f"they disagree on {(word_tags != is_proper).sum()}")
+scan_word = lk.scan_layers(train_acts, word_tags[:seq_len], heldout=(heldout_acts, word_tags[seq_len:2 * seq_len]), seed=42)
+top_neurons(scan_word, top=5)
+
+# %%
+profile = scan.groupby("layer")["significant"].sum().rename("lecture rule").to_frame()
+profile["word rule"] = scan_word.groupby("layer")["significant"].sum()
+profile.T
+
+# %% [markdown]
+# ## 5. Pre vs post: before and after the nonlinearity
+#
+# The lecture's neuron is the first linear layer's output (`"pre"`). What the rest of the model
+# receives is the value after the nonlinearity (`"post"`: GELU in GPT-2; `silu(gate) * up` in Llama
+# models). A neuron can look different there: GELU squashes negative values toward 0.
+
+# %%
+post_acts = lk.capture_mlp(model, train_tokens, layers=layer, site="post")
+post_scan = lk.scan_layers(post_acts, train_labels, seed=42)
+row = post_scan[post_scan["neuron"] == neuron].iloc[0]
+print(f"layer {layer} neuron {neuron}: pre beta {chosen['beta']:.2f} (AUROC {chosen['auroc']:.3f}), "
+      f"post beta {row['beta']:.2f} (AUROC {row['auroc']:.3f}); "
+      f"significant after the nonlinearity in this layer: {int(post_scan['significant'].sum())} vs {int(scan[scan['layer'] == layer]['significant'].sum())} before")
+
+# %% [markdown]
+# ## 6. Top contexts
+#
+# Where, in all the training text, does the neuron fire most? The ten strongest activations with the
+# words around them (Neuroscope style):
+
+# %%
+lk.top_contexts(train_acts[layer], train_texts, neuron, k=10, window=8)
