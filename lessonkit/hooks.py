@@ -155,7 +155,6 @@ class MlpRecorder:
     def __init__(self, model: nn.Module, layers: Any, site: str, dtype: torch.dtype) -> None:
         if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
             raise TypeError(f"dtype must be a floating torch dtype such as torch.float16, got {dtype!r}.")
-        self.model = model
         self.sites = mlp_site_modules(model, layers, site)  # check now, at the line that asked
         self.dtype = dtype
         self.activations = MlpActivations(site)
@@ -192,11 +191,12 @@ class MlpRecorder:
         activations, dtype, last_layer = self.activations, self.dtype, max(self.sites)
 
         def keep(values: torch.Tensor) -> None:
-            # Detached, on the CPU, and a copy: later in-place changes by the model cannot alter it.
-            # From a GPU the copy runs in the background (into pinned memory) while the model goes
-            # on; the last layer's hook waits for all of them, so the forward pass returns complete values.
+            # Detached and on the CPU. On the CPU, in the model's dtype, this is the module's own
+            # tensor, not a copy: the MLPs of MLP_SITES never change it in place (the tests compare
+            # after the whole pass). From a GPU the copy runs in the background (into pinned memory)
+            # while the model goes on; the last layer's hook waits for all of them.
             on_gpu = values.is_cuda
-            activations[layer] = values.detach().to(device="cpu", dtype=dtype, non_blocking=on_gpu, copy=True)
+            activations[layer] = values.detach().to(device="cpu", dtype=dtype, non_blocking=on_gpu)
             if on_gpu and layer == last_layer:
                 torch.cuda.current_stream(values.device).synchronize()
 
@@ -214,7 +214,8 @@ def record_mlp(
     every pass and ran out of memory), so use :func:`capture_mlp` for long texts.
 
     Memory: all 24 layers of gpt2-medium for 1,024 tokens are 24 x 1,024 x 4,096 x 4 bytes, about
-    400 MB in float32; ``dtype=torch.float16`` halves that. ``layers``: None (all), an int or a list;
+    400 MB in float32; ``dtype=torch.float16`` halves that. On a GPU the copies to the CPU run in the
+    background and are complete when the forward pass returns. ``layers``: None (all), an int or a list;
     negative indices count from the end. ``site``: "pre" (first linear output, the lecture's neuron)
     or "post" (after the nonlinearity). The same recorder can be entered again after its block ended.
     """
