@@ -54,9 +54,11 @@ _EXPORTS: dict[str, str] = {
     "benjamini_hochberg": "regression",
     "auroc": "regression",
     "scan_layers": "regression",
+    "top_neurons": "regression",
     # heatmap and plots
     "token_heatmap": "heatmap",
     "top_contexts": "heatmap",
+    "value_range": "heatmap",
     "plot_classifier_results": "plots",
     "plot_layer_profile": "plots",
     # widgets

@@ -85,9 +85,7 @@ scan.head()
 # A neuron whose held-out AUROC stays high generalizes; one that drops toward 0.5 was luck.
 
 # %%
-from lessonkit.regression import top_neurons
-
-best = top_neurons(scan, top=5)
+best = lk.top_neurons(scan, top=5)
 best
 
 # %%
@@ -111,16 +109,14 @@ print(f"layer {layer}, neuron {neuron}: AUROC {chosen['train_score']:.3f} on the
 assert chosen["heldout_score"] > 0.6, "the best training neuron should beat chance on new text"
 
 # %% [markdown]
-# Train and held-out heatmaps on **one shared colour scale** (`lk.heatmap.value_range`), so the two
+# Train and held-out heatmaps on **one shared colour scale** (`lk.value_range`), so the two
 # texts can be compared by eye -- the lecture scaled each text on its own.
 
 # %%
-from lessonkit.heatmap import value_range
-
 train_texts = [tokenizer.decode([t]) for t in train_tokens[0].tolist()]
 heldout_texts = [tokenizer.decode([t]) for t in heldout_tokens[0].tolist()]
 train_values, heldout_values = train_acts[layer][:, neuron], heldout_acts[layer][:, neuron]
-vmin, vmax = value_range(train_values, heldout_values)
+vmin, vmax = lk.value_range(train_values, heldout_values)
 lk.token_heatmap(heldout_texts[:400], heldout_values[:400], vmin=vmin, vmax=vmax,
                  highlight=heldout_labels[:400].astype(bool),
                  title=f"held-out text, layer {layer} neuron {neuron} (underlined: the lecture's tags)")
@@ -151,7 +147,7 @@ word_tags = lk.tag_proper_nouns(tokens, tokenizer, rule="word")
 print(f"lecture rule: {is_proper.sum()} tokens; word rule: {word_tags.sum()} tokens; "
       f"they disagree on {(word_tags != is_proper).sum()}")
 scan_word = lk.scan_layers(train_acts, word_tags[:seq_len], heldout=(heldout_acts, word_tags[seq_len:2 * seq_len]), seed=42)
-top_neurons(scan_word, top=5)
+lk.top_neurons(scan_word, top=5)
 
 # %%
 profile = scan.groupby("layer")["significant"].sum().rename("lecture rule").to_frame()
