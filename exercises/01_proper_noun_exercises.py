@@ -108,7 +108,7 @@ checks.check_heldout_choice(choose_and_score, train_x, train_y, heldout_x, heldo
 # ## Exercise 5 (open): a neuron for numbers?
 #
 # Change the question: instead of proper nouns, tag tokens that contain a digit (` 2004`, ` 1`,
-# `@`...). Which layer-18 neuron predicts them best, and does it generalize to the held-out text?
+# `1990s`...). Which layer-18 neuron predicts them best, and does it generalize to the held-out text?
 # There is no check: compare your answer with a neighbour's.
 
 # %%
