@@ -129,7 +129,7 @@ class NeuronExplorer:
 
     def stats(self, layer: int, site: str | None = None) -> Any:
         """The :func:`scan_layers` table of one layer (computed on first use, then cached)."""
-        site = site or self.site_buttons.value
+        site = self._check_site(site)
         layer = self._check_layer(layer)
         if (site, layer) not in self._stats:
             from .regression import scan_layers
@@ -147,7 +147,7 @@ class NeuronExplorer:
     def top_neurons(self, layer: int, by: str = "beta +", site: str | None = None) -> list[int]:
         """The layer's ``top_k`` neurons: largest beta ("beta +"), smallest ("beta -"), AUROC farthest
         from chance ("AUROC"), or largest activation on the training text ("activation")."""
-        site = site or self.site_buttons.value
+        site = self._check_site(site)
         if by == "activation":
             strongest = np.nanmax(self.batches["train"].acts[site][self._check_layer(layer)], axis=0)
             return np.argsort(-strongest, kind="stable")[: self.top_k].tolist()
@@ -165,12 +165,11 @@ class NeuronExplorer:
         """Move the widgets to ``layer`` and ``neuron`` (and site / text batch), and redraw once."""
         layer = self._check_layer(layer)
         neuron = _check_index(neuron, self.neurons[layer], f"neuron (layer {layer})")
-        if site is not None and site not in self.sites:
-            raise ValueError(f"site must be one of {self.sites} (the sites captured), got {site!r}.")
+        site = self._check_site(site)
         if batch is not None and batch not in self.batches:
             raise ValueError(f"batch must be one of {list(self.batches)}, got {batch!r}.")
         with self._moving_widgets():
-            self.site_buttons.value = site or self.site_buttons.value
+            self.site_buttons.value = site
             self.batch_buttons.value = batch or self.batch_buttons.value
             self.layer_slider.value = layer
             self.neuron_slider.max = self.neurons[layer] - 1
@@ -191,6 +190,8 @@ class NeuronExplorer:
         if backend not in ("html", "matplotlib"):
             raise ValueError(f"backend must be 'html' or 'matplotlib', not {backend!r}.")
         first = self.layers[0]
+        # continuous_update=False: redraw when the slider is let go, not for every pixel of a drag
+        # (each redraw sends ~150 kB of HTML to the browser; Colab's connection is the slow part)
         slider = dict(continuous_update=False, style={"description_width": "60px"},
                       layout=widgets.Layout(width="420px"))
         self.layer_slider = widgets.IntSlider(value=first, min=first, max=self.layers[-1], description="layer", **slider)
@@ -302,14 +303,15 @@ class NeuronExplorer:
 
     def summary_line(self, layer: int, neuron: int, site: str | None = None) -> str:
         """One line of HTML: layer, neuron, beta, p, Bonferroni significance, AUROC (training, held-out)."""
-        site = site or self.site_buttons.value
+        site = self._check_site(site)
         head = f"<b>layer {layer}, neuron {neuron}</b> ({site})"
         if self.batches["train"].labels is None:
             return f"<div>{head} · no labels given, so no statistics (pass labels=0/1 per token)</div>"
         row = self.stats(layer, site).iloc[neuron]
         n_neurons = self.neurons[layer]
         verdict = "significant" if row["significant"] else "not significant"
-        parts = [head, f"beta = {row['beta']:+.4g}", f"p = {row['pvalue']:.3g}",
+        p_value = f"p = {row['pvalue']:.3g}" if np.isfinite(row["pvalue"]) else "p = n/a (separated or constant: no test)"
+        parts = [head, f"beta = {row['beta']:+.4g}", p_value,
                  f"{verdict} at p &lt; .05/{n_neurons:,} (Bonferroni)", f"AUROC {row['auroc']:.3f} (training)"]
         if "heldout_auroc" in row:
             parts.append(f"{row['heldout_auroc']:.3f} (held-out)")
@@ -321,6 +323,14 @@ class NeuronExplorer:
         self.output.append_stderr("".join(traceback.format_exception(type(error), error, error.__traceback__)))
 
     # ------------------------------------------------------------------ checks and plumbing
+
+    def _check_site(self, site: str | None) -> str:
+        """``site``, or the one shown now when None."""
+        if site is None:
+            return self.site_buttons.value
+        if site not in self.sites:
+            raise ValueError(f"site must be one of {self.sites} (the sites captured), got {site!r}.")
+        return site
 
     def _check_layer(self, layer: Any) -> int:
         layer = _check_index(layer, None, "layer")

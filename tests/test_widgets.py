@@ -308,3 +308,11 @@ def test_smollm2_has_proper_noun_neurons(smollm2, wikitext_file):
     numbers = summary_numbers(explorer.summary.value)
     assert max(numbers["auroc"], 1 - numbers["auroc"]) > 0.8  # a real detector, not chance
     assert max(numbers["heldout"], 1 - numbers["heldout"]) > 0.7
+
+
+def test_a_perfect_separator_says_there_is_no_test():
+    labels = np.array([0, 1] * 10)
+    acts = {0: np.stack([labels + 0.1 * np.arange(20) / 20, np.random.default_rng(0).normal(size=20)], axis=1)}
+    explorer = NeuronExplorer(acts, [f"t{i}" for i in range(20)], labels)
+    assert "beta = +inf" in explorer.summary.value and "p = n/a" in explorer.summary.value
+    assert "not significant" in explorer.summary.value and "AUROC 1.000" in explorer.summary.value
