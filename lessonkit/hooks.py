@@ -156,6 +156,7 @@ class MlpRecorder:
         if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
             raise TypeError(f"dtype must be a floating torch dtype such as torch.float16, got {dtype!r}.")
         self.sites = mlp_site_modules(model, layers, site)  # check now, at the line that asked
+        self.model = model
         self.dtype = dtype
         self.activations = MlpActivations(site)
         self._handles: list[torch.utils.hooks.RemovableHandle] = []
@@ -170,6 +171,7 @@ class MlpRecorder:
         try:
             for layer, site in self.sites.items():
                 self._handles.append(_add_hook(site, self._keeper(layer)))
+            self._handles.append(_add_input_guard(self.model))
         except BaseException:
             self.remove()
             raise
@@ -237,6 +239,35 @@ def _add_hook(site: MlpSite, keep) -> torch.utils.hooks.RemovableHandle:
 
         handle = site.module.register_forward_pre_hook(hook)
     setattr(hook, HOOK_MARK, site.name)
+    return handle
+
+
+def _add_input_guard(model: nn.Module) -> torch.utils.hooks.RemovableHandle:
+    """One more hook, on the model itself: turn the two classic input mistakes into clear errors.
+
+    Without it, a 1-D ``input_ids`` (the lecture's ``model(tokens[0, :1024])``) fails inside
+    transformers 5 with "too many indices", and more tokens than the context fail with "index out
+    of range in self" -- both far from the cause.
+    """
+    context = _context_length(model)
+
+    def guard(module, args, kwargs):
+        ids = kwargs.get("input_ids", args[0] if args else None)
+        if not isinstance(ids, torch.Tensor):
+            return
+        if ids.ndim == 1:
+            raise ValueError(
+                f"input_ids has shape {list(ids.shape)}: pass a 2-D batch [1, n], e.g. "
+                "model(tokens[:, :1024]) rather than model(tokens[0, :1024])."
+            )
+        if context is not None and ids.shape[-1] > context:
+            raise ValueError(
+                f"{ids.shape[-1]} tokens in one forward pass, but this model reads at most {context}. "
+                f"Pass tokens[:, :{context}], or lessonkit.capture_mlp(model, tokens), which runs any length in chunks."
+            )
+
+    handle = model.register_forward_pre_hook(guard, with_kwargs=True)
+    setattr(guard, HOOK_MARK, "input guard")
     return handle
 
 

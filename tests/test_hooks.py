@@ -222,7 +222,8 @@ def model_with_own_hook():
 def test_counts_normal_exit(model_with_own_hook):
     model = model_with_own_hook
     with record_mlp(model) as acts:
-        assert count_hooks(model) == 4 and count_hooks(model, lessonkit_only=True) == 3
+        # one hook per layer, and one input guard on the model
+        assert count_hooks(model) == 5 and count_hooks(model, lessonkit_only=True) == 4
         model(ids(5))
     assert count_hooks(model) == 1 and count_hooks(model, lessonkit_only=True) == 0
     assert len(acts) == 3  # the values stay after the block
@@ -272,7 +273,7 @@ def test_running_the_same_cell_twice_never_stacks(model_with_own_hook):
 
     first_count, first = cell(1)
     second_count, second = cell(2)
-    assert first_count == second_count == 2
+    assert first_count == second_count == 3  # two layers + the input guard
     assert count_hooks(model) == 1
     assert not torch.equal(first[0], second[0])
 
@@ -282,14 +283,14 @@ def test_a_recorder_can_be_reused_but_not_entered_twice_at_once(model_with_own_h
     recorder = record_mlp(model, layers=1)
     for seed in (1, 2):  # the same recorder in a cell re-run: fresh values, no extra hooks
         with recorder as acts:
-            assert count_hooks(model, lessonkit_only=True) == 1
+            assert count_hooks(model, lessonkit_only=True) == 2  # layer 1 + the input guard
             model(ids(4, seed=seed))
         assert list(acts) == [1] and count_hooks(model) == 1
     with recorder as acts:
         with pytest.raises(RuntimeError, match="already recording"):
             with recorder:
                 pass
-        assert count_hooks(model, lessonkit_only=True) == 1
+        assert count_hooks(model, lessonkit_only=True) == 2
     assert count_hooks(model) == 1
 
 
@@ -298,14 +299,26 @@ def test_a_stranded_hook_is_cleared_by_remove_lessonkit_hooks(model_with_own_hoo
     stranded = record_mlp(model, layers=[0, 2])
     stranded.__enter__()  # entered by hand and never closed: the kernel is in a bad state
     record_mlp(model, site="post").__enter__()  # and once more, all layers
-    assert count_hooks(model, lessonkit_only=True) == 5
+    assert count_hooks(model, lessonkit_only=True) == 7  # 2 + 3 layers, and 2 input guards
     with torch.no_grad():
         model(ids(5))  # the stranded hooks still fire
-    assert remove_lessonkit_hooks(model) == 5
+    assert remove_lessonkit_hooks(model) == 7
     assert count_hooks(model) == 1  # the model's own hook stays
     assert model.transformer.h[0].mlp._forward_hooks.popitem()[1] is lecture_hook
     stranded.__exit__(None, None, None)  # closing it late is harmless
     assert remove_lessonkit_hooks(model) == 0
+
+
+def test_input_mistakes_get_clear_errors_and_leave_no_hook():
+    model = tiny_gpt2()
+    context = model.config.n_positions
+    with record_mlp(model, layers=0) as acts:
+        with pytest.raises(ValueError, match=r"2-D batch \[1, n\]"):
+            model(torch.zeros(5, dtype=torch.long))  # the lecture's 1-D input
+        with pytest.raises(ValueError, match=f"at most {context}"):
+            model(torch.zeros(1, context + 1, dtype=torch.long))
+        model(input_ids=torch.zeros(1, context, dtype=torch.long))  # the full context is fine
+    assert acts[0].shape[1] == context and count_hooks(model) == 0
 
 
 def test_the_lectures_leak_is_visible():
