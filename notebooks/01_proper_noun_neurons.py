@@ -323,6 +323,19 @@ auc_new = lk.auroc(acts2[layer][0, :, [top_positive]], labels2)[0]
 print(f"neuron {top_positive}: AUROC {auc_train:.3f} on the first 1,024 tokens, {auc_new:.3f} on the next 1,024 (chance: 0.5)")
 
 # %% [markdown]
+# **Beyond the lecture: every neuron, with sliders.** The activations of all layers for the first
+# 1,024 tokens are already in memory (`acts`), so a neuron explorer can redraw any neuron's heatmap in
+# milliseconds, without running the model again: move the layer and neuron sliders, jump to a layer's
+# strongest neurons, switch to the lecture's matplotlib look.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+explorer = lk.NeuronExplorer(acts, token_texts, labels)
+explorer.show(layer, top_positive)
+assert explorer.current == ("pre", layer, top_positive)
+explorer
+
+# %% [markdown]
 # ## What we learned, and what we did not
 #
 # * Some MLP neurons' activations predict, far beyond chance, whether a token is a proper noun by a
@@ -330,5 +343,5 @@ print(f"neuron {top_positive}: AUROC {auc_train:.3f} on the first 1,024 tokens, 
 # * This is **observational**: the neuron *responds* to proper nouns; whether the model *uses* it to
 #   handle them needs interventions (ablating or patching the neuron).
 # * The labels come from a rule with false positives and negatives; with a better tagger
-#   (`rule="word"`) the numbers change a little. The second notebook goes on from here: every layer at
-#   once, held-out scores for every neuron, and a neuron explorer with sliders.
+#   (`rule="word"`) the numbers change. The second notebook goes on from here: every layer at
+#   once, held-out scores for every neuron, better labels, and the explorer with held-out text.

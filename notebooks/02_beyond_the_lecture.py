@@ -177,3 +177,18 @@ print(f"layer {layer} neuron {neuron}: pre beta {chosen['beta']:.2f} (AUROC {cho
 
 # %%
 lk.top_contexts(train_acts[layer], train_texts, neuron, k=10, window=8)
+
+# %% [markdown]
+# ## 7. The neuron explorer
+#
+# Everything above, behind two sliders: the activations of both texts and the statistics of every
+# layer are already computed (`scan`), so each move only redraws. Switch between the training and the
+# held-out text, jump to a layer's top neurons by beta or AUROC, or show a neuron's top contexts.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+explorer = lk.NeuronExplorer(train_acts, train_texts, train_labels,
+                             heldout=(heldout_acts, heldout_texts, heldout_labels), stats=scan)
+explorer.show(layer, neuron, batch="heldout")
+assert explorer.current == ("pre", layer, neuron)
+explorer
