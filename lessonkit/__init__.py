@@ -65,10 +65,14 @@ _EXPORTS: dict[str, str] = {
     "NeuronExplorer": "widgets",
 }
 
+_MODULES = ("assets", "models", "text", "hooks", "tagging", "regression", "heatmap", "plots", "widgets", "checks")
+
 __all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
+    if name in _MODULES:  # lessonkit.hooks and friends, without importing them all up front
+        return importlib.import_module(f".{name}", __name__)
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'lessonkit' has no attribute {name!r}")
