@@ -23,7 +23,7 @@ def doctor() -> int:
     """Print versions, device, and which model and text sources the lecture will use."""
     from .assets import cache_dir
     from .models import OFFLINE_MODEL, default_model_name, hub_reachable, is_offline, pick_device
-    from .text import BUNDLED_CORPUS, WIKITEXT_ENV, wikitext_source
+    from .text import BUNDLED_CORPUS, WIKITEXT_ENV, cached_wikitext, wikitext_source
 
     print(f"python       {platform.python_version()} ({sys.executable})")
     for package in PACKAGES:
@@ -43,7 +43,8 @@ def doctor() -> int:
     print(f"smollm2-135m       {'converted, loads in ~1 s' if converted else 'not yet converted (first load: download + ~30 s)'}")
     print(f"gpt2 tokenizer     {'cached' if (cache / 'gpt2-tokenizer' / 'vocab.json').exists() else 'not yet downloaded'}")
     source = wikitext_source()
-    where = {"file": os.environ.get(WIKITEXT_ENV), "hub": "datasets, from the Hub",
+    where = {"file": os.environ.get(WIKITEXT_ENV), "cache": f"cached copy {cached_wikitext()}",
+             "hub": "datasets, from the Hub",
              "bundled": f"bundled corpus {BUNDLED_CORPUS} (FALLBACK)"}[source]
     print(f"text source        {where}")
     return 0
@@ -53,9 +54,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lessonkit", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("doctor", help="versions, device, model and text sources")
+    add = commands.add_parser("add-wikitext", help="put the WikiText-2 raw test rows (JSON lines) into the cache")
+    add.add_argument("file", help="the rows, as datasets yields them: one {\"text\": ...} per line")
     args = parser.parse_args(argv)
     if args.command == "doctor":
         return doctor()
+    if args.command == "add-wikitext":
+        from .text import add_wikitext
+
+        print(f"WikiText-2 test rows cached at {add_wikitext(args.file)}")
+        return 0
     return 2
 
 

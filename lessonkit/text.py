@@ -5,8 +5,11 @@ row and concatenates them in order: 11,524 GPT-2 tokens. Where the rows come fro
 
 1. a local JSON-lines file named by ``$LESSONKIT_WIKITEXT`` (one ``{"text": ...}`` per row, as
    ``datasets`` yields them) -- the same rows, without a network;
-2. ``datasets.load_dataset("wikitext", "wikitext-2-raw-v1")`` from the Hugging Face Hub (Colab);
-3. offline with neither: a small encyclopedia-style corpus written for this project
+2. the copy in lessonkit's cache, written by an earlier online run or by
+   ``python -m lessonkit add-wikitext FILE`` (checked by sha256);
+3. ``datasets.load_dataset("wikitext", "wikitext-2-raw-v1")`` from the Hugging Face Hub (Colab),
+   which also leaves a copy in the cache for later offline runs;
+4. offline with none of these: a small encyclopedia-style corpus written for this project
    (``lessonkit/data/corpus.jsonl``), with a loud notice -- the numbers then differ from the lecture's.
 """
 
@@ -14,14 +17,44 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import torch
 
+from .assets import cache_dir, verify_sha256
 from .models import hub_reachable, notice
 
 WIKITEXT_ENV = "LESSONKIT_WIKITEXT"
 BUNDLED_CORPUS = Path(__file__).parent / "data" / "corpus.jsonl"
+WIKITEXT_TEST_SHA256 = "a26bd387e6f1d19e45ddbd7fe6fd5aef3f97f457863f0973e3327e68ac6daee8"  # 4,358 rows
+
+
+def cached_wikitext(split: str = "test") -> Path:
+    """Where lessonkit keeps its copy of a WikiText-2 raw split (JSON lines)."""
+    return cache_dir() / f"wikitext-2-raw-v1-{split}.jsonl"
+
+
+def write_jsonl_rows(rows: list[str], path: Path) -> None:
+    """Write rows as JSON lines, atomically (a half-written file is never taken for the data)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, staging = tempfile.mkstemp(prefix=path.name, dir=path.parent)
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.writelines(json.dumps({"text": row}) + "\n" for row in rows)
+    os.replace(staging, path)
+
+
+def add_wikitext(path: str | Path) -> Path:
+    """Copy the WikiText-2 raw test rows from ``path`` into the cache, after checking their sha256."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f"No such file: {path}")
+    verify_sha256(path, WIKITEXT_TEST_SHA256)
+    target = cached_wikitext("test")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, target)
+    return target
 
 
 def read_jsonl_rows(path: str | Path) -> list[str]:
@@ -41,9 +74,11 @@ def load_bundled_corpus() -> list[str]:
 
 
 def wikitext_source(split: str = "test") -> str:
-    """Which source :func:`load_wikitext_rows` will read: ``"file"``, ``"hub"`` or ``"bundled"``."""
+    """Which source :func:`load_wikitext_rows` will read: ``"file"``, ``"cache"``, ``"hub"`` or ``"bundled"``."""
     if os.environ.get(WIKITEXT_ENV) and split == "test":
         return "file"
+    if cached_wikitext(split).is_file():
+        return "cache"
     if hub_reachable():
         return "hub"
     return "bundled"
@@ -54,14 +89,19 @@ def load_wikitext_rows(split: str = "test") -> list[str]:
     source = wikitext_source(split)
     if source == "file":
         return read_jsonl_rows(os.environ[WIKITEXT_ENV])
+    if source == "cache":
+        return read_jsonl_rows(cached_wikitext(split))
     if source == "hub":
-        return _load_from_hub(split)
+        rows = _load_from_hub(split)
+        write_jsonl_rows(rows, cached_wikitext(split))  # for the next run without a network
+        return rows
     if split != "test":
         raise RuntimeError(f"WikiText-2 split {split!r} needs the Hugging Face Hub, which cannot be reached.")
     notice(
-        "FALLBACK: WikiText-2 cannot be loaded (no Hugging Face Hub, and $LESSONKIT_WIKITEXT names no "
-        "file), so the text is lessonkit's own small encyclopedia-style corpus. Token counts and "
-        "statistics will differ from the lecture's."
+        "FALLBACK: WikiText-2 cannot be loaded (no Hugging Face Hub, no copy in the cache, and "
+        "$LESSONKIT_WIKITEXT names no file), so the text is lessonkit's own small encyclopedia-style "
+        "corpus. Token counts and statistics will differ from the lecture's. "
+        "(python -m lessonkit add-wikitext FILE puts a copy of the rows in the cache.)"
     )
     return load_bundled_corpus()
 

@@ -50,8 +50,9 @@ def test_missing_file_is_a_clear_error(tmp_path, monkeypatch, gpt2_tokenizer):
         lessonkit.load_wikitext_tokens(gpt2_tokenizer)
 
 
-def test_offline_without_file_falls_back_to_the_bundled_corpus(monkeypatch, capsys, gpt2_tokenizer):
+def test_offline_without_file_falls_back_to_the_bundled_corpus(monkeypatch, capsys, gpt2_tokenizer, tmp_path):
     monkeypatch.delenv("LESSONKIT_WIKITEXT", raising=False)
+    monkeypatch.setenv("LESSONKIT_CACHE", str(tmp_path))  # an empty cache
     monkeypatch.setattr(text, "hub_reachable", lambda: False)
     tokens = lessonkit.load_wikitext_tokens(gpt2_tokenizer)
     assert "FALLBACK" in capsys.readouterr().err
@@ -72,3 +73,37 @@ def test_smollm2_tokenizes_the_selection_without_special_tokens(smollm2, wikitex
     tokens = lessonkit.load_wikitext_tokens(tokenizer)
     assert tokens.shape[1] > 2 * 1024
     assert set(tokenizer.all_special_ids).isdisjoint(tokens[0].tolist())
+
+
+def test_a_checked_copy_in_the_cache_serves_offline_runs(wikitext_file, gpt2_tokenizer, monkeypatch, tmp_path, capsys):
+    monkeypatch.delenv("LESSONKIT_WIKITEXT", raising=False)
+    monkeypatch.setenv("LESSONKIT_CACHE", str(tmp_path))
+    monkeypatch.setattr(text, "hub_reachable", pytest.fail)  # a cached copy needs no network
+    from lessonkit.__main__ import main
+
+    assert main(["add-wikitext", str(wikitext_file)]) == 0
+    assert text.wikitext_source() == "cache"
+    assert lessonkit.load_wikitext_tokens(gpt2_tokenizer).shape == (1, 11524)
+    assert "FALLBACK" not in capsys.readouterr().err
+
+
+def test_a_wrong_file_is_not_cached(tmp_path, monkeypatch):
+    from lessonkit.assets import AssetError
+
+    monkeypatch.setenv("LESSONKIT_CACHE", str(tmp_path / "cache"))
+    wrong = tmp_path / "rows.jsonl"
+    wrong.write_text(json.dumps({"text": "not WikiText\n"}) + "\n")
+    with pytest.raises(AssetError, match="Checksum mismatch"):
+        text.add_wikitext(wrong)
+    assert not text.cached_wikitext().exists()
+
+
+def test_rows_from_the_hub_are_kept_for_the_next_offline_run(monkeypatch, tmp_path):
+    monkeypatch.delenv("LESSONKIT_WIKITEXT", raising=False)
+    monkeypatch.setenv("LESSONKIT_CACHE", str(tmp_path))
+    rows = ["", " = Title = \n", ' A row with "quotes" and \\ backslashes, long enough.\n']
+    monkeypatch.setattr(text, "hub_reachable", lambda: True)
+    monkeypatch.setattr(text, "_load_from_hub", lambda split: list(rows))
+    assert text.load_wikitext_rows() == rows
+    monkeypatch.setattr(text, "hub_reachable", pytest.fail)
+    assert text.wikitext_source() == "cache" and text.load_wikitext_rows() == rows
