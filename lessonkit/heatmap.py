@@ -28,6 +28,8 @@ import numpy as np
 from matplotlib.colors import Colormap, LinearSegmentedColormap
 from matplotlib.path import Path
 
+from ._arrays import as_numpy
+
 MAX_LINES = 2000  # Agg cannot draw images taller than 2**16 pixels
 NEWLINE_MARK = "\u21b5"  # ↵
 TAB_MARK = "\u2192"  # →
@@ -405,7 +407,7 @@ def top_contexts(acts: Any, token_texts: Sequence[str], neuron: int, k: int = 10
     the token itself is underlined. Returns an :class:`HTMLSnippet` (a table).
     """
     tokens = _check_tokens(token_texts)
-    matrix = _as_numpy(acts)
+    matrix = as_numpy(acts)
     if matrix.ndim != 2:
         raise ValueError(f"acts must be [n_tokens, n_neurons] (one layer), got shape {tuple(matrix.shape)}.")
     if matrix.shape[0] != len(tokens):
@@ -438,14 +440,8 @@ def top_contexts(acts: Any, token_texts: Sequence[str], neuron: int, k: int = 10
 # Input checks
 # ----------------------------------------------------------------------------------------------
 
-def _as_numpy(values: Any) -> np.ndarray:
-    if hasattr(values, "detach"):  # a torch tensor, possibly on the GPU
-        values = values.detach().float().cpu().numpy()
-    return np.asarray(values)
-
-
 def _as_1d_floats(values: Any, name: str) -> np.ndarray:
-    array = _as_numpy(values)
+    array = as_numpy(values)
     if array.ndim != 1:
         raise ValueError(f"{name} must be 1-D (one value per token), got shape {tuple(array.shape)}: "
                          "pick one neuron, e.g. acts[:, 33].")
@@ -469,7 +465,7 @@ def _check_tokens(token_texts: Sequence[str]) -> list[str]:
 def _check_highlight(highlight: Any, n_tokens: int) -> np.ndarray:
     if highlight is None:
         return np.zeros(n_tokens, dtype=bool)
-    mask = _as_numpy(highlight)
+    mask = as_numpy(highlight)
     if mask.shape != (n_tokens,):
         raise ValueError(f"highlight must hold one boolean per token ({n_tokens}), got shape {tuple(mask.shape)}.")
     return mask.astype(bool)

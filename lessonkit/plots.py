@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from .heatmap import _as_numpy, new_figure
+from ._arrays import as_numpy
+from .heatmap import new_figure
 
 POSITIVE, NEGATIVE, NO_P_VALUE = "tab:red", "tab:green", "0.55"
 CATEGORIES = (  # gid, beta sign, significant, colour, marker, legend label
@@ -34,7 +35,7 @@ def _field(result: Any, name: str) -> np.ndarray:
         except (KeyError, TypeError, IndexError):
             raise TypeError(f"Expected a regression result with a {name!r} field (e.g. lessonkit.fit_logit(...)), "
                             f"got {type(result).__name__}.") from None
-    return np.asarray(_as_numpy(value), dtype=float).ravel()
+    return np.asarray(as_numpy(value), dtype=float).ravel()
 
 
 def classify_neurons(beta: Any, pvalue: Any, *, alpha: float = 0.05) -> dict[str, np.ndarray]:
@@ -182,4 +183,4 @@ def _column(table: Any, name: str) -> np.ndarray:
     if not _has_column(table, name):
         raise ValueError(f"The scan table needs a {name!r} column (as lessonkit.scan_layers returns).")
     column = getattr(table, name) if not hasattr(table, "__getitem__") else table[name]
-    return np.asarray(_as_numpy(column), dtype=float)
+    return np.asarray(as_numpy(column), dtype=float)

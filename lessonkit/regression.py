@@ -29,6 +29,8 @@ import numpy as np
 import torch
 from scipy import stats
 
+from ._arrays import as_numpy
+
 CHANCE_AUROC = 0.5  # what a neuron that knows nothing about the labels scores
 
 # statsmodels' Logit.fit() defaults: method="newton", maxiter=35, tol=1e-8, ridge 1e-10 on the Hessian
@@ -42,22 +44,11 @@ RIDGE = 1e-10
 # --------------------------------------------------------------------------------------------------
 
 
-def _as_numpy(values: Any, name: str) -> np.ndarray:
-    """A numpy view of a numpy array, torch tensor (any device) or list."""
-    if isinstance(values, torch.Tensor):
-        values = values.detach().cpu()
-        if values.dtype in (torch.bfloat16, torch.float16):
-            values = values.float()
-        return values.numpy()
-    try:
-        return np.asarray(values)
-    except Exception as error:  # pragma: no cover - exotic input
-        raise TypeError(f"{name} must be a numpy array or torch tensor, got {type(values).__name__}") from error
 
 
 def _check_labels(labels: Any, name: str = "y") -> np.ndarray:
     """0/1 labels as a 1-D float64 array; anything else is an error that says what to pass."""
-    y = _as_numpy(labels, name)
+    y = as_numpy(labels, name)
     if y.ndim != 1:
         raise ValueError(f"{name} must be 1-D (one 0/1 label per token), got shape {y.shape}")
     if y.dtype == bool:
@@ -71,7 +62,7 @@ def _check_labels(labels: Any, name: str = "y") -> np.ndarray:
 
 def _check_activations(X: Any, n_samples: int, name: str = "X") -> np.ndarray:
     """[n_samples, n_neurons] real activations (a 1-D array is one neuron)."""
-    x = _as_numpy(X, name)
+    x = as_numpy(X, name)
     if x.ndim == 1:
         x = x[:, None]
     if x.ndim != 2:
@@ -303,7 +294,7 @@ def balanced_sample(labels: Any, *, seed: int | None) -> np.ndarray:
 
 
 def _pvalue_array(pvalues: Any) -> np.ndarray:
-    p = _as_numpy(pvalues, "pvalues").astype(np.float64)
+    p = as_numpy(pvalues, "pvalues").astype(np.float64)
     if p.ndim not in (1, 2):
         raise ValueError(f"pvalues must be [neurons] or [layers, neurons], got shape {p.shape}")
     if ((p < 0) | (p > 1)).any():
@@ -375,9 +366,9 @@ CORRECTIONS = {"bonferroni": bonferroni, "bh": benjamini_hochberg}
 def _layers(acts: Any, name: str) -> dict[Any, np.ndarray]:
     """{layer: [n_tokens, neurons]} from a dict (what ``capture_mlp`` returns) or a [layers, n, neurons] array."""
     if isinstance(acts, Mapping):
-        layers = {layer: _as_numpy(value, f"{name}[{layer!r}]") for layer, value in acts.items()}
+        layers = {layer: as_numpy(value, f"{name}[{layer!r}]") for layer, value in acts.items()}
     else:
-        array = _as_numpy(acts, name)
+        array = as_numpy(acts, name)
         if array.ndim != 3:
             raise ValueError(f"{name} must be a dict {{layer: [n_tokens, neurons]}} or a [layers, n_tokens, neurons] array")
         layers = dict(enumerate(array))

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from ._arrays import as_numpy
 from .heatmap import token_heatmap, top_contexts, value_range
 
 SITES = ("pre", "post")
@@ -431,11 +432,7 @@ def _as_sites(acts: Any, name: str) -> dict[str, dict[int, np.ndarray]]:
 
 
 def _as_matrix(value: Any, name: str) -> np.ndarray:
-    if hasattr(value, "detach"):  # a torch tensor; numpy has no bfloat16
-        value = value.detach().cpu()
-        value = value.float() if value.dtype.is_floating_point and value.element_size() < 4 else value
-        value = value.numpy()
-    matrix = np.asarray(value)
+    matrix = as_numpy(value, name)
     if matrix.ndim == 3 and matrix.shape[0] == 1:  # a batch of one sequence, as record_mlp keeps it
         matrix = matrix[0]
     if matrix.ndim != 2 or not np.issubdtype(matrix.dtype, np.number):
