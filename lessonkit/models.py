@@ -43,9 +43,14 @@ HUB_HOST = "huggingface.co"
 # ---------------------------------------------------------------- switches and device
 
 
+def _switched_on(variable: str) -> bool:
+    """Is the environment variable set to 1/true/yes/on?"""
+    return os.environ.get(variable, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
 def is_offline() -> bool:
-    """True when ``LESSONKIT_OFFLINE`` is set to 1/true/yes."""
-    return os.environ.get("LESSONKIT_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+    """True when ``LESSONKIT_OFFLINE`` is set to 1/true/yes/on."""
+    return _switched_on("LESSONKIT_OFFLINE")
 
 
 def default_model_name() -> str:
@@ -55,7 +60,7 @@ def default_model_name() -> str:
 
 def hub_reachable(timeout: float = 3.0) -> bool:
     """Can we open a connection to the Hugging Face Hub within ``timeout`` seconds? Never hangs."""
-    if is_offline() or os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}:
+    if is_offline() or _switched_on("HF_HUB_OFFLINE"):
         return False
     try:
         with socket.create_connection((HUB_HOST, 443), timeout=timeout):
