@@ -1,4 +1,4 @@
-"""Token heatmaps: colours as the lecture computes them, text escaped, layout that wraps, odd inputs."""
+"""Token heatmaps against the lecture's own formulas: Reds(a**2), alpha .8, 20 tokens a line."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 import torch
+from matplotlib import cm
 
 import lessonkit
-from lessonkit.heatmap import (NAN_COLOUR, NEWLINE_MARK, cell_width, layout_cells, scale_values,
-                               token_colours, value_range)
+from lessonkit import _heatmap_draw
+from lessonkit.heatmap import NAN_COLOUR, NEWLINE_MARK, display_text, lecture_layout, token_colours, value_range
 
 TOKENS = [" The", " city", " of", " Paris", " is", " in", " France", ".", "\n", "\n", " It", "<script>", " &", '"']
 VALUES = np.array([0.1, -0.3, 0.0, 2.5, 0.2, -1.0, 1.7, 0.05, -0.2, 0.0, 0.4, 3.0, -2.0, 0.9])
@@ -29,63 +30,143 @@ ODD_INPUTS = {
 }
 
 
+def lecture_rgba(values, low=None, high=None):
+    """The lecture's cell, written out: a = (v - min) / (max - min), facecolor = Reds(a ** 2), alpha .8."""
+    values = np.asarray(values, dtype=float)
+    low = values.min() if low is None else low
+    high = values.max() if high is None else high
+    a = np.clip((values - low) / (high - low), 0, 1)
+    rgba = cm.Reds(a**2)
+    rgba[:, 3] = 0.8
+    return rgba
+
+
 def html_of(tokens, values, **options) -> str:
     snippet = lessonkit.token_heatmap(tokens, values, **options)
     assert snippet._repr_html_() == snippet.html == str(snippet)
     return snippet.html
 
 
-def backgrounds(html_text: str) -> list[tuple[int, int, int]]:
-    """The background colour of every token span, in order."""
-    return [tuple(int(h[i:i + 2], 16) for i in (0, 2, 4)) for h in re.findall(r"background-color:#([0-9a-f]{6})", html_text)]
+def backgrounds(html_text: str) -> np.ndarray:
+    """The background colour (RGBA, 0..1) of every token span, in order."""
+    found = re.findall(r"background-color:rgba\((\d+),(\d+),(\d+),([0-9.]+)\)", html_text)
+    return np.array([[int(r) / 255, int(g) / 255, int(b) / 255, float(a)] for r, g, b, a in found])
 
 
 # ---- colours -------------------------------------------------------------------------------------
 
-def test_colours_are_the_lectures_formula():
-    # The lecture: a = ((v - min) / (max - min)) ** 2, facecolor = (1, 1 - a, 1 - a).
-    a = ((VALUES - VALUES.min()) / (VALUES.max() - VALUES.min())) ** 2
-    expected = np.stack([np.ones_like(a), 1 - a, 1 - a], axis=1)
-    np.testing.assert_allclose(token_colours(VALUES)[:, :3], expected, atol=1 / 255)
+def test_colours_are_the_lectures_reds_at_a_squared():
+    np.testing.assert_allclose(token_colours(VALUES), lecture_rgba(VALUES), atol=1e-12)
 
 
-def test_linear_scaling_is_plain_min_max():
-    a = (VALUES - VALUES.min()) / (VALUES.max() - VALUES.min())
-    np.testing.assert_allclose(scale_values(VALUES, scaling="linear"), a)
+def test_the_scale_can_come_from_the_whole_batch_while_a_part_is_drawn():
+    batch = np.random.default_rng(0).normal(size=1024)
+    batch[700] = 5.0  # the batch's maximum is in the half that is not drawn
+    low, high = value_range(batch)
+    shown = token_colours(batch[:512], vmin=low, vmax=high)
+    np.testing.assert_allclose(shown, lecture_rgba(batch, low, high)[:512], atol=1e-12)
+    assert not np.allclose(shown, lecture_rgba(batch[:512]))  # scaling only what is shown differs
 
 
-def test_colours_are_monotone_in_value():
-    values = np.linspace(-3, 5, 200)
-    for options in ({}, {"scaling": "linear"}, {"cmap": "Reds"}):
-        rgb = token_colours(values, **options)[:, :3]
-        assert np.all(np.diff(rgb[:, 1]) <= 1e-12), options  # green falls as the value rises
-    shown = np.array(backgrounds(html_of([f" t{i}" for i in range(200)], values)))
-    assert np.all(np.diff(shown[:, 1]) <= 0) and shown[0, 1] == 255 and shown[-1, 1] == 0
+def test_html_uses_the_same_colours():
+    np.testing.assert_allclose(backgrounds(html_of(TOKENS, VALUES)), lecture_rgba(VALUES), atol=1 / 255)
 
 
-def test_diverging_is_white_at_zero_blue_below_red_above():
-    rgb = token_colours(np.array([-2.0, -0.5, 0.0, 0.5, 2.0]), diverging=True)[:, :3]
-    np.testing.assert_allclose(rgb[2], [1, 1, 1], atol=1 / 255)
-    assert rgb[0, 2] > rgb[0, 0] and rgb[4, 0] > rgb[4, 2]  # blue below 0, red above
-    assert rgb[0, 0] < rgb[1, 0] and rgb[4, 2] < rgb[3, 2]  # stronger further from 0
-    np.testing.assert_allclose(rgb[0], rgb[4][::-1], atol=1 / 255)  # symmetric
-
-
-def test_fixed_range_makes_two_texts_comparable():
+def test_fixed_range_makes_two_texts_comparable_and_clips():
     train, heldout = np.array([0.0, 1.0, 2.0]), np.array([1.0, 4.0, -1.0])
     vmin, vmax = value_range(train, heldout)
     assert (vmin, vmax) == (-1.0, 4.0)
     a, b = token_colours(train, vmin=vmin, vmax=vmax), token_colours(heldout, vmin=vmin, vmax=vmax)
     np.testing.assert_array_equal(a[1], b[0])  # the same value, the same colour
-    assert not np.array_equal(token_colours(train)[1], token_colours(heldout)[0])  # not so without it
     clipped = token_colours(np.array([-10.0, 10.0]), vmin=0, vmax=1)
-    np.testing.assert_array_equal(clipped, token_colours(np.array([0.0, 1.0]), vmin=0, vmax=1))
+    np.testing.assert_allclose(clipped, lecture_rgba([0.0, 1.0]))
 
 
-def test_nan_is_grey_and_constant_is_white():
+def test_nan_is_grey_and_constant_is_the_palest():
     colours = token_colours(np.array([1.0, np.nan, 3.0]))
     np.testing.assert_array_equal(colours[1], NAN_COLOUR)
-    np.testing.assert_allclose(token_colours(np.full(4, 7.0))[:, :3], 1.0)
+    np.testing.assert_allclose(token_colours(np.full(4, 7.0))[:, :3], np.tile(cm.Reds(0.0)[:3], (4, 1)))
+
+
+def test_other_colour_maps_and_linear_scaling():
+    a = (VALUES - VALUES.min()) / (VALUES.max() - VALUES.min())
+    np.testing.assert_allclose(token_colours(VALUES, cmap="Blues", squared=False)[:, :3], cm.Blues(a)[:, :3])
+
+
+# ---- the lecture's grid --------------------------------------------------------------------------
+
+def test_layout_is_the_lectures_loop():
+    rng = np.random.default_rng(0)
+    texts = ["".join(rng.choice(list("ab "), size=rng.integers(1, 9))) for _ in range(75)]
+    cell, gap = 7.2, 5.58
+    # the lecture: x_pos += token_width + gap; after 20 tokens, a new line at x = 0
+    expected, x_pos, line, count = [], 0.0, 0, 0
+    for text in texts:
+        expected.append((line, x_pos))
+        x_pos += cell * len(text) + gap
+        count += 1
+        if count >= 20:
+            line, x_pos, count = line + 1, 0.0, 0
+    np.testing.assert_allclose(np.array(lecture_layout(texts, cell, gap)), np.array(expected))
+
+
+def test_figure_puts_each_box_where_the_lecture_puts_its_token():
+    rng = np.random.default_rng(1)
+    tokens = [" " + "w" * int(n) for n in rng.integers(1, 8, size=45)]
+    values = rng.normal(size=45)
+    fig = lessonkit.token_heatmap(tokens, values, backend="matplotlib")
+    boxes, letters = fig.axes[0].collections
+    assert len(boxes.get_paths()) == 45
+    np.testing.assert_allclose(boxes.get_facecolors(), lecture_rgba(values), atol=1e-6)
+    cell = _heatmap_draw.cell_width(12.0)
+    assert cell == pytest.approx(0.6021 * 12, rel=1e-3)  # DejaVu Sans Mono: 1233 / 2048 of an em
+    centres = np.array([(p.vertices[:, 0].min() + p.vertices[:, 0].max()) / 2 for p in boxes.get_paths()])
+    rows = np.array([(p.vertices[:, 1].min() + p.vertices[:, 1].max()) / 2 for p in boxes.get_paths()])
+    x_pos, expected = 0.0, []
+    for i, token in enumerate(tokens):  # the lecture: centre = x_pos + token_width / 2
+        if i % 20 == 0:
+            x_pos = 0.0
+        expected.append(x_pos + cell * len(token) / 2)
+        x_pos += cell * len(token) + 0.01 * 7.75 * 72
+    np.testing.assert_allclose(centres - centres[0], np.array(expected) - expected[0], atol=1e-6)
+    line_step = 0.17 * 1.54 * 72  # .17 of the lecture's axes height, in points
+    np.testing.assert_allclose(rows - rows[0], (np.arange(45) // 20) * line_step, atol=1e-6)
+    widths = [p.vertices[:, 0].max() - p.vertices[:, 0].min() for p in boxes.get_paths()]
+    np.testing.assert_allclose(widths, [cell * len(t) + 2 * 0.3 * 12 for t in tokens], atol=1e-6)  # pad .3
+    assert len(letters.get_paths()[0].vertices) > sum(len(t.strip()) for t in tokens)  # every letter outlined
+
+
+def test_figure_letters_are_black_and_inside_the_boxes():
+    fig = lessonkit.token_heatmap(["MMMM", " WWW", "i"], [1.0, 2.0, 3.0], backend="matplotlib")
+    boxes, letters = fig.axes[0].collections
+    assert letters.get_facecolors()[0][:3] == pytest.approx((0, 0, 0))  # the lecture's default text colour
+    xs = letters.get_paths()[0].vertices[:, 0]
+    left = min(p.vertices[:, 0].min() for p in boxes.get_paths())
+    right = max(p.vertices[:, 0].max() for p in boxes.get_paths())
+    assert left <= xs.min() and xs.max() <= right
+
+
+def test_newlines_and_tabs_are_marks_of_one_cell():
+    assert display_text(" a\n\tb") == " a" + NEWLINE_MARK + "\u2192b"
+    assert len(display_text("日本\u0301")) == 3  # wide and combining characters: one cell each
+
+
+def test_figure_highlight_frames_the_tagged_tokens():
+    mask = np.array([t.strip()[:1].isupper() for t in TOKENS])
+    fig = lessonkit.token_heatmap(TOKENS, VALUES, backend="matplotlib", highlight=mask)
+    framed = fig.axes[0].collections[0].get_edgecolors()[:, 3] > 0
+    assert framed.tolist() == mask.tolist()
+
+
+def test_figure_too_tall_for_agg_says_what_to_do():
+    with pytest.raises(ValueError, match="slice"):
+        lessonkit.token_heatmap(["a"] * 20 * 2401, np.ones(20 * 2401), backend="matplotlib")
+
+
+def test_figure_saves_as_png(tmp_path):
+    fig = lessonkit.token_heatmap(TOKENS * 20, np.tile(VALUES, 20), backend="matplotlib", title="test")
+    fig.savefig(tmp_path / "heatmap.png", dpi=72)
+    assert (tmp_path / "heatmap.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 # ---- HTML ----------------------------------------------------------------------------------------
@@ -99,22 +180,25 @@ def test_html_escapes_token_text():
 def test_html_has_one_span_per_token_with_tooltip():
     text = html_of(TOKENS, VALUES)
     titles = re.findall(r'<span title="([^"]*)"', text)
-    assert len(titles) == len(TOKENS)
+    assert len(titles) == len(TOKENS) == len(backgrounds(text))
     assert titles[3] == "#3  &#x27; Paris&#x27;  value = 2.5"
     assert "white-space:pre-wrap" in text  # spaces kept
-    assert len(backgrounds(text)) == len(TOKENS)
+
+
+def test_html_dark_boxes_get_white_letters():
+    text = html_of([" pale", " dark"], [0.0, 1.0])
+    pale, dark = text.split("<span")[1:]
+    assert "color:#fff" not in pale and "color:#fff" in dark
 
 
 def test_html_newline_is_a_mark_and_a_line_break():
     text = html_of([" a", "\n", " b", "\n\n", "c"], [1.0, 2.0, 3.0, 4.0, 5.0])
-    assert text.count(NEWLINE_MARK) == 3
-    assert text.count(NEWLINE_MARK + "\n") == 3
+    assert text.count(NEWLINE_MARK) == 3 and text.count(NEWLINE_MARK + "\n") == 3
 
 
 def test_html_highlight_marks_the_tagged_tokens():
     mask = np.array([t.strip()[:1].isupper() for t in TOKENS])
-    text = html_of(TOKENS, VALUES, highlight=mask)
-    assert text.count("text-decoration:underline") == mask.sum() == 4
+    assert html_of(TOKENS, VALUES, highlight=mask).count("text-decoration:underline") == mask.sum() == 4
 
 
 def test_html_needs_no_network_or_script():
@@ -151,118 +235,31 @@ def test_save_writes_a_page(tmp_path):
     (dict(token_texts=[464, 3139], values=[1.0, 2.0]), TypeError),
     (dict(token_texts="The city", values=[1.0]), TypeError),
     (dict(token_texts=TOKENS, values=VALUES, backend="svg"), ValueError),
-    (dict(token_texts=TOKENS, values=VALUES, scaling="cubic"), ValueError),
     (dict(token_texts=TOKENS, values=VALUES, vmin=2, vmax=1), ValueError),
     (dict(token_texts=TOKENS, values=VALUES, highlight=[True]), ValueError),
     (dict(token_texts=TOKENS, values=VALUES, cmap="no-such-map"), ValueError),
+    (dict(token_texts=TOKENS, values=VALUES, tokens_per_line=0), ValueError),
 ])
 def test_bad_input_gets_a_clear_error(bad, error):
     with pytest.raises(error):
         lessonkit.token_heatmap(**bad)
 
 
-# ---- matplotlib layout ---------------------------------------------------------------------------
-
-def test_layout_wraps_splits_and_breaks_lines():
-    tokens = [" one", " two", "\n", "y" * 25, " six", " seven"]
-    pieces = layout_cells(tokens, columns=10)
-    # Each token's pieces spell its text (newline -> mark), in order.
-    for i, token in enumerate(tokens):
-        assert "".join(text for j, _, _, text in pieces if j == i) == token.replace("\n", NEWLINE_MARK)
-    # Nothing sticks out of a line, and nothing overlaps.
-    for line in {p[1] for p in pieces}:
-        cells = sorted((col, col + len(text)) for _, ln, col, text in pieces if ln == line)
-        assert all(end <= 10 for _, end in cells)
-        assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(cells, cells[1:]))
-    lines = {i: sorted({ln for j, ln, _, _ in pieces if j == i}) for i in range(len(tokens))}
-    assert lines[0] == lines[1] == lines[2] == [0]  # " one two↵" fits on one line
-    assert lines[3] == [1, 2, 3]  # 25 cells on lines of 10 after the newline: split in three
-    assert lines[4] == [3] and lines[5] == [4]  # " six" fits beside the last 5 y's, " seven" does not
-
-
-def test_layout_matches_a_literal_typewriter():
-    rng = np.random.default_rng(0)
-    tokens = ["".join(rng.choice(list("ab \n"), size=rng.integers(1, 9))) for _ in range(300)]
-    columns = 17
-    line, col = 0, 0  # the rule, written out as a loop over characters
-    expected = []
-    for i, token in enumerate(tokens):
-        for part_no, part in enumerate(token.replace("\n", NEWLINE_MARK + "\n").split("\n")):
-            if part_no:
-                line, col = line + 1, 0
-            if part and col and len(part) > columns - col and len(part) <= columns:
-                line, col = line + 1, 0
-            for char in part:
-                if col == columns:
-                    line, col = line + 1, 0
-                expected.append((i, line, col, char))
-                col += 1
-    got = [(i, ln, c + k, ch) for i, ln, c, text in layout_cells(tokens, columns) for k, ch in enumerate(text)]
-    assert got == expected
-
-
-def test_figure_boxes_carry_the_token_colours_and_fit_the_width():
-    tokens = [f" word{i}" for i in range(200)]
-    values = np.linspace(0, 1, 200)
-    fig = lessonkit.token_heatmap(tokens, values, backend="matplotlib", width=8)
-    boxes, text = fig.axes[0].collections
-    assert len(boxes.get_paths()) == len(tokens)  # every token fits a line: one box each
-    np.testing.assert_allclose(boxes.get_facecolors(), token_colours(values), atol=1e-6)
-    right = max(path.vertices[:, 0].max() for path in boxes.get_paths())
-    assert right <= 8 * 72
-    n_letters = sum(len(t.strip()) for t in tokens)
-    assert len(text.get_paths()[0].vertices) > n_letters  # all letters outlined in one path
-
-
-def test_figure_letters_sit_inside_their_boxes():
-    fig = lessonkit.token_heatmap(["MMMM", " WWW", "\n", "i"], [1.0, 2.0, 3.0, 4.0], backend="matplotlib")
-    boxes, text = fig.axes[0].collections
-    box_x = [(p.vertices[:, 0].min(), p.vertices[:, 0].max()) for p in boxes.get_paths()]
-    letters_x = text.get_paths()[0].vertices[:, 0]
-    cell = cell_width(10.0)
-    assert box_x[1][0] == pytest.approx(box_x[0][1] + 0.8)  # boxes side by side, a hairline apart
-    assert box_x[0][1] - box_x[0][0] == pytest.approx(4 * cell - 0.8)
-    assert letters_x.min() >= box_x[0][0] - 1 and letters_x.max() <= max(x for _, x in box_x) + 1
-
-
-def test_figure_highlight_frames_the_tagged_tokens():
-    mask = np.array([t.strip()[:1].isupper() for t in TOKENS])
-    fig = lessonkit.token_heatmap(TOKENS, VALUES, backend="matplotlib", highlight=mask)
-    boxes = fig.axes[0].collections[0]
-    framed = boxes.get_edgecolors()[:, 3] > 0
-    assert framed.sum() == mask.sum()
-
-
-def test_dark_boxes_get_white_letters():
-    fig = lessonkit.token_heatmap([" a", " b"], [0.0, 1.0], backend="matplotlib", cmap="Greys", scaling="linear")
-    black, white = fig.axes[0].collections[1].get_paths()
-    assert len(black.vertices) and len(white.vertices)  # " a" on white: black; " b" on black: white
-
-
-def test_figure_too_tall_for_agg_says_what_to_do():
-    with pytest.raises(ValueError, match="slice"):
-        lessonkit.token_heatmap(["\n"] * 2001, np.ones(2001), backend="matplotlib")
-
-
-def test_figure_saves_as_png(tmp_path):
-    fig = lessonkit.token_heatmap(TOKENS * 20, np.tile(VALUES, 20), backend="matplotlib", title="test")
-    fig.savefig(tmp_path / "heatmap.png", dpi=72)
-    assert (tmp_path / "heatmap.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
 # ---- top contexts --------------------------------------------------------------------------------
+
+def context_rows(html_text):
+    return re.findall(r"<tr><td[^>]*>(\d+)</td><td[^>]*>([^<]+)</td><td[^>]*>(\d+)</td>", html_text)
+
 
 def test_top_contexts_lists_the_strongest_in_order():
     rng = np.random.default_rng(0)
     acts = rng.standard_normal((300, 5))
     tokens = [f" t{i}" for i in range(300)]
     snippet = lessonkit.top_contexts(acts, tokens, neuron=2, k=7, window=3)
-    rows = re.findall(r"<tr><td[^>]*>(\d+)</td><td[^>]*>([^<]+)</td><td[^>]*>(\d+)</td>", snippet._repr_html_())
-    assert len(rows) == 7
+    rows = context_rows(snippet._repr_html_())
     expected = sorted(range(300), key=lambda i: -acts[i, 2])[:7]  # a literal sort
     assert [int(index) for _, _, index in rows] == expected
     assert [float(value) for _, value, _ in rows] == pytest.approx(acts[expected, 2], rel=1e-3)
-    # each context: the token and 3 either side, the token underlined
     first = snippet.html.split("<tr>")[2]
     i = expected[0]
     shown = re.findall(r'<span title="#(\d+)', first)
@@ -274,8 +271,7 @@ def test_top_contexts_most_negative_and_nan():
     acts = np.array([[1.0], [np.nan], [-5.0], [3.0], [-1.0]])
     tokens = [" a", " b", "<c>", " d", "\n"]
     snippet = lessonkit.top_contexts(acts, tokens, neuron=0, k=10, window=1, largest=False)
-    indices = [int(i) for i in re.findall(r"<tr><td[^>]*>\d+</td><td[^>]*>[^<]+</td><td[^>]*>(\d+)</td>", snippet.html)]
-    assert indices == [2, 4, 0, 3]  # NaN left out, most negative first
+    assert [int(i) for _, _, i in context_rows(snippet.html)] == [2, 4, 0, 3]  # NaN left out, most negative first
     assert "<c>" not in snippet.html and "&lt;c&gt;" in snippet.html
 
 
@@ -283,14 +279,13 @@ def test_top_contexts_accepts_torch_and_checks_input():
     acts = torch.randn(20, 4)
     tokens = [f" t{i}" for i in range(20)]
     assert "Neuron 3" in lessonkit.top_contexts(acts, tokens, 3, k=2).html
-    with pytest.raises(ValueError):
-        lessonkit.top_contexts(acts, tokens, 4)
+    for bad in (dict(neuron=4), dict(neuron=0, k=0)):
+        with pytest.raises(ValueError):
+            lessonkit.top_contexts(acts, tokens, **bad)
     with pytest.raises(ValueError):
         lessonkit.top_contexts(acts[:, 0], tokens, 0)
     with pytest.raises(ValueError):
         lessonkit.top_contexts(acts, tokens[:-1], 0)
-    with pytest.raises(ValueError):
-        lessonkit.top_contexts(acts, tokens, 0, k=0)
 
 
 def test_notebooks_show_figures_and_html():
@@ -303,3 +298,18 @@ def test_notebooks_show_figures_and_html():
     page, _ = formatter.format(lessonkit.token_heatmap(TOKENS, VALUES))
     assert page["text/html"].startswith('<div class="lessonkit-heatmap"')
     assert len(page["text/plain"]) < 100  # the plain repr does not dump the HTML
+
+
+# ---- token texts for display ---------------------------------------------------------------------
+
+def test_token_texts_name_the_pieces_of_split_characters(gpt2_tokenizer):
+    text = "Du Fu ( Chinese : 杜甫 ) 😀 café"
+    ids = gpt2_tokenizer(text, add_special_tokens=False)["input_ids"]
+    decoded = [gpt2_tokenizer.decode([i]) for i in ids]
+    shown = lessonkit.token_texts(ids, gpt2_tokenizer)
+    assert "\ufffd" in "".join(decoded) and "\ufffd" not in "".join(shown)
+    whole = [t for t, d in zip(shown, decoded) if "\ufffd" not in d]
+    assert whole == [d for d in decoded if "\ufffd" not in d]  # whole tokens are exactly the decoded ones
+    pieces = [t for t, d in zip(shown, decoded) if "\ufffd" in d]
+    assert "".join(c for t in pieces for c in t if not "₀" <= c <= "₉").replace(" ", "") == "杜杜杜甫甫😀😀"
+    assert [c for t in pieces for c in t if "₀" <= c <= "₉"] == list("₁₂₃₁₂₁₂")
