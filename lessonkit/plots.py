@@ -1,10 +1,13 @@
 """The lecture's figures: every neuron's slope and p-value, and a profile over layers.
 
-``plot_classifier_results`` redraws the lecture's two panels with its encodings: colour = sign of
-beta (red positive, green negative), filled dot = significant after Bonferroni (p < alpha / n),
-cross = not significant; right panel beta against -log(p) (natural log, as ``np.log``) with the
-threshold line at -log(alpha / n). Each category is one scatter with a ``gid``, so a test (or a
-curious student) can count the dots: ``{c.get_gid(): len(c.get_offsets()) for c in ax.collections}``.
+``plot_classifier_results`` draws the lecture's figure as the lecture lays it out: 12 x 4 inches, a
+1 x 4 grid with the left panel three columns wide. Left: each neuron's beta by its index. Right:
+beta against -log(p) (natural log, as ``np.log``) with a dashed blue line at the Bonferroni
+threshold -log(alpha / n). Red = positive beta, green = negative; a circle with a grey face =
+significant (p < alpha / n), a small cross = not. Beyond the lecture, the legend counts each group,
+and neurons the lecture's figure cannot show are drawn too: a perfectly separating neuron (beta =
++-inf: no p-value exists) as a triangle at the edge of the left panel, a neuron whose fit did not
+converge (p = NaN) as a grey "+".
 """
 
 from __future__ import annotations
@@ -14,15 +17,9 @@ from typing import Any
 import numpy as np
 
 from ._arrays import as_numpy
-from .heatmap import new_figure
+from ._heatmap_draw import new_figure
 
-POSITIVE, NEGATIVE, NO_P_VALUE = "tab:red", "tab:green", "0.55"
-CATEGORIES = (  # gid, beta sign, significant, colour, marker, legend label
-    ("positive-significant", True, True, POSITIVE, "o", "β > 0, significant"),
-    ("positive-not-significant", True, False, POSITIVE, "x", "β > 0, not significant"),
-    ("negative-significant", False, True, NEGATIVE, "o", "β ≤ 0, significant"),
-    ("negative-not-significant", False, False, NEGATIVE, "x", "β ≤ 0, not significant"),
-)
+LECTURE_TITLE = "Statistical parameters of proper noun classification"
 
 
 def _field(result: Any, name: str) -> np.ndarray:
@@ -38,85 +35,66 @@ def _field(result: Any, name: str) -> np.ndarray:
     return np.asarray(as_numpy(value), dtype=float).ravel()
 
 
-def classify_neurons(beta: Any, pvalue: Any, *, alpha: float = 0.05) -> dict[str, np.ndarray]:
-    """The figure's categories as boolean masks over neurons (see ``CATEGORIES``), plus ``"no-p-value"``.
-
-    Significant means p < alpha / n with n = all neurons tested (Bonferroni); positive means beta > 0.
-    Neurons without a p-value (NaN: not converged, separated) are only in ``"no-p-value"``.
-    """
-    beta, pvalue = np.asarray(beta, dtype=float), np.asarray(pvalue, dtype=float)
-    has_p = np.isfinite(pvalue) & np.isfinite(beta)
-    significant = has_p & (pvalue < alpha / len(beta))
-    masks = {gid: has_p & ((beta > 0) == positive) & (significant == sig)
-             for gid, positive, sig, *_ in CATEGORIES}
-    masks["no-p-value"] = ~has_p
-    return masks
-
-
 def minus_log_p(pvalue: Any) -> np.ndarray:
     """-log(p), natural log; p = 0 (an underflow) is drawn at the smallest positive float's -log (708)."""
     return -np.log(np.clip(np.asarray(pvalue, dtype=float), np.finfo(float).tiny, 1.0))
 
 
-def plot_classifier_results(result: Any, *, alpha: float = 0.05, title: str | None = None,
-                            annotate: bool = True) -> Any:
+def plot_classifier_results(result: Any, *, alpha: float = 0.05, title: str = LECTURE_TITLE) -> Any:
     """The lecture's figure of one layer's per-neuron regressions; returns the matplotlib Figure.
 
     result: anything with ``beta`` and ``pvalue`` per neuron (``lessonkit.fit_logit``'s LogitResult,
-    a dict, a DataFrame). Left: beta by neuron index. Right: beta against -log(p), with the Bonferroni
-    threshold -log(alpha / n). Neurons without a p-value (NaN) are grey '+' on the left and left out on
-    the right. ``annotate`` labels the most positive and most negative significant neuron.
+    a dict, a DataFrame). Significant means p < alpha / n, n = the number of neurons (Bonferroni).
     """
+    from matplotlib.gridspec import GridSpec
+
     beta, pvalue = _field(result, "beta"), _field(result, "pvalue")
     if beta.shape != pvalue.shape or beta.size == 0:
         raise ValueError(f"beta and pvalue must have one entry per neuron, got {beta.size} and {pvalue.size}.")
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be between 0 and 1, got {alpha}.")
     n = beta.size
-    masks = classify_neurons(beta, pvalue, alpha=alpha)
-    neuron, height = np.arange(n), minus_log_p(pvalue)
-    threshold = -np.log(alpha / n)
+    threshold = alpha / n
+    finite = np.isfinite(beta)
+    significant = pvalue < threshold  # NaN: not significant, as in the lecture
+    height = minus_log_p(pvalue)
 
-    fig = new_figure(figsize=(13, 5), layout="constrained")
-    by_index, volcano = fig.subplots(1, 2)
-    for gid, _, significant, colour, marker, label in CATEGORIES:
-        m = masks[gid]
-        style = dict(c=colour, marker=marker, s=14 if significant else 10, linewidths=0.8,
-                     alpha=1.0 if significant else 0.45, label=f"{label} ({m.sum():,})", zorder=3 if significant else 2)
-        by_index.scatter(neuron[m], beta[m], gid=gid, **style)
-        volcano.scatter(beta[m], height[m], gid=gid, **style)
-    missing = masks["no-p-value"] & np.isfinite(beta)
-    if missing.any():
-        by_index.scatter(neuron[missing], beta[missing], c=NO_P_VALUE, marker="+", s=12, gid="no-p-value",
-                         label=f"no p-value: not converged or separated ({missing.sum():,})")
-    by_index.axhline(0, color="0.3", lw=0.8)
-    volcano.axhline(threshold, color="black", ls="--", lw=1, gid="threshold",
-                    label=f"Bonferroni threshold: p = {alpha:g} / {n:,}")
-    volcano.axvline(0, color="0.3", lw=0.8)
-    if annotate:
-        _annotate_extremes(by_index, volcano, beta, height, masks)
+    fig = new_figure(figsize=(12, 4))
+    grid = GridSpec(1, 4, figure=fig)
+    by_index, volcano = fig.add_subplot(grid[:3]), fig.add_subplot(grid[3])
+    for sign, colour, name in ((beta > 0, "r", "Positive"), (beta < 0, "g", "Negative")):
+        for is_sig in (True, False):
+            idx = np.flatnonzero(sign & finite & (significant == is_sig) & ~np.isnan(pvalue))
+            label = f"{name} and {'sig.' if is_sig else 'non-sig.'} ({idx.size:,})"
+            if is_sig:
+                by_index.plot(idx, beta[idx], colour + "o", markerfacecolor=[0.7, 0.7, 0.7], label=label)
+                volcano.plot(beta[idx], height[idx], colour + "o", markerfacecolor=[0.7, 0.7, 0.7, 0.5])
+            else:
+                by_index.plot(idx, beta[idx], colour + "x", markersize=3, label=label)
+                volcano.plot(beta[idx], height[idx], colour + "x", markersize=3)
+    _draw_neurons_without_p(by_index, beta, pvalue)
 
-    by_index.set(xlabel="neuron", ylabel="β (slope of the logistic regression)", title="β by neuron")
-    volcano.set(xlabel="β", ylabel="−log(p)  (natural log)", title="β against −log(p)")
-    handles = [h for ax in (by_index, volcano) for h in ax.get_legend_handles_labels()[0]]
-    labels = [lab for ax in (by_index, volcano) for lab in ax.get_legend_handles_labels()[1]]
-    unique = dict(zip(labels, handles))  # the four categories appear in both panels
-    fig.legend(unique.values(), unique.keys(), loc="outside lower center", ncols=3, frameon=False)
-    fig.suptitle(title or f"Per-neuron logistic regression: {n:,} neurons, "
-                 f"{(masks['positive-significant'] | masks['negative-significant']).sum():,} significant "
-                 f"at p < {alpha:g}/{n:,}")
+    volcano.axhline(-np.log(threshold), linestyle="--", color="b", label="Significance threshold")
+    by_index.set(ylabel="Beta coefficient", xlabel="Neuron index", xlim=[-10, n + 9], title=title)
+    by_index.legend(fontsize=8)
+    volcano.set(xlabel="Beta coeff", ylabel="-log(p)", title="Betas by p-values")
+    volcano.legend(fontsize=8)
+    fig.tight_layout()
     return fig
 
 
-def _annotate_extremes(by_index: Any, volcano: Any, beta: np.ndarray, height: np.ndarray,
-                       masks: dict[str, np.ndarray]) -> None:
-    """Label the most positive and the most negative significant neuron (the lecture's step 9)."""
-    for gid, pick in (("positive-significant", np.argmax), ("negative-significant", np.argmin)):
-        candidates = np.flatnonzero(masks[gid])
-        if candidates.size:
-            i = int(candidates[pick(beta[candidates])])
-            by_index.annotate(f"{i}", (i, beta[i]), xytext=(4, 4), textcoords="offset points", fontsize=9)
-            volcano.annotate(f"{i}", (beta[i], height[i]), xytext=(4, 4), textcoords="offset points", fontsize=9)
+def _draw_neurons_without_p(ax: Any, beta: np.ndarray, pvalue: np.ndarray) -> None:
+    """Separated neurons (beta = +-inf) as triangles on the panel's edge; non-converged ones as grey '+'."""
+    stuck = np.flatnonzero(np.isfinite(beta) & np.isnan(pvalue))
+    if stuck.size:
+        ax.plot(stuck, beta[stuck], "+", color="0.55", label=f"No p-value: not converged ({stuck.size:,})")
+    low, high = ax.get_ylim()
+    for sign, colour, marker, edge in ((np.inf, "r", "^", high), (-np.inf, "g", "v", low)):
+        idx = np.flatnonzero(beta == sign)
+        if idx.size:
+            ax.plot(idx, np.full(idx.size, edge), colour + marker, clip_on=False,
+                    label=f"Separated, beta = {'+' if sign > 0 else '-'}inf ({idx.size:,})")
+    ax.set_ylim(low, high)
 
 
 def layer_profile(scan: Any) -> dict[str, np.ndarray]:
