@@ -9,7 +9,7 @@ mode; 1,024 random token ids as one [1, 1024] batch; every way runs under torch.
 * record_mlp:   all 24 layers' "pre" neurons (the output of mlp.c_fc), copied to the CPU
 * capture_mlp:  the same through capture_mlp, what the notebooks call (only with --capture)
 * lecture hook: the lecture's way, a forward hook on each block's mlp that recomputes
-                module.c_fc(input[0]) and appends it to a list
+                module.c_fc(input[0]) and stores it in a dict entry per layer
 
 The ways take turns within each round (so a busy machine slows all of them alike); each prints the
 median of the rounds and its ratio to the plain forward pass of the same run, in wall-clock time and
@@ -36,14 +36,16 @@ def build_model(device: str) -> GPT2LMHeadModel:
     return model.eval().requires_grad_(False).to(device)
 
 
-def lecture_way(model, ids) -> list[torch.Tensor]:
-    """The lecture's hook (recomputes c_fc); removed afterwards here, unlike in the lecture."""
-    kept = []
+def lecture_way(model, ids) -> dict[str, torch.Tensor]:
+    """The lecture's hook (recomputes c_fc, one dict entry per layer); removed afterwards here, unlike in the lecture."""
+    kept = {}
 
-    def hook(module, input, output):
-        kept.append(module.c_fc(input[0]))
+    def implant(layer):
+        def hook(module, input, output):
+            kept[f"mlp_{layer}"] = module.c_fc(input[0]).detach().cpu()
+        return hook
 
-    handles = [block.mlp.register_forward_hook(hook) for block in model.transformer.h]
+    handles = [block.mlp.register_forward_hook(implant(i)) for i, block in enumerate(model.transformer.h)]
     try:
         model(ids)
     finally:
@@ -83,8 +85,9 @@ def main() -> None:
     with torch.inference_mode():
         with record_mlp(model) as recorded:  # the same numbers as the lecture's hook? (64 tokens)
             model(ids[:, :64])
-        for layer, values in enumerate(lecture_way(model, ids[:, :64])):
-            torch.testing.assert_close(recorded[layer], values.cpu(), rtol=1e-4, atol=1e-4)
+        for name, values in lecture_way(model, ids[:, :64]).items():
+            layer = int(name.removeprefix("mlp_"))
+            torch.testing.assert_close(recorded[layer], values[0], rtol=1e-4, atol=1e-4)
         if ids.device.type == "cuda":
             model(ids)  # warm-up (cuBLAS); on the CPU the rounds take turns instead
         times: dict[str, list[float]] = {name: [] for name in ways}

@@ -4,13 +4,17 @@ The lecture's neuron is the output of the MLP's first linear layer, before the n
 (GPT-2: ``mlp.c_fc``). A *forward hook* is a function that PyTorch calls after a module has run; it
 sees the module's input and output, so it can keep a copy of the neurons as the model runs.
 
-Hooks are global state: they stay on the model until someone removes them. The lecture's cell adds
-24 new hooks each time it is run, and every hook then fires on every later forward pass. Here:
+Hooks are global state: they stay on the model until someone removes them. The lecture's hook sits
+on each block's MLP, recomputes ``c_fc`` from the MLP's input, and stores the result in a dict entry
+per layer, which the next forward pass overwrites. Its hooks are never removed: run that cell again
+and a second set of 24 joins the first, so every later forward pass computes and stores everything
+twice (nothing grows, it only costs time). Here:
 
 * :func:`record_mlp` is a context manager: the hooks exist only inside its ``with`` block and are
   removed when the block ends -- normally, after an error, or after a KeyboardInterrupt (the
   notebook's stop button). Re-running the cell adds nothing, because nothing was left behind.
-* :func:`capture_mlp` runs a token stream of any length through the model in context-sized chunks.
+* :func:`capture_mlp` runs a token stream of any length through the model in the lecture's
+  1,024-token passes.
 * :func:`count_hooks` shows how many hooks sit on a model (a leak is easy to see), and
   :func:`remove_lessonkit_hooks` clears any lessonkit hook that a broken kernel left behind.
 
@@ -18,13 +22,15 @@ Two *sites* per layer: ``"pre"`` is the first linear layer's output (the lecture
 ``"post"`` is what the nonlinearity gives the output projection. Each is a module's own output or
 input (the table :data:`MLP_SITES`), taken as it is -- never recomputed.
 
-Example::
+One vocabulary everywhere: ``acts[layer]`` is a ``[tokens, neurons]`` tensor on the CPU, so
+``acts[18][:, 33]`` is neuron 33 of layer 18, one value per token, and ``acts[18][5]`` is every
+neuron of layer 18 at token 5. Example::
 
     with lessonkit.record_mlp(model, layers=[10, 18]) as acts:
         model(tokens[:, :1024])          # always a 2-D batch: [1, n]
-    acts[10].shape                       # [1, 1024, 4096], on the CPU
+    acts[10].shape                       # [1024, 4096]
 
-    acts = lessonkit.capture_mlp(model, tokens, layers=18)
+    acts = lessonkit.capture_mlp(model, tokens, layers=18)    # any length, in 1,024-token passes
     acts[18][:, 33]                      # neuron 33 of layer 18, one value per token
 """
 
@@ -72,7 +78,7 @@ class MlpSite(NamedTuple):
 
 
 class MlpActivations(dict):
-    """Layer index -> activations (CPU tensors). Its repr shows shapes, not millions of numbers."""
+    """Layer index -> ``[tokens, neurons]`` activations (CPU tensors). Its repr shows shapes, not numbers."""
 
     def __init__(self, site: str) -> None:
         super().__init__()
@@ -198,7 +204,8 @@ class MlpRecorder:
             # after the whole pass). From a GPU the copy runs in the background (into pinned memory)
             # while the model goes on; the last layer's hook waits for all of them.
             on_gpu = values.is_cuda
-            activations[layer] = values.detach().to(device="cpu", dtype=dtype, non_blocking=on_gpu)
+            rows = values.detach().reshape(-1, values.shape[-1])  # [tokens, neurons]: batch rows one after another
+            activations[layer] = rows.to(device="cpu", dtype=dtype, non_blocking=on_gpu)
             if on_gpu and layer == last_layer:
                 torch.cuda.current_stream(values.device).synchronize()
 
@@ -211,9 +218,10 @@ def record_mlp(
     """Record MLP neurons inside a ``with`` block; every hook is gone when the block ends.
 
     ``with record_mlp(model, layers=[10, 18]) as acts: model(ids)`` fills ``acts`` (a dict) with
-    ``acts[layer]``: a ``[batch, seq, neurons]`` tensor on the CPU, detached, of ``dtype``. Only the
-    chosen layers are kept; each forward pass replaces the previous one's values (the lecture kept
-    every pass and ran out of memory), so use :func:`capture_mlp` for long texts.
+    ``acts[layer]``: a ``[tokens, neurons]`` tensor on the CPU, detached, of ``dtype`` (a batch of
+    several sequences gives their rows one after another). Only the chosen layers are kept; each
+    forward pass replaces the previous one's values, like the lecture's dict; use
+    :func:`capture_mlp` for texts longer than one pass.
 
     Memory: all 24 layers of gpt2-medium for 1,024 tokens are 24 x 1,024 x 4,096 x 4 bytes, about
     400 MB in float32; ``dtype=torch.float16`` halves that. On a GPU the copies to the CPU run in the
@@ -320,8 +328,9 @@ def capture_mlp(
     """Run a token stream of any length through the model; return ``{layer: [n_tokens, neurons]}``.
 
     ``tokens``: one stream, a 1-D or ``[1, n]`` tensor (or list) of token ids. The stream goes in
-    chunks of ``chunk`` tokens (default: the model's context, 1,024 for GPT-2; never more), each as a
-    ``[1, chunk]`` batch on the model's device, under ``torch.inference_mode()``, with a progress bar.
+    chunks of ``chunk`` tokens (default: the lecture's 1,024, or the model's context if shorter),
+    each as a ``[1, chunk]`` batch on the model's device, under ``torch.inference_mode()``, with a
+    progress bar.
 
     Chunking changes what a token sees: each chunk is a fresh forward pass that knows nothing of the
     text before it. With ``chunk=1024``, token 1,025 is the first token of the second pass and sees
@@ -348,7 +357,7 @@ def capture_mlp(
             for layer, values in acts.items():
                 if layer not in result:  # allocated once, outside inference mode: an ordinary tensor
                     result[layer] = torch.empty(n_tokens, values.shape[-1], dtype=dtype)
-                result[layer][start : start + len(piece)] = values[0]
+                result[layer][start : start + len(piece)] = values
             acts.clear()
             bar.update(len(piece))
     return result
@@ -378,12 +387,13 @@ def _context_length(model: nn.Module) -> int | None:
     return getattr(config, "n_positions", None) or getattr(config, "max_position_embeddings", None)
 
 
+LECTURE_PASS = 1024  # tokens per forward pass, as the lecture runs them
+
+
 def _chunk_size(model: nn.Module, chunk: int | None) -> int:
     context = _context_length(model)
-    if chunk is None:
-        if context is None:
-            raise ValueError("The model's config gives no context length; pass chunk=<tokens per forward pass>.")
-        return context
+    if chunk is None:  # the lecture's passes; a model with a shorter context gets its context
+        return min(LECTURE_PASS, context) if context is not None else LECTURE_PASS
     if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
         raise ValueError(f"chunk must be a positive number of tokens, got {chunk!r}.")
     if context is not None and chunk > context:

@@ -121,9 +121,10 @@ def test_pre_and_post_equal_a_manual_computation(arch):
     for layer in range(3):
         expected_pre, expected_post = manual_pre_post(model, layer, x[layer])
         for got, expected in ((pre[layer], expected_pre), (post[layer], expected_post)):
-            assert got.shape == expected.shape == (1, 12, expected.shape[-1])
+            assert expected.shape == (1, 12, expected.shape[-1])
+            assert got.shape == (12, expected.shape[-1])  # [tokens, neurons]
             assert got.device.type == "cpu" and got.dtype == torch.float32 and not got.requires_grad
-            torch.testing.assert_close(got, expected.detach(), rtol=1e-5, atol=1e-5)
+            torch.testing.assert_close(got, expected[0].detach(), rtol=1e-5, atol=1e-5)
         if model.config.model_type != "llama":  # "post" is the activation function applied to "pre"
             torch.testing.assert_close(post[layer], _blocks(model)[layer].mlp.act(pre[layer]))
     assert count_hooks(model) == 0
@@ -147,7 +148,7 @@ def test_float16_storage_and_the_last_pass_wins():
         model(ids(6, seed=2))  # replaces the first pass: nothing piles up
     with torch.no_grad(), record_mlp(model, layers=1) as full:
         model(ids(6, seed=2))
-    assert half[1].dtype == torch.float16 and half[1].shape == (1, 6, 128)
+    assert half[1].dtype == torch.float16 and half[1].shape == (6, 128)
     torch.testing.assert_close(half[1].float(), full[1], rtol=1e-2, atol=1e-2)
 
 
@@ -318,7 +319,7 @@ def test_input_mistakes_get_clear_errors_and_leave_no_hook():
         with pytest.raises(ValueError, match=f"at most {context}"):
             model(torch.zeros(1, context + 1, dtype=torch.long))
         model(input_ids=torch.zeros(1, context, dtype=torch.long))  # the full context is fine
-    assert acts[0].shape[1] == context and count_hooks(model) == 0
+    assert acts[0].shape[0] == context and count_hooks(model) == 0
 
 
 def test_the_lectures_leak_is_visible():
@@ -345,7 +346,7 @@ def test_capture_in_chunks_equals_each_chunk_run_separately():
     stream = ids(40)[0]
     calls, handle = forward_calls(model)
     try:
-        got = capture_mlp(model, stream, [0, 2], site="post", progress=False)  # default chunk: 16
+        got = capture_mlp(model, stream, [0, 2], site="post", progress=False)  # default chunk: the context, 16
     finally:
         handle.remove()
     assert calls == [(1, 16), (1, 16), (1, 8)]  # always a 2-D batch
@@ -354,7 +355,7 @@ def test_capture_in_chunks_equals_each_chunk_run_separately():
         with torch.no_grad(), record_mlp(model, [0, 2], site="post") as acts:
             model(stream[start : start + 16].unsqueeze(0))
         for layer in (0, 2):
-            torch.testing.assert_close(got[layer][start : start + 16], acts[layer][0])
+            torch.testing.assert_close(got[layer][start : start + 16], acts[layer])
     assert count_hooks(model) == 0
 
 
@@ -367,6 +368,30 @@ def test_chunking_restarts_the_context():
     in_context = capture_mlp(model, stream[4:], 1, progress=False)[1]  # token 19 after 15 others
     torch.testing.assert_close(chunked[16:], fresh)
     assert not torch.allclose(chunked[19], in_context[-1])
+
+
+def test_a_batch_of_sequences_gives_their_rows_one_after_another():
+    model = tiny_gpt2()
+    batch = torch.cat([ids(5, seed=1), ids(5, seed=2)])  # [2, 5]
+    with torch.no_grad(), record_mlp(model, layers=0) as both:
+        model(batch)
+    for row in range(2):
+        with torch.no_grad(), record_mlp(model, layers=0) as one:
+            model(batch[row : row + 1])
+        torch.testing.assert_close(both[0][5 * row : 5 * row + 5], one[0])
+    assert both[0].shape == (10, 128)
+
+
+@pytest.mark.slow
+def test_capture_runs_the_lectures_1024_token_passes_on_a_long_context_model(smollm2):
+    model, _ = smollm2
+    assert model.config.max_position_embeddings > 1024  # SmolLM2 could read 8,192 tokens at once
+    calls, handle = forward_calls(model)
+    try:
+        capture_mlp(model, torch.arange(1500) % 1000 + 10, layers=0, progress=False)
+    finally:
+        handle.remove()
+    assert calls == [(1, 1024), (1, 476)]
 
 
 def test_capture_shapes_for_a_llama_stream_and_float16():
@@ -449,9 +474,9 @@ def test_smollm2_pre_and_post_equal_a_manual_computation(smollm2):
     assert sorted(pre) == sorted(post) == [0, 15, 29]
     for layer in pre:
         expected_pre, expected_post = manual_pre_post(model, layer, x[layer])
-        assert pre[layer].shape == (1, tokens.shape[1], 1536)
-        torch.testing.assert_close(pre[layer], expected_pre, rtol=1e-4, atol=1e-4)
-        torch.testing.assert_close(post[layer], expected_post, rtol=1e-4, atol=1e-4)
+        assert pre[layer].shape == (tokens.shape[1], 1536)
+        torch.testing.assert_close(pre[layer], expected_pre[0], rtol=1e-4, atol=1e-4)
+        torch.testing.assert_close(post[layer], expected_post[0], rtol=1e-4, atol=1e-4)
     assert count_hooks(model) == 0
 
 
