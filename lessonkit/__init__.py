@@ -30,11 +30,13 @@ _EXPORTS: dict[str, str] = {
     "pick_device": "models",
     "mlp_shape": "models",
     "KNOWN_MODELS": "models",
+    "model_card": "models",
     # text
     "load_wikitext_rows": "text",
     "load_wikitext_tokens": "text",
     "select_lecture_rows": "text",
     "load_bundled_corpus": "text",
+    "token_texts": "text",
     # hooks
     "record_mlp": "hooks",
     "capture_mlp": "hooks",

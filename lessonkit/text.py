@@ -139,3 +139,54 @@ def load_wikitext_tokens(tokenizer, *, n_rows: int = 200, min_chars: int = 50, s
     """The lecture's token stream, ``[1, n]``: 11,524 tokens with GPT-2 on the WikiText-2 test split."""
     rows = select_lecture_rows(load_wikitext_rows(split), n_rows=n_rows, min_chars=min_chars)
     return tokenize_rows(rows, tokenizer)
+
+
+# ---------------------------------------------------------------- tokens as text, for display
+
+REPLACEMENT = "\ufffd"  # what decoding shows for bytes that are only part of a character
+SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def token_texts(ids, tokenizer) -> list[str]:
+    """Each token's text, for heatmaps and tables: ``tokenizer.decode([id])``, made readable.
+
+    A character of several bytes (Chinese, emoji) can be split across tokens; decoded one by one,
+    each piece shows only "�". Here each piece shows the character it belongs to and its number:
+    the three tokens of 杜 read "杜₁", "杜₂", "杜₃". Everything else is exactly the decoded token.
+    """
+    ids = [int(i) for i in (ids.reshape(-1).tolist() if hasattr(ids, "reshape") else ids)]
+    decoded: dict[int, str] = {}  # each vocabulary entry decoded once
+    for i in set(ids):
+        decoded[i] = tokenizer.decode([i])
+    texts = [decoded[i] for i in ids]
+    start = 0
+    while start < len(ids):
+        if REPLACEMENT not in texts[start]:
+            start += 1
+            continue
+        end = start + 1  # a run of tokens that each hold part of a character
+        while end < len(ids) and REPLACEMENT in texts[end] and end - start < 16:
+            end += 1
+        texts[start:end] = _name_the_pieces(ids[start:end], texts[start:end], tokenizer)
+        start = end
+    return texts
+
+
+def _name_the_pieces(run: list[int], shown: list[str], tokenizer) -> list[str]:
+    """Labels for a run of partial tokens: each finished character goes to every token it spans."""
+    labels = [""] * len(run)
+    done, begun_at = "", None  # text finished so far; the token where an unfinished character began
+    for k in range(len(run)):
+        decoded = tokenizer.decode(run[: k + 1])
+        finished = decoded.rstrip(REPLACEMENT) if k < len(run) - 1 else decoded
+        if not finished.startswith(done):  # a tokenizer that re-spaces on decode: leave the run as it was
+            return shown
+        new, done = finished[len(done):], finished
+        if begun_at is not None and new:
+            for piece, token in enumerate(range(begun_at, k + 1), start=1):
+                labels[token] += new[0] + str(piece).translate(SUBSCRIPTS)
+            new, begun_at = new[1:], None
+        labels[k] += new
+        if decoded.endswith(REPLACEMENT) and begun_at is None and k < len(run) - 1:
+            begun_at = k
+    return [label or original for label, original in zip(labels, shown)]

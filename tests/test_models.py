@@ -109,6 +109,27 @@ def test_default_falls_back_loudly_when_the_hub_is_out_of_reach(monkeypatch, cap
     assert type(model).__name__ == "LlamaForCausalLM"
     err = capsys.readouterr().err
     assert "FALLBACK" in err and "smollm2-135m" in err and "gpt2-medium" in err
+    card = repr(lessonkit.model_card(model, _))
+    assert "not the lecture's model" in card and "cannot be reached" in card  # the card says why, too
+
+
+@pytest.mark.slow
+def test_the_model_card_says_what_runs_and_what_changes(smollm2, monkeypatch):
+    model, tokenizer = smollm2
+    card = lessonkit.model_card(model, tokenizer)
+    text = card._repr_markdown_()
+    assert "not the lecture's model" in text and "SmolLM2-135M-Instruct" in text and "Q4_1" in text
+    assert "24 x 4,096" in text and "30 x 1,536" in text  # the lecture's shape beside this model's
+    assert f".05 / 1,536 = {0.05 / 1536:.3g}" in text and f".05 / 4,096 = {0.05 / 4096:.3g}" in text
+    assert "gate_proj, before SiLU" in text and "c_fc, before GELU" in text
+    assert f"{len(tokenizer):,} tokens" in text and "49,152" in text
+    assert "load_model('smollm2-135m') asked for it" in text
+
+
+def test_the_model_card_of_random_weights_warns(monkeypatch):
+    model, tokenizer = lessonkit.load_model("gpt2-random", device="cpu")
+    text = repr(lessonkit.model_card(model, tokenizer))
+    assert "RANDOM weights" in text and "12 x 3,072" in text and "50,257 tokens" in text
 
 
 def test_an_explicit_hub_name_offline_says_what_to_do(monkeypatch):
