@@ -24,13 +24,20 @@ $(VENV)/.installed: pyproject.toml
 	$(if $(wildcard $(SHARED_WIKITEXT)),$(BIN)/python -m lessonkit add-wikitext $(SHARED_WIKITEXT))
 	touch $@
 
+# The lecture opens from a working copy (git ignores workspace/): what students run and save there
+# never changes the tracked notebooks, so `make test` still passes after class.
+WORKSPACE   ?= workspace
+
 lab: venv
-	$(BIN)/jupyter lab notebooks/01_proper_noun_neurons.ipynb
+	mkdir -p $(WORKSPACE)
+	for nb in notebooks/*.ipynb exercises/*.ipynb; do test -e $(WORKSPACE)/$$(basename $$nb) || cp $$nb $(WORKSPACE)/; done
+	$(BIN)/jupyter lab $(WORKSPACE)/01_proper_noun_neurons.ipynb
 
 # Tests run offline: the lecture's stand-ins (exact GPT-2 tokenizer, SmolLM2-135M, WikiText rows).
 test: export LESSONKIT_OFFLINE ?= 1
 test: export HF_HUB_OFFLINE ?= 1
 test: export MPLBACKEND ?= Agg
+test: export LESSONKIT_STRICT_CHECKS ?= 1
 test: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

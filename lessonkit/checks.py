@@ -1,9 +1,10 @@
 """Checks for the exercises: your function, run on small cases, compared with the expected answer.
 
-Each ``check_*`` takes the function you wrote. It prints "passed" when every case agrees; otherwise it
-raises an ``AssertionError`` whose message names the case that failed and gives a hint. A function
-that still raises ``NotImplementedError`` is reported as "not done yet" (no error), so the exercise
-notebook runs from top to bottom before you have solved anything.
+Each ``check_*`` takes the function you wrote and answers with one line: "passed", "not done yet"
+(your function still raises ``NotImplementedError``, so the notebook runs on to the end), or a hint
+that names the case that failed. Nothing else is printed and nothing is returned, so a cell ends
+with that one line. With ``LESSONKIT_STRICT_CHECKS=1`` (what ``make test`` sets) a failed check
+raises :class:`CheckFailed` instead, so a solved notebook that stops passing fails the tests.
 
 The expected answers are written out case by case (or computed by lessonkit's own, tested helpers);
 the checks never contain a solution to copy.
@@ -11,9 +12,16 @@ the checks never contain a solution to copy.
 
 from __future__ import annotations
 
+import html
+import os
 from typing import Any, Callable
 
 import numpy as np
+
+
+class CheckFailed(AssertionError):
+    """A check found a mistake; the message is the hint."""
+
 
 # (tokens as decoded text, expected tags, what the case teaches) for the lecture's tagging rule
 LECTURE_RULE_CASES: list[tuple[list[str], list[int], str]] = [
@@ -40,18 +48,42 @@ LECTURE_RULE_CASES: list[tuple[list[str], list[int], str]] = [
 ]
 
 
-def _report(name: str, student: Callable[..., Any], run: Callable[[Callable[..., Any]], None]) -> bool | None:
-    """Run one check; print the outcome. None: not done yet, True: passed (failures raise)."""
+def _report(name: str, student: Callable[..., Any], run: Callable[[Callable[..., Any]], None]) -> None:
+    """Run one check and show its outcome as one line (see the module's docstring)."""
     try:
         run(student)
     except NotImplementedError:
-        print(f"{name}: not done yet -- replace the `raise NotImplementedError` with your code.")
-        return None
-    print(f"{name}: passed.")
-    return True
+        _show(name, "not done yet -- replace the `raise NotImplementedError` with your code.", "todo")
+        return
+    except Exception as error:  # an AssertionError carries our hint; anything else is the student's crash
+        hint = str(error) if isinstance(error, AssertionError) else f"your function raised {type(error).__name__}: {error}"
+        _show(name, hint, "hint")
+        if os.environ.get("LESSONKIT_STRICT_CHECKS", "").strip().lower() in {"1", "true", "yes", "on"}:
+            raise CheckFailed(f"{name}: {hint}") from None
+        return
+    _show(name, "passed.", "ok")
 
 
-def check_lecture_rule(lecture_rule: Callable[[list[str]], Any]) -> bool | None:
+STYLES = {"ok": ("\u2714", "#1a7f37"), "todo": ("\u2026", "#666"), "hint": ("\u2718", "#b00020")}
+
+
+def _show(name: str, message: str, kind: str) -> None:
+    """One line: coloured HTML in a notebook, plain text elsewhere."""
+    mark, colour = STYLES[kind]
+    text = f"{mark} {name}: {message}"
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - IPython comes with Jupyter
+        get_ipython = None
+    if get_ipython is not None and get_ipython() is not None:
+        page = f'<div style="color:{colour};font-weight:bold">{html.escape(text)}</div>'
+        display({"text/plain": text, "text/html": page}, raw=True)
+    else:
+        print(text)
+
+
+def check_lecture_rule(lecture_rule: Callable[[list[str]], Any]) -> None:
     """``lecture_rule(token_texts) -> 0/1 per token``: the lecture's proper-noun rule on decoded tokens."""
 
     def run(student: Callable[[list[str]], Any]) -> None:
@@ -60,10 +92,10 @@ def check_lecture_rule(lecture_rule: Callable[[list[str]], Any]) -> bool | None:
             assert len(got) == len(texts), f"{texts}: give one tag per token ({len(texts)}), got {len(got)}."
             assert got == expected, f"For tokens {texts} expected {expected}, got {got}. Hint: {hint}"
 
-    return _report("check_lecture_rule", lecture_rule, run)
+    _report("check_lecture_rule", lecture_rule, run)
 
 
-def check_bonferroni(significant: Callable[[np.ndarray, float], Any]) -> bool | None:
+def check_bonferroni(significant: Callable[[np.ndarray, float], Any]) -> None:
     """``significant(pvalues, alpha) -> booleans``: Bonferroni significance over one layer."""
 
     def run(student: Callable[[np.ndarray, float], Any]) -> None:
@@ -81,10 +113,10 @@ def check_bonferroni(significant: Callable[[np.ndarray, float], Any]) -> bool | 
             "4,096 p-values of 1e-5 all pass .05 / 4,096 = 1.22e-5. Divide by the number of p-values given."
         )
 
-    return _report("check_bonferroni", significant, run)
+    _report("check_bonferroni", significant, run)
 
 
-def check_auroc(auroc_one: Callable[[np.ndarray, np.ndarray], float]) -> bool | None:
+def check_auroc(auroc_one: Callable[[np.ndarray, np.ndarray], float]) -> None:
     """``auroc_one(x, y) -> float``: one neuron's AUROC, ties counting half."""
     from .regression import auroc
 
@@ -104,11 +136,11 @@ def check_auroc(auroc_one: Callable[[np.ndarray, np.ndarray], float]) -> bool | 
             got = float(student(x, y))
             assert abs(got - expected) < 1e-9, f"x = {x[:8]}..., y = {y[:8]}...: expected {expected:.4f}, got {got:.4f}. Hint: {hint}."
 
-    return _report("check_auroc", auroc_one, run)
+    _report("check_auroc", auroc_one, run)
 
 
 def check_heldout_choice(choose_and_score: Callable[..., tuple[int, float]], train_x: np.ndarray, train_y: np.ndarray,
-                         heldout_x: np.ndarray, heldout_y: np.ndarray, *, seed: int = 42) -> bool | None:
+                         heldout_x: np.ndarray, heldout_y: np.ndarray, *, seed: int = 42) -> None:
     """``choose_and_score(train_x, train_y, heldout_x, heldout_y) -> (neuron, heldout_auroc)``.
 
     The neuron: the largest positive beta among Bonferroni-significant neurons of a logistic regression
@@ -134,4 +166,4 @@ def check_heldout_choice(choose_and_score: Callable[..., tuple[int, float]], tra
             "Hint: score on ALL held-out tokens (no balanced sample needed for an AUROC)."
         )
 
-    return _report("check_heldout_choice", choose_and_score, run)
+    _report("check_heldout_choice", choose_and_score, run)

@@ -21,6 +21,7 @@ runs in JupyterLab, classic Notebook, VS Code and Colab.
 
 from __future__ import annotations
 
+import base64
 import html
 import operator
 import traceback
@@ -32,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from ._arrays import as_numpy
+from ._heatmap_draw import png_bytes
 from .heatmap import token_heatmap, top_contexts, value_range
 
 SITES = ("pre", "post")
@@ -54,21 +56,25 @@ class NeuronExplorer:
 
     acts: ``{layer: [n_tokens, neurons]}`` (what :func:`capture_mlp` returns), or
         ``{"pre": {...}, "post": {...}}`` when both sites were captured.
-    token_texts: the decoded tokens, ``[tokenizer.decode([t]) for t in ids]``.
+    token_texts: the decoded tokens, ``lessonkit.token_texts(ids, tokenizer)``.
     labels: 0/1 per token (1 = proper noun); without them there are no statistics, only heatmaps.
     heldout: the next text, ``(acts, token_texts)`` or ``(acts, token_texts, labels)``, with the same
         sites and layers: adds the "held-out" batch and the held-out AUROC.
     stats: precomputed :func:`scan_layers` tables (one table, or ``{site: table}``); missing layers
         are computed when first shown.
-    top_k: how many neurons the "top neurons" list offers. seed, alpha: as in :func:`scan_layers`.
+    top_k: how many neurons the "top neurons" list offers. seed, alpha: as in :func:`scan_layers`
+        (pass the notebook's own seed, so the explorer fits the same sample as the notebook).
+    skip_first: leave each text's first token out of the colour scale (default). The first position
+        of a forward pass is an outlier in many neurons ("attention sink"); with it in the min-max
+        scale, one token sets the colours of all the others. It is still drawn (clipped).
 
     Display it as a cell's value or with ``display(explorer)``; ``explorer.show(layer, neuron)``
     moves the sliders from code; ``explorer.close()`` removes the widgets.
     """
 
     def __init__(self, acts: Mapping, token_texts: Sequence[str], labels: Any = None, *, heldout: Any = None,
-                 stats: Any = None, top_k: int = 10, seed: int | None = 0, alpha: float = 0.05,
-                 backend: str = "html") -> None:
+                 stats: Any = None, top_k: int = 10, seed: int | None = 42, alpha: float = 0.05,
+                 backend: str = "html", skip_first: bool = True) -> None:
         self.batches = {"train": _text_batch(acts, token_texts, labels, "acts")}
         if heldout is not None:
             self.batches["heldout"] = _text_batch(*_unpack_heldout(heldout), "heldout")
@@ -79,7 +85,7 @@ class NeuronExplorer:
         _check_same_shape(self.batches, self.sites, self.layers, self.neurons)
         if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
             raise ValueError(f"top_k must be a positive number of neurons, got {top_k!r}.")
-        self.top_k, self.seed, self.alpha = top_k, seed, alpha
+        self.top_k, self.seed, self.alpha, self.skip_first = top_k, seed, alpha, bool(skip_first)
         self._stats: dict[tuple[str, int], Any] = {}  # (site, layer) -> scan_layers table, filled lazily
         if stats is not None:
             self._add_stats(stats)
@@ -105,6 +111,7 @@ class NeuronExplorer:
 
         from .hooks import capture_mlp
         from .tagging import as_token_ids, tag_proper_nouns
+        from .text import token_texts
 
         if isinstance(n_tokens, bool) or not isinstance(n_tokens, int) or n_tokens < 1:
             raise ValueError(f"n_tokens must be a positive number of tokens, got {n_tokens!r}.")
@@ -113,7 +120,7 @@ class NeuronExplorer:
             raise ValueError(f"sites must be a list drawn from {SITES}, e.g. ('pre', 'post'); got {sites!r}.")
         ids = as_token_ids(tokens)[: 2 * n_tokens]
         labels = tag_proper_nouns(ids, tokenizer, rule=rule)  # the whole stream at once, as the lecture
-        texts = [tokenizer.decode([t]) for t in ids.tolist()]
+        texts = token_texts(ids, tokenizer)
         parts = {"train": slice(0, n_tokens), "heldout": slice(n_tokens, len(ids))}
         if len(ids) <= n_tokens:
             del parts["heldout"]
@@ -217,8 +224,11 @@ class NeuronExplorer:
         options = [widgets.HBox([self.rank_by, self.top_dropdown, self.contexts_checkbox])]
         options += [self.site_buttons] if len(self.sites) > 1 else []
         options += [self.batch_buttons] if len(self.batches) > 1 else []
+        heatmap_area = widgets.VBox([self.output, self.view])
         self.widget = widgets.VBox([self.layer_slider, self.neuron_slider, *options, self.backend_buttons,
-                                    self.summary, self.output, self.view])
+                                    self.summary, heatmap_area])
+        for part, name in ((self.widget, "explorer"), (self.summary, "summary"), (heatmap_area, "view")):
+            part.add_class(f"lessonkit-{name}")  # for browser tests and custom CSS
         self._controls = controls
         with self._moving_widgets():
             self._refresh_top_list()
@@ -283,7 +293,8 @@ class NeuronExplorer:
         batch = self.batches[self.batch_buttons.value]
         values = batch.acts[site][layer][:, neuron]
         # one colour scale for both texts, so training and held-out heatmaps can be compared
-        vmin, vmax = value_range(*(other.acts[site][layer][:, neuron] for other in self.batches.values()))
+        first = 1 if self.skip_first else 0
+        vmin, vmax = value_range(*(other.acts[site][layer][first:, neuron] for other in self.batches.values()))
         title = f"layer {layer}, neuron {neuron} ({site}) on the {BATCHES[self.batch_buttons.value]}"
         if batch.labels is not None:
             title += " -- proper nouns (the tagger's) underlined"
@@ -299,8 +310,11 @@ class NeuronExplorer:
                 self.output.outputs = ()
         else:
             self.view.value = contexts
-            self.output.outputs = ()  # works without a kernel, unlike clear_output() in ipywidgets 7
-            self.output.append_display_data(heatmap)
+            # A display_data message carries a PNG as base64 text; raw bytes reach the browser as
+            # "[object Object]", a broken image. Setting outputs works without a kernel (ipywidgets 7 and 8).
+            png = base64.b64encode(png_bytes(heatmap)).decode("ascii")
+            self.output.outputs = ({"output_type": "display_data", "metadata": {},
+                                    "data": {"image/png": png, "text/plain": title}},)
 
     def summary_line(self, layer: int, neuron: int, site: str | None = None) -> str:
         """One line of HTML: layer, neuron, beta, p, Bonferroni significance, AUROC (training, held-out)."""
@@ -393,7 +407,7 @@ def _unpack_heldout(heldout: Any) -> tuple[Any, Any, Any]:
 def _text_batch(acts: Any, token_texts: Any, labels: Any, name: str) -> TextBatch:
     by_site = _as_sites(acts, name)
     if isinstance(token_texts, str) or not all(isinstance(t, str) for t in token_texts):
-        raise TypeError(f"the token texts of {name} must be a list of strings: [tokenizer.decode([t]) for t in ids].")
+        raise TypeError(f"the token texts of {name} must be a list of strings: lessonkit.token_texts(ids, tokenizer).")
     tokens = list(token_texts)
     for site, layers in by_site.items():
         for layer, matrix in layers.items():

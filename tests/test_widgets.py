@@ -15,7 +15,7 @@ from transformers import GPT2Config, GPT2LMHeadModel
 
 import lessonkit
 from lessonkit.hooks import count_hooks
-from lessonkit.regression import balanced_sample, scan_layers
+from lessonkit.regression import scan_layers
 from lessonkit.text import load_bundled_corpus, select_lecture_rows, tokenize_rows
 from lessonkit.widgets import NeuronExplorer
 
@@ -133,7 +133,10 @@ def test_summary_matches_statsmodels_and_literal_auroc(explorer, reference, gpt2
         explorer.show(layer, neuron)
         numbers = summary_numbers(explorer.summary.value)
         x = reference["train"][layer][:, neuron].astype(np.float64)
-        sample = balanced_sample(train_y, seed=0)
+        # the notebook's sample, drawn here by hand: every proper noun + as many others, seed 42
+        positives, negatives = np.flatnonzero(train_y == 1), np.flatnonzero(train_y == 0)
+        others = np.random.default_rng(42).choice(negatives, size=len(positives), replace=False)
+        sample = np.concatenate([others, positives])
         fit = sm.Logit(train_y[sample], sm.add_constant(x[sample])).fit(disp=0)
         assert numbers["beta"] == pytest.approx(fit.params[1], rel=1e-3)
         assert numbers["p"] == pytest.approx(fit.pvalues[1], rel=1e-2)
@@ -145,7 +148,7 @@ def test_summary_matches_statsmodels_and_literal_auroc(explorer, reference, gpt2
 
 def test_statistics_per_layer_equal_one_scan_of_all_layers(explorer):
     train, held = explorer.batches["train"], explorer.batches["heldout"]
-    full = scan_layers(train.acts["pre"], train.labels, heldout=(held.acts["pre"], held.labels), seed=0)
+    full = scan_layers(train.acts["pre"], train.labels, heldout=(held.acts["pre"], held.labels), seed=42)
     for layer in explorer.layers:
         mine = explorer.stats(layer, "pre")
         theirs = full[full["layer"] == layer].reset_index(drop=True)
@@ -180,9 +183,14 @@ def test_ranking_by_activation_needs_no_labels():
 
 
 def test_backends_and_top_contexts(explorer, reference):
+    import base64
+    import json
+
     explorer.show(2, 9)
     explorer.backend_buttons.value = "matplotlib"
-    assert len(explorer.output.outputs) == 1 and "image/png" in explorer.output.outputs[0]["data"]
+    (shown,) = explorer.output.outputs
+    json.dumps(shown)  # what the kernel sends to the browser must be JSON: a PNG as base64 text
+    assert base64.b64decode(shown["data"]["image/png"], validate=True)[:8] == b"\x89PNG\r\n\x1a\n"
     assert "lessonkit-heatmap" not in explorer.view.value
     explorer.backend_buttons.value = "html"
     assert explorer.output.outputs == ()
@@ -316,3 +324,27 @@ def test_a_perfect_separator_says_there_is_no_test():
     explorer = NeuronExplorer(acts, [f"t{i}" for i in range(20)], labels)
     assert "beta = +inf" in explorer.summary.value and "p = n/a" in explorer.summary.value
     assert "not significant" in explorer.summary.value and "AUROC 1.000" in explorer.summary.value
+
+
+def test_colours_are_the_lectures_reds_with_the_first_position_out_of_the_scale(explorer, reference):
+    from matplotlib import cm
+
+    explorer.show(1, 5)
+    train, held = reference["train"][1][:, 5], reference["heldout"][1][:, 5]
+    low = min(train[1:].min(), held[1:].min())  # one scale for both texts, each text's first token left out
+    high = max(train[1:].max(), held[1:].max())
+    expected = cm.Reds(np.clip((train - low) / (high - low), 0, 1) ** 2)[:, :3]
+    shown = re.findall(r"background-color:rgba\((\d+),(\d+),(\d+),0.8\)", explorer.view.value)
+    np.testing.assert_allclose(np.array(shown, dtype=float) / 255, expected, atol=1 / 255)
+    whole = NeuronExplorer({1: reference["train"][1]}, explorer.batches["train"].tokens, skip_first=False)
+    whole.show(1, 5)
+    shown = re.findall(r"background-color:rgba\((\d+),(\d+),(\d+),0.8\)", whole.view.value)
+    a = (train - train.min()) / (train.max() - train.min())
+    np.testing.assert_allclose(np.array(shown, dtype=float) / 255, cm.Reds(a**2)[:, :3], atol=1 / 255)
+    whole.close()
+
+
+def test_explorer_carries_class_names_for_the_page(explorer):
+    assert "lessonkit-explorer" in explorer.widget._dom_classes
+    assert "lessonkit-summary" in explorer.summary._dom_classes
+    assert any("lessonkit-view" in child._dom_classes for child in explorer.widget.children)
