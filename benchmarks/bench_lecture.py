@@ -33,14 +33,15 @@ def timed(function, *args, **kwargs):
 
 
 def lecture_forward(model, batch, sites):
-    """The lecture's hook: recompute the first linear layer from the MLP input, keep a list per layer."""
-    activations = {layer: [] for layer in sites}
+    """The lecture's hook: recompute the first linear layer from the MLP input, one dict entry per layer
+    (each pass overwrites it). Removed afterwards here; the lecture leaves its hooks on the model."""
+    activations = {}
     handles = []
     for layer, site in sites.items():
         mlp_name, first_linear = site.name.rsplit(".", 1)
 
         def hook(module, inputs, output, layer=layer, first_linear=first_linear):
-            activations[layer].append(getattr(module, first_linear)(inputs[0]).detach().cpu())
+            activations[f"mlp_{layer}"] = getattr(module, first_linear)(inputs[0]).detach().cpu()
 
         handles.append(model.get_submodule(mlp_name).register_forward_hook(hook))
     try:
@@ -50,6 +51,32 @@ def lecture_forward(model, batch, sites):
         for handle in handles:
             handle.remove()
     return activations
+
+
+def lecture_heatmap(texts, values) -> None:
+    """The lecture's heatmap cell: one ax.text with a rounded Reds box per token, 20 a line (drawn, closed)."""
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+
+    scaled = ((values - values.min()) / (values.max() - values.min())).numpy()  # over the whole batch
+    fig, ax = plt.subplots(figsize=(10, 2))
+    temp = ax.text(0, 0, "n", fontsize=12, fontfamily="monospace")
+    box = temp.get_window_extent(renderer=fig.canvas.get_renderer())
+    corners = ax.transAxes.inverted().transform([[box.x0, box.y0], [box.x1, box.y1]])
+    en_width = corners[1, 0] - corners[0, 0]
+    temp.remove()
+    ax.axis("off")
+    x_pos, y_pos, count = 0.0, 1.0, 0
+    for i, text in enumerate(texts):
+        width = en_width * len(text)
+        ax.text(x_pos + width / 2, y_pos, text, fontsize=12, ha="center", va="center", fontfamily="monospace",
+                bbox=dict(boxstyle="round,pad=.3", facecolor=mpl.cm.Reds(scaled[i] ** 2), edgecolor="none", alpha=0.8))
+        count += 1
+        x_pos += width + 0.01
+        if count >= 20:
+            y_pos, x_pos, count = y_pos - 0.17, 0.0, 0
+    fig.canvas.draw()
+    plt.close(fig)
 
 
 def lessonkit_forward(model, batch):
@@ -104,13 +131,13 @@ def main() -> None:
     plain_s, _ = timed(lambda: model(batch))
     lecture_s, lecture_acts = timed(lecture_forward, model, batch, sites)
     record_s, acts = timed(lessonkit_forward, model, batch)
-    assert torch.allclose(lecture_acts[10][0], acts[10], atol=1e-4)
+    assert torch.allclose(lecture_acts["mlp_10"][0], acts[10], atol=1e-4)
     report(f"forward 1,024 tokens, all {n_layers} layers hooked", lecture_s, record_s)
     print(f"{'  (a plain forward, no hooks)':<46} {'':11} {plain_s:9.3f} s")
 
     labels = tags[:1024]
     sample = lk.balanced_sample(labels, seed=42)
-    X, y = acts[18][0, sample].double().numpy(), labels[sample]
+    X, y = acts[18][sample].double().numpy(), labels[sample]
     n_loop = min(args.loop_neurons, n_neurons)
     loop_s, (betas, pvals) = timed(statsmodels_loop, X, y, n_loop)
     loop_s *= n_neurons / n_loop
@@ -119,13 +146,16 @@ def main() -> None:
     error = np.max(np.abs(fit.beta[:n_loop][ok] - betas[ok]) / np.abs(betas[ok]))
     report(f"layer 18: {n_neurons} regressions (max rel. err {error:.0e})", loop_s, fit_s)
 
-    scan_s, scan = timed(lk.scan_layers, {layer: a[0] for layer, a in acts.items()}, labels, seed=42)
+    scan_s, scan = timed(lk.scan_layers, acts, labels, seed=42)
     report(f"all {n_layers} layers: regressions + AUROC", loop_s * n_layers, scan_s)
 
-    texts = [tokenizer.decode([t]) for t in batch[0, :512].tolist()]
-    html_s, _ = timed(lk.token_heatmap, texts, acts[18][0, :512, 0])
-    figure_s, figure = timed(lambda: lk.token_heatmap(texts, acts[18][0, :512, 0], backend="matplotlib").canvas.draw())
-    report("heatmap of 512 tokens (matplotlib / HTML)", 0, figure_s)
+    texts = lk.token_texts(batch[0, :512].cpu(), tokenizer)
+    values = acts[18][:, 0]
+    html_s, _ = timed(lk.token_heatmap, texts, values[:512])
+    lecture_figure_s, _ = timed(lecture_heatmap, texts, values)
+    figure_s, figure = timed(lambda: lk.token_heatmap(texts, values[:512], vmin=float(values.min()), vmax=float(values.max()),
+                                                      backend="matplotlib").canvas.draw())
+    report("heatmap of 512 tokens (matplotlib / HTML)", lecture_figure_s, figure_s)
     print(f"{'':<46} {'':11} {html_s:9.3f} s (HTML)")
 
 

@@ -58,7 +58,7 @@ def naive_move_ms(model, tokens: torch.Tensor, texts: list[str], layer: int, neu
     def move() -> None:
         with record_mlp(model, layers=layer) as acts, torch.inference_mode():
             model(input_ids=tokens[:, :N_TOKENS])
-        token_heatmap(texts, acts[layer][0, :, neuron])
+        token_heatmap(texts, acts[layer][:, neuron])
 
     return timed_ms(move)
 

@@ -23,10 +23,17 @@
 # Stuck? `exercises/solutions/` has the same notebook, solved.
 
 # %%
+# In Google Colab, install lessonkit first. Set LESSONKIT_REPO to the address of your course's copy
+# of the repository, e.g. "git+https://github.com/<account>/lessonkit". Colab already has torch,
+# transformers, datasets, statsmodels, matplotlib and ipywidgets, so --no-deps upgrades nothing and
+# no restart is needed. Outside Colab this cell does nothing.
 import sys
 
-LESSONKIT_REPO = "git+https://github.com/lessonkit/lessonkit"
+LESSONKIT_REPO = ""
 if "google.colab" in sys.modules:
+    if not LESSONKIT_REPO:
+        raise RuntimeError("Set LESSONKIT_REPO in this cell to your copy of the lessonkit repository, "
+                           "e.g. 'git+https://github.com/<account>/lessonkit', and run the cell again.")
     get_ipython().run_line_magic("pip", f"install --quiet --no-deps {LESSONKIT_REPO}")
 
 # %%

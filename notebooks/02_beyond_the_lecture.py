@@ -28,10 +28,17 @@
 # 7. **the neuron explorer**: layer and neuron sliders over everything computed here.
 
 # %%
+# In Google Colab, install lessonkit first. Set LESSONKIT_REPO to the address of your course's copy
+# of the repository, e.g. "git+https://github.com/<account>/lessonkit". Colab already has torch,
+# transformers, datasets, statsmodels, matplotlib and ipywidgets, so --no-deps upgrades nothing and
+# no restart is needed. Outside Colab this cell does nothing.
 import sys
 
-LESSONKIT_REPO = "git+https://github.com/lessonkit/lessonkit"
+LESSONKIT_REPO = ""
 if "google.colab" in sys.modules:
+    if not LESSONKIT_REPO:
+        raise RuntimeError("Set LESSONKIT_REPO in this cell to your copy of the lessonkit repository, "
+                           "e.g. 'git+https://github.com/<account>/lessonkit', and run the cell again.")
     get_ipython().run_line_magic("pip", f"install --quiet --no-deps {LESSONKIT_REPO}")
 
 # %%
@@ -47,6 +54,7 @@ n_layers, n_neurons = lk.mlp_shape(model)
 tokens = lk.load_wikitext_tokens(tokenizer)
 is_proper = lk.tag_proper_nouns(tokens, tokenizer, rule="lecture")
 print(f"{n_layers} layers x {n_neurons} neurons; {tokens.shape[1]} tokens, {is_proper.sum()} tagged")
+lk.model_card(model, tokenizer)  # which model runs, and what that changes against the lecture
 
 # %% [markdown]
 # ## 1. Every layer, on two texts
@@ -113,8 +121,8 @@ assert chosen["heldout_score"] > 0.6, "the best training neuron should beat chan
 # texts can be compared by eye -- the lecture scaled each text on its own.
 
 # %%
-train_texts = [tokenizer.decode([t]) for t in train_tokens[0].tolist()]
-heldout_texts = [tokenizer.decode([t]) for t in heldout_tokens[0].tolist()]
+train_texts = lk.token_texts(train_tokens, tokenizer)
+heldout_texts = lk.token_texts(heldout_tokens, tokenizer)
 train_values, heldout_values = train_acts[layer][:, neuron], heldout_acts[layer][:, neuron]
 vmin, vmax = lk.value_range(train_values, heldout_values)
 lk.token_heatmap(heldout_texts[:400], heldout_values[:400], vmin=vmin, vmax=vmax,
