@@ -1,0 +1,209 @@
+"""Where each architecture keeps its MLP neurons, and the guards around a recorded forward pass.
+
+The hooks room (``hooks.py``) asks two questions of this module: *which module* holds layer i's
+neurons (:func:`mlp_site_modules`, from the table :data:`MLP_SITES`), and *how to keep* them cheaply
+(:func:`keep_on_cpu`). It also holds the input guard that turns the two classic input mistakes into
+clear errors, and the checks of a token stream for ``capture_mlp``.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
+
+import torch
+from torch import nn
+
+SITES = ("pre", "post")
+HOOK_MARK = "_lessonkit_hook"  # every hook lessonkit adds carries this attribute
+LECTURE_PASS = 1024  # tokens per forward pass, as the lecture runs them
+
+
+class Site(NamedTuple):
+    """Where one site's neurons sit inside block ``i``: a module, and whether they are its output or input."""
+
+    module: str
+    take: str  # "output" or "input"
+
+
+# The architecture map: ``config.model_type`` -> where the blocks are, and each site inside block i.
+# Read a row as: in GPT-2, "pre" is the output of transformer.h[i].mlp.c_fc, "post" the input of
+# transformer.h[i].mlp.c_proj.
+MLP_SITES: dict[str, tuple[str, dict[str, Site]]] = {
+    #            blocks              "pre": first linear, output              "post": output linear, input
+    "gpt2":     ("transformer.h",   {"pre": Site("mlp.c_fc", "output"),          "post": Site("mlp.c_proj", "input")}),
+    "gpt_neox": ("gpt_neox.layers", {"pre": Site("mlp.dense_h_to_4h", "output"), "post": Site("mlp.dense_4h_to_h", "input")}),
+    "llama":    ("model.layers",    {"pre": Site("mlp.gate_proj", "output"),     "post": Site("mlp.down_proj", "input")}),
+}  # fmt: skip
+ARCHITECTURES = "GPT-2 family ('gpt2'), GPT-NeoX / Pythia ('gpt_neox'), Llama family incl. SmolLM2 ('llama')"
+
+
+class MlpSite(NamedTuple):
+    """One layer's site: the module's full name, the module itself, and "output" or "input"."""
+
+    name: str
+    module: nn.Module
+    take: str
+
+
+def mlp_site_modules(model: nn.Module, layers: Any = None, site: str = "pre") -> dict[int, MlpSite]:
+    """For each chosen layer, the module that holds the MLP neurons of ``site`` ("pre" or "post").
+
+    ``layers``: None (all), one int, or a list of ints. Negative indices count from the end, as in
+    Python (-1 is the last layer); the keys of the result are always the non-negative indices.
+    """
+    if site not in SITES:
+        raise ValueError(f"site must be 'pre' (first linear output) or 'post' (after the nonlinearity), got {site!r}.")
+    blocks_path, sites = MLP_SITES[_architecture(model)]
+    blocks_path = _blocks_path(model, blocks_path)
+    blocks = model.get_submodule(blocks_path)
+    inside = sites[site]
+    return {
+        i: MlpSite(f"{blocks_path}.{i}.{inside.module}", blocks[i].get_submodule(inside.module), inside.take)
+        for i in layer_indices(layers, len(blocks))
+    }
+
+
+def _architecture(model: Any) -> str:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module (a transformers model), got {type(model).__name__}.")
+    model_type = getattr(getattr(model, "config", None), "model_type", None)
+    if model_type not in MLP_SITES:
+        raise ValueError(
+            f"lessonkit does not know where the MLP neurons of {type(model).__name__} "
+            f"(model_type {model_type!r}) are. Supported: {ARCHITECTURES}."
+        )
+    return model_type
+
+
+def _blocks_path(model: nn.Module, path: str) -> str:
+    """Where the blocks are: ``transformer.h`` in a model with a head, ``h`` in a bare ``GPT2Model``."""
+    prefix = getattr(model, "base_model_prefix", "")
+    if model is getattr(model, "base_model", None) and path.startswith(prefix + "."):
+        return path[len(prefix) + 1 :]
+    return path
+
+
+def layer_indices(layers: Any, n_layers: int) -> list[int]:
+    """``layers`` as a sorted list of distinct non-negative indices; clear errors for anything else."""
+    if layers is None:
+        return list(range(n_layers))
+    if isinstance(layers, (str, bytes)) or not isinstance(layers, Iterable):
+        layers = [layers]
+    chosen = []
+    for layer in layers:
+        if isinstance(layer, bool) or not hasattr(layer, "__index__"):
+            raise TypeError(f"layers must be None, an int or a list of ints, got {layer!r}.")
+        index = operator.index(layer)
+        if not -n_layers <= index < n_layers:
+            raise ValueError(
+                f"layer {index} is out of range: this model has {n_layers} layers "
+                f"(0 to {n_layers - 1}, or -{n_layers} to -1 from the end)."
+            )
+        chosen.append(index % n_layers)
+    if not chosen:
+        raise ValueError("layers is empty: pass None for all layers, or the indices you want.")
+    return sorted(set(chosen))
+
+
+# ---------------------------------------------------------------- keeping the values
+
+
+def keep_on_cpu(values: torch.Tensor, dtype: torch.dtype, *, last: bool) -> torch.Tensor:
+    """``values`` as detached ``[tokens, neurons]`` rows on the CPU, in ``dtype``.
+
+    On the CPU, in the model's dtype, this is the module's own tensor, not a copy (the MLPs of
+    MLP_SITES never change it in place). From a GPU the copy runs in the background while the model
+    goes on; the ``last`` layer's hook waits for all of them, so the values are complete when the
+    forward pass returns.
+    """
+    on_gpu = values.is_cuda
+    rows = values.detach().reshape(-1, values.shape[-1]).to(device="cpu", dtype=dtype, non_blocking=on_gpu)
+    if on_gpu and last:
+        torch.cuda.current_stream(values.device).synchronize()
+    return rows
+
+
+def check_dtype(dtype: Any) -> torch.dtype:
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"dtype must be a floating torch dtype such as torch.float16, got {dtype!r}.")
+    return dtype
+
+
+# ---------------------------------------------------------------- the input guard
+
+
+def add_input_guard(model: nn.Module) -> torch.utils.hooks.RemovableHandle:
+    """One more hook, on the model itself: turn the two classic input mistakes into clear errors.
+
+    Without it, a 1-D ``input_ids`` (the lecture's ``model(tokens[0, :1024])``) fails inside
+    transformers 5 with "too many indices", and more tokens than the context fail with "index out
+    of range in self" -- both far from the cause.
+    """
+    context = context_length(model)
+
+    def guard(module, args, kwargs):
+        ids = kwargs.get("input_ids", args[0] if args else None)
+        if not isinstance(ids, torch.Tensor):
+            return
+        if ids.ndim == 1:
+            raise ValueError(
+                f"input_ids has shape {list(ids.shape)}: pass a 2-D batch [1, n], e.g. "
+                "model(tokens[:, :1024]) rather than model(tokens[0, :1024])."
+            )
+        if context is not None and ids.shape[-1] > context:
+            raise ValueError(
+                f"{ids.shape[-1]} tokens in one forward pass, but this model reads at most {context}. "
+                f"Pass tokens[:, :{context}], or lessonkit.capture_mlp(model, tokens), which runs any length in passes."
+            )
+
+    handle = model.register_forward_pre_hook(guard, with_kwargs=True)
+    setattr(guard, HOOK_MARK, "input guard")
+    return handle
+
+
+def context_length(model: nn.Module) -> int | None:
+    config = getattr(model, "config", None)
+    return getattr(config, "n_positions", None) or getattr(config, "max_position_embeddings", None)
+
+
+# ---------------------------------------------------------------- token streams for capture_mlp
+
+
+def as_stream(tokens: Any) -> torch.Tensor:
+    """``tokens`` as a 1-D int64 CPU tensor; clear errors for batches, floats and tokenizer outputs."""
+    if isinstance(tokens, Mapping):
+        raise TypeError("tokens looks like a tokenizer output: pass its ids, e.g. tokens['input_ids'].")
+    ids = tokens.detach().cpu() if isinstance(tokens, torch.Tensor) else torch.as_tensor(tokens)
+    if ids.is_floating_point() or ids.is_complex() or ids.dtype == torch.bool:
+        raise TypeError(f"tokens must be integer token ids, got dtype {ids.dtype}.")
+    if ids.ndim == 2 and ids.shape[0] == 1:
+        ids = ids[0]
+    if ids.ndim != 1:
+        raise ValueError(
+            f"tokens must be one stream, 1-D or [1, n], got shape {list(ids.shape)}; "
+            "capture one text at a time, or join the texts into one stream."
+        )
+    if len(ids) == 0:
+        raise ValueError("tokens is empty: tokenize some text first.")
+    return ids.long()
+
+
+def pass_length(model: nn.Module, chunk: int | None) -> int:
+    """Tokens per forward pass: ``chunk``, or the lecture's 1,024 (the model's context if shorter)."""
+    context = context_length(model)
+    if chunk is None:
+        return min(LECTURE_PASS, context) if context is not None else LECTURE_PASS
+    if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
+        raise ValueError(f"chunk must be a positive number of tokens, got {chunk!r}.")
+    if context is not None and chunk > context:
+        raise ValueError(f"chunk={chunk} is longer than the model's context of {context} tokens; use chunk <= {context}.")
+    return chunk
+
+
+def model_device(model: nn.Module) -> torch.device:
+    device = getattr(model, "device", None)
+    if isinstance(device, torch.device):
+        return device
+    return next(model.parameters()).device
