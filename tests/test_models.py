@@ -135,7 +135,7 @@ def test_the_model_card_of_random_weights_warns(monkeypatch):
 def test_an_explicit_hub_name_offline_says_what_to_do(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setattr(models, "hub_reachable", lambda timeout=3.0: False)
-    monkeypatch.setattr(models, "_load_pretrained", _not_cached)
+    monkeypatch.setattr(models, "load_pretrained", _not_cached)
     with pytest.raises(RuntimeError, match="smollm2-135m"):
         lessonkit.load_model("gpt2-medium")
 
