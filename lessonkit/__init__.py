@@ -1,16 +1,24 @@
-"""lessonkit: the helpers of the lecture "Proper noun tuning in GPT2-medium".
+"""lessonkit: the helpers of the lecture "Proper noun tuning in GPT2-medium", one room per idea.
 
-One module per idea of the lecture:
+The lecture, step by step, and where each step lives (each room's core fits on a screen; its speed
+machinery sits beside it in a private ``_module``):
 
-    models      load the model and its tokenizer (online: gpt2-medium; offline: SmolLM2-135M)
-    text        the lecture's WikiText-2 selection as one token stream
-    hooks       record MLP neuron activations with forward hooks that never leak
-    tagging     the lecture's proper-noun rule, a better word-aware rule, and their scores
-    regression  one logistic regression per neuron, for all neurons at once
-    heatmap     monospace token heatmaps (HTML with hover, and the lecture's matplotlib look)
-    plots       the lecture's beta / -log(p) figure and a per-layer profile
-    widgets     NeuronExplorer: layer and neuron sliders over cached activations
-    checks      checks for the exercises
+    1  the model and its tokenizer          models      load_model, model_card, mlp_shape
+    2  hooks on the MLP neurons             hooks       record_mlp (MlpRecorder), capture_mlp, count_hooks
+    3  the text: WikiText-2, one stream     text        load_wikitext_tokens, token_texts
+    4  tagging proper nouns                 tagging     tag_proper_nouns, lecture_rule_loop, score_tagger
+    5  the first 1,024 tokens               hooks       record_mlp / capture_mlp ([tokens, neurons] per layer)
+    6-7 one regression per neuron           regression  fit_logit, balanced_sample, bonferroni, auroc, scan_layers
+    8  the beta / -log(p) figure            plots       plot_classifier_results, plot_layer_profile
+    9  the strongest neurons                regression  top_neurons
+    10 the heatmap over the text            heatmap     token_heatmap, value_range, top_contexts
+    11 the next 1,024 tokens                (the same rooms, on new text)
+    beyond: the explorer                    explorer    NeuronStats (numbers, no widgets)
+                                            widgets     NeuronExplorer (sliders over NeuronStats)
+    exercises                               checks      check_* with one-line hints
+
+One vocabulary throughout: ``acts[layer]`` is a ``[tokens, neurons]`` tensor, so ``acts[18][:, 33]``
+is neuron 33 of layer 18, one value per token. ``lessonkit.show_code(...)`` shows any of it in class.
 
 ``import lessonkit`` is cheap: each name below is imported from its module on first use, so
 ``lessonkit.load_model`` is ``lessonkit.models.load_model``.
@@ -31,6 +39,7 @@ _EXPORTS: dict[str, str] = {
     "mlp_shape": "models",
     "KNOWN_MODELS": "models",
     "model_card": "models",
+    "show_code": "_display",
     # text
     "load_wikitext_rows": "text",
     "load_wikitext_tokens": "text",
@@ -63,11 +72,12 @@ _EXPORTS: dict[str, str] = {
     "value_range": "heatmap",
     "plot_classifier_results": "plots",
     "plot_layer_profile": "plots",
-    # widgets
+    # the explorer: statistics, and the sliders over them
+    "NeuronStats": "explorer",
     "NeuronExplorer": "widgets",
 }
 
-_MODULES = ("assets", "models", "text", "hooks", "tagging", "regression", "heatmap", "plots", "widgets", "checks")
+_MODULES = ("assets", "models", "text", "hooks", "tagging", "regression", "heatmap", "plots", "explorer", "widgets", "checks")
 
 __all__ = sorted(_EXPORTS)
 
