@@ -133,6 +133,12 @@ print(f"layer 10's neurons are the output of {sites[10].name}")
 print("hooks on the model now:", lk.count_hooks(model))
 
 # %% [markdown]
+# That is all there is to it -- lessonkit's recorder, from the package:
+
+# %%
+lk.show_code(lk.hooks.MlpRecorder.__enter__, lk.hooks.MlpRecorder.keeper, lk.hooks.MlpRecorder.__exit__)
+
+# %% [markdown]
 # ## 3. The text
 #
 # WikiText-2 (raw), test split: of its first 200 rows, those longer than 50 characters, each
@@ -177,6 +183,13 @@ assert np.array_equal(is_proper, is_proper_loop)
 print(f"{is_proper.sum():,} of {num_tokens:,} tokens tagged as proper nouns (with gpt2-medium's tokenizer: 1,240)")
 if model.config.model_type == "gpt2" and lk.text.wikitext_source() != "bundled":
     assert is_proper.sum() == 1_240
+
+# %% [markdown]
+# The same loop, as lessonkit keeps it (`tag_proper_nouns` gives the same tags from a table of the
+# vocabulary, so it need not decode every token again):
+
+# %%
+lk.show_code(lk.tagging.lecture_rule_loop)
 
 # %% [markdown]
 # It is a simple rule, and it makes mistakes both ways: a capitalised word after a line break or a
