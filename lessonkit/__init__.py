@@ -75,9 +75,28 @@ _EXPORTS: dict[str, str] = {
     # the explorer: statistics, and the sliders over them
     "NeuronStats": "explorer",
     "NeuronExplorer": "widgets",
+    # is it really a proper-noun neuron? controls, uncertainty, ablation
+    "ablate_mlp": "ablation",
+    "next_token_losses": "ablation",
+    "is_capitalised": "controls",
+    "is_sentence_start": "controls",
+    "feature_auroc": "controls",
+    "auroc_within": "controls",
+    "token_identity_scores": "controls",
+    "position_profile": "controls",
+    "auroc_ci": "uncertainty",
+    "standardized_effect": "uncertainty",
+    "permutation_null": "uncertainty",
+    "significance_by_seed": "uncertainty",
+    "promoted_tokens": "readout",
+    "sparse_probes": "probes",
+    "neuron_page": "pages",
+    "token_classes": "pages",
 }
 
-_MODULES = ("assets", "models", "text", "hooks", "tagging", "regression", "heatmap", "plots", "explorer", "widgets", "checks")
+_MODULES = ("assets", "models", "text", "hooks", "tagging", "regression", "heatmap", "plots", "explorer", "widgets",
+            "checks", "controls", "uncertainty", "ablation", "readout", "probes",
+            "pages")
 
 __all__ = sorted(_EXPORTS)
 

@@ -79,7 +79,7 @@ def heatmap_html(tokens: list[str], raw: np.ndarray, colours: np.ndarray, marked
 
 
 def contexts_table(tokens: list[str], column: np.ndarray, colours: np.ndarray, order: list[int], window: int,
-                   neuron: int, largest: bool) -> HTMLSnippet:
+                   name: str, largest: bool) -> HTMLSnippet:
     """A table: rank, value, token index, and the context with the token underlined."""
     no_marks = np.zeros(len(tokens), dtype=bool)
     rows = []
@@ -90,7 +90,7 @@ def contexts_table(tokens: list[str], column: np.ndarray, colours: np.ndarray, o
         rows.append(f'<tr>{cells}<td style="font-family:{FONTS};white-space:pre;text-align:left;'
                     f'padding:2px 6px">{context}</td></tr>')
     which = "strongest" if largest else "most negative"
-    head = (f'<div class="lessonkit-top-contexts"><div style="font-weight:bold">Neuron {neuron}: the {len(rows)} '
+    head = (f'<div class="lessonkit-top-contexts"><div style="font-weight:bold">{html.escape(name)}: the {len(rows)} '
             f'{which} activations</div><table style="border-collapse:collapse"><tr><th>#</th><th>value</th>'
             f'<th>index</th><th style="text-align:left">context (the token underlined)</th></tr>')
-    return HTMLSnippet(head + "".join(rows) + "</table></div>", f"top {len(rows)} contexts of neuron {neuron}")
+    return HTMLSnippet(head + "".join(rows) + "</table></div>", f"top {len(rows)} contexts: {name}")

@@ -159,12 +159,14 @@ def token_heatmap(token_texts: Sequence[str], values: Any, *, backend: str = "ht
 
 
 def top_contexts(acts: Any, token_texts: Sequence[str], neuron: int, k: int = 10, window: int = 8, *,
-                 largest: bool = True, vmin: float | None = None, vmax: float | None = None) -> HTMLSnippet:
+                 largest: bool = True, vmin: float | None = None, vmax: float | None = None,
+                 name: str | None = None) -> HTMLSnippet:
     """The ``k`` strongest activations of one neuron, each with ``window`` tokens of text either side.
 
     acts: ``[n_tokens, n_neurons]`` activations of one layer; ``largest=False`` lists the most
     negative. Colours use one scale for all rows (default: the neuron's whole column), so the rows
-    are comparable; the token itself is underlined. Returns an :class:`HTMLSnippet` (a table).
+    are comparable; the token itself is underlined. ``name`` heads the table (default "Neuron <n>").
+    Returns an :class:`HTMLSnippet` (a table).
     """
     tokens = _check_tokens(token_texts)
     matrix = as_numpy(acts)
@@ -180,7 +182,8 @@ def top_contexts(acts: Any, token_texts: Sequence[str], neuron: int, k: int = 10
     keyed = np.where(np.isnan(column), -np.inf, column if largest else -column)
     order = np.argsort(-keyed, kind="stable")[: min(k, int(np.isfinite(keyed).sum()))]
     colours = token_colours(column, vmin=vmin, vmax=vmax)
-    return _heatmap_html.contexts_table(tokens, column, colours, [int(i) for i in order], window, neuron, largest)
+    return _heatmap_html.contexts_table(tokens, column, colours, [int(i) for i in order], window,
+                                        name or f"Neuron {neuron}", largest)
 
 
 # ---------------------------------------------------------------- input checks

@@ -1,0 +1,125 @@
+"""Ablation: does the model *use* the neuron? Switch it off and measure what the model loses.
+
+Everything in the lecture is observational: a neuron's activation goes with proper nouns. To test
+whether the model relies on it, set the neuron to a fixed value while the model reads, and compare
+the next-token loss with and without it -- where it should matter (at and right after proper nouns)
+and elsewhere, against the same intervention on random neurons of the same layer.
+
+* :func:`ablate_mlp` -- a ``with`` block in which chosen MLP neurons are set to 0 or to their mean.
+  The neuron here is the value the output projection reads (the "post" site: the input of
+  ``c_proj`` / ``down_proj`` / ``dense_4h_to_h``), so the intervention is exactly "this neuron
+  contributes nothing" (zero) or "contributes its average" (mean). Hooks are removed on leaving the
+  block, also after an error.
+* :func:`next_token_losses` -- the loss of predicting each next token, in the lecture's passes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from ._mlp_sites import HOOK_MARK, as_stream, mlp_site_modules, model_device, pass_length
+
+
+class MlpAblation:
+    """The ``with`` block of :func:`ablate_mlp`: one pre-hook per layer on the output projection."""
+
+    def __init__(self, model: nn.Module, neurons: Mapping[int, Sequence[int]], value: Any) -> None:
+        if not isinstance(neurons, Mapping) or not neurons:
+            raise TypeError("neurons must be a dict {layer: [neuron, ...]}, e.g. {18: [123]}.")
+        self.sites, self.targets = {}, {}
+        for layer, chosen in neurons.items():
+            ((index_of_layer, site),) = mlp_site_modules(model, layer, "post").items()  # -1: the last layer
+            width = _input_width(site.module)
+            chosen = [chosen] if isinstance(chosen, int) else list(chosen)
+            index = torch.as_tensor(chosen, dtype=torch.long)
+            if index.numel() == 0 or index.min() < 0 or index.max() >= width:
+                raise ValueError(f"neurons of layer {layer} must be indices in 0..{width - 1}, got {list(chosen)}.")
+            self.sites[index_of_layer] = site
+            self.targets[index_of_layer] = (index, _value_for(value, layer, len(index)))
+        self.handles: list[torch.utils.hooks.RemovableHandle] = []
+
+    def __enter__(self) -> "MlpAblation":
+        try:
+            for layer, site in self.sites.items():
+                self.handles.append(site.module.register_forward_pre_hook(self.setter(layer)))
+        except BaseException:
+            self.remove()
+            raise
+        return self
+
+    def setter(self, layer: int):
+        """The pre-hook: a copy of the projection's input with the chosen neurons set to their value."""
+        index, value = self.targets[layer]
+
+        def hook(module, args):
+            x = args[0].clone()
+            if isinstance(value, str):  # "mean": each neuron's mean over every token of this pass
+                x[..., index] = x[..., index].mean(dim=tuple(range(x.ndim - 1)), keepdim=True).expand_as(x[..., index])
+            else:
+                x[..., index] = value.to(x.device, x.dtype)
+            return (x, *args[1:])
+
+        setattr(hook, HOOK_MARK, f"ablation of layer {layer}")
+        return hook
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.remove()
+
+    def remove(self) -> None:
+        while self.handles:
+            self.handles.pop().remove()
+
+
+def ablate_mlp(model: nn.Module, neurons: Mapping[int, Sequence[int]], value: Any = 0.0) -> MlpAblation:
+    """Inside ``with ablate_mlp(model, {18: [123]}, value=0.0):`` those neurons are switched off.
+
+    neurons: ``{layer: [neuron, ...]}``. value: a number (0.0: zero ablation), ``"mean"`` (each
+    neuron's mean over the tokens of the same forward pass), or ``{layer: [one value per neuron]}``
+    (e.g. means measured on other text). The neuron is the "post" site, the value the output
+    projection reads. Every hook is removed when the block ends.
+    """
+    return MlpAblation(model, neurons, value)
+
+
+def _input_width(module: nn.Module) -> int:
+    """How many neurons the output projection reads (Linear: in_features; GPT-2's Conv1D: weight rows)."""
+    if isinstance(module, nn.Linear):
+        return module.in_features
+    return module.weight.shape[0]  # transformers' Conv1D keeps its weight as [in, out]
+
+
+def _value_for(value: Any, layer: int, count: int) -> Any:
+    if isinstance(value, str):
+        if value != "mean":
+            raise ValueError(f"value must be a number, 'mean' or {{layer: values}}, got {value!r}.")
+        return value
+    if isinstance(value, Mapping):
+        if layer not in value:
+            raise ValueError(f"value has no entry for layer {layer}.")
+        value = value[layer]
+    tensor = torch.as_tensor(value, dtype=torch.float32).reshape(-1)
+    if tensor.numel() not in (1, count):
+        raise ValueError(f"layer {layer}: give one value, or one per neuron ({count}), got {tensor.numel()}.")
+    return tensor
+
+
+def next_token_losses(model: nn.Module, tokens: Any, *, chunk: int | None = None) -> np.ndarray:
+    """The cross-entropy (nats) of predicting each next token, one value per token of the stream.
+
+    The stream runs in the lecture's passes (1,024 tokens); position i is the loss of predicting
+    token i + 1 from tokens up to i within the same pass, so the last token of each pass gets NaN.
+    """
+    stream, step, device = as_stream(tokens), pass_length(model, chunk), model_device(model)
+    losses = np.full(len(stream), np.nan)
+    with torch.inference_mode():
+        for start in range(0, len(stream), step):
+            piece = stream[start : start + step].to(device)
+            logits = model(input_ids=piece.unsqueeze(0), use_cache=False).logits[0, :-1].float()
+            loss = torch.nn.functional.cross_entropy(logits, piece[1:], reduction="none")
+            losses[start : start + len(piece) - 1] = loss.cpu().numpy()
+    return losses

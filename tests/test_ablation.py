@@ -1,0 +1,138 @@
+"""ablate_mlp against an independent edit of the weights; next-token losses against a literal loop; no leaks."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import lessonkit
+from lessonkit.hooks import count_hooks, record_mlp
+
+from tiny_models import ids, tiny_gpt2, tiny_llama, tiny_neox
+
+ARCHITECTURES = {"gpt2": tiny_gpt2, "neox": tiny_neox, "llama": tiny_llama}
+PROJECTION = {"gpt2": "transformer.h.{}.mlp.c_proj", "neox": "gpt_neox.layers.{}.mlp.dense_4h_to_h",
+              "llama": "model.layers.{}.mlp.down_proj"}
+
+
+def zero_columns(model, arch, layer, neurons):
+    """The same intervention by editing weights: the output projection no longer reads those neurons."""
+    edited = copy.deepcopy(model)
+    projection = edited.get_submodule(PROJECTION[arch].format(layer))
+    with torch.no_grad():
+        if isinstance(projection, nn.Linear):  # weight [out, in]: the neuron is a column
+            projection.weight[:, neurons] = 0
+        else:  # GPT-2's Conv1D, weight [in, out]: the neuron is a row
+            projection.weight[neurons, :] = 0
+    return edited
+
+
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_zero_ablation_equals_zeroing_the_projections_weights(arch):
+    model, tokens = ARCHITECTURES[arch](), ids(12)
+    neurons = {1: [0, 5, 7], 2: [3]}
+    with torch.no_grad():
+        clean = model(tokens).logits
+        with lessonkit.ablate_mlp(model, neurons, value=0.0):
+            ablated = model(tokens).logits
+        edited = zero_columns(zero_columns(model, arch, 1, [0, 5, 7]), arch, 2, [3])(tokens).logits
+    torch.testing.assert_close(ablated, edited, rtol=1e-5, atol=1e-5)
+    assert not torch.allclose(ablated, clean)
+    assert count_hooks(model) == 0
+
+
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_mean_ablation_equals_zeroed_weights_plus_the_mean_contribution(arch):
+    model, tokens = ARCHITECTURES[arch](), ids(12)
+    neuron = 4
+    with torch.no_grad(), record_mlp(model, layers=1, site="post") as post:
+        model(tokens)
+    mean = post[1][:, neuron].mean()  # the neuron's mean over the tokens of this pass
+    edited = zero_columns(model, arch, 1, [neuron])
+    projection = model.get_submodule(PROJECTION[arch].format(1))
+    column = projection.weight[:, neuron] if isinstance(projection, nn.Linear) else projection.weight[neuron, :]
+    handle = edited.get_submodule(PROJECTION[arch].format(1)).register_forward_hook(
+        lambda module, args, output: output + mean * column)  # a hand-written hook adds what the mean contributes
+    try:
+        with torch.no_grad():
+            expected = edited(tokens).logits
+            with lessonkit.ablate_mlp(model, {1: [neuron]}, value="mean"):
+                ablated = model(tokens).logits
+    finally:
+        handle.remove()
+    torch.testing.assert_close(ablated, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_given_values_and_what_record_mlp_sees_inside():
+    model, tokens = tiny_gpt2(), ids(10)
+    with torch.no_grad(), lessonkit.ablate_mlp(model, {-1: [2, 9]}, value={-1: [1.5, -2.0]}):
+        with record_mlp(model, layers=2, site="post") as post:
+            model(tokens)
+    np.testing.assert_allclose(post[2][:, 2], 1.5)
+    np.testing.assert_allclose(post[2][:, 9], -2.0)
+    assert count_hooks(model) == 0
+
+
+def test_no_hook_is_left_after_an_error_or_the_stop_button():
+    model = tiny_llama()
+    for error in (ZeroDivisionError, KeyboardInterrupt):
+        with pytest.raises(error):
+            with lessonkit.ablate_mlp(model, {0: [1]}):
+                assert count_hooks(model) == 1
+                raise error
+        assert count_hooks(model) == 0
+    for _run in range(3):  # a cell run three times
+        with lessonkit.ablate_mlp(model, {0: [1]}), torch.no_grad():
+            model(ids(5))
+    assert count_hooks(model) == 0
+
+
+@pytest.mark.parametrize("neurons, value, error, message", [
+    ({5: [0]}, 0.0, ValueError, "out of range"),
+    ({0: [999]}, 0.0, ValueError, r"0\.\.127"),
+    ({0: []}, 0.0, ValueError, "indices"),
+    ([0, 1], 0.0, TypeError, "dict"),
+    ({0: [1]}, "median", ValueError, "'mean'"),
+    ({0: [1, 2]}, {0: [1.0, 2.0, 3.0]}, ValueError, "one per neuron"),
+])
+def test_bad_requests_are_explained_and_add_nothing(neurons, value, error, message):
+    model = tiny_gpt2()
+    with pytest.raises(error, match=message):
+        lessonkit.ablate_mlp(model, neurons, value=value)
+    assert count_hooks(model) == 0
+
+
+def test_next_token_losses_equal_a_literal_loop():
+    model, stream = tiny_gpt2(), ids(40)[0]
+    got = lessonkit.ablation.next_token_losses(model, stream, chunk=16)
+    expected = np.full(40, np.nan)
+    with torch.no_grad():
+        for start in range(0, 40, 16):  # each pass on its own, as the lecture's batches
+            piece = stream[start : start + 16]
+            log_probs = torch.log_softmax(model(piece[None]).logits[0], -1)
+            for i in range(len(piece) - 1):
+                expected[start + i] = -log_probs[i, piece[i + 1]].item()
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    assert np.isnan(got[[15, 31, 39]]).all()
+
+
+@pytest.mark.slow
+def test_smollm2_zero_ablation_equals_editing_down_proj(smollm2):
+    model, tokenizer = smollm2
+    tokens = tokenizer("The river Thames flows through London.", return_tensors="pt")["input_ids"]
+    with torch.no_grad():
+        with lessonkit.ablate_mlp(model, {18: [123, 830]}):
+            ablated = model(tokens).logits
+        weight = model.model.layers[18].mlp.down_proj.weight
+        saved = weight[:, [123, 830]].clone()
+        try:
+            weight[:, [123, 830]] = 0
+            edited = model(tokens).logits
+        finally:
+            weight[:, [123, 830]] = saved
+    torch.testing.assert_close(ablated, edited, rtol=1e-4, atol=1e-4)
+    assert count_hooks(model) == 0

@@ -1,0 +1,143 @@
+"""Controls and uncertainty against independent references: sklearn, scipy, statsmodels, literal loops."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+from sklearn.metrics import roc_auc_score
+
+import lessonkit
+from lessonkit import controls, uncertainty
+
+TEXTS = [" The", " city", " of", " Paris", ".", " It", " is", "\n", "In", " London", ":", " Big", " Ben", " is", " a"]
+
+
+def planted(seed=0, n=400, neurons=8):
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.3).astype(int)
+    x = np.round(rng.normal(size=(n, neurons)), 1)  # rounded: ties happen
+    x[:, 1] += 1.2 * y
+    return x, y
+
+
+# ---- simple features -------------------------------------------------------------------------------
+
+def test_capitalised_and_sentence_start_as_written_out():
+    assert lessonkit.is_capitalised(TEXTS).tolist() == [t.strip()[:1].isupper() for t in TEXTS]
+    expected = [True] + [TEXTS[i - 1].rstrip(" ").endswith((".", "!", "?", ":")) or "\n" in TEXTS[i - 1]
+                         for i in range(1, len(TEXTS))]
+    assert lessonkit.is_sentence_start(TEXTS).tolist() == expected
+    assert lessonkit.is_sentence_start(TEXTS)[[5, 8, 11]].all()  # after ".", after a line break, after ":"
+
+
+def test_feature_auroc_is_sklearns():
+    x, y = planted()
+    assert lessonkit.feature_auroc(x[:, 1], y) == pytest.approx(roc_auc_score(y, x[:, 1]))
+    flags = x[:, 1] > 0.5
+    assert lessonkit.feature_auroc(flags, y) == pytest.approx(roc_auc_score(y, flags))
+
+
+def test_token_identity_scores_as_a_lookup_table():
+    train_ids, train_labels = np.array([5, 5, 7, 9, 5, 7]), np.array([1, 0, 1, 0, 1, 1])
+    test_ids = np.array([5, 7, 9, 11])
+    table = {}
+    for token, label in zip(train_ids, train_labels):
+        table.setdefault(token, []).append(label)
+    expected = [np.mean(table[t]) if t in table else train_labels.mean() for t in test_ids]
+    np.testing.assert_allclose(lessonkit.token_identity_scores(train_ids, train_labels, test_ids), expected)
+
+
+def test_auroc_within_a_mask_is_sklearn_on_those_tokens():
+    x, y = planted()
+    mask = x[:, 3] > -0.3
+    got = lessonkit.auroc_within(x, y, mask)
+    expected = [roc_auc_score(y[mask], x[mask, j]) for j in range(x.shape[1])]
+    np.testing.assert_allclose(got, expected)
+    with pytest.raises(ValueError, match="one class"):
+        lessonkit.auroc_within(x, y, y == 1)
+
+
+def test_position_profile_as_a_loop():
+    values = np.arange(10.0)
+    profile = lessonkit.position_profile(values, pass_length=4, edges=(0, 1, 2, 4))
+    assert profile["positions"] == ["0", "1", "2-3"]
+    groups = {0: [], 1: [], 2: []}
+    for i, v in enumerate(values):
+        p = i % 4
+        groups[0 if p == 0 else 1 if p == 1 else 2].append(v)
+    np.testing.assert_allclose(profile["mean"], [np.mean(groups[k]) for k in range(3)])
+    assert profile["count"].tolist() == [3, 3, 4]
+
+
+# ---- uncertainty -----------------------------------------------------------------------------------
+
+def delong_by_pairs(x, y):
+    """DeLong's structural components written out as loops over every (positive, negative) pair."""
+    pos, neg = x[y == 1], x[y == 0]
+    psi = lambda a, b: 1.0 if a > b else 0.5 if a == b else 0.0  # noqa: E731
+    v10 = np.array([np.mean([psi(p, q) for q in neg]) for p in pos])
+    v01 = np.array([np.mean([psi(p, q) for p in pos]) for q in neg])
+    return v10.mean(), np.sqrt(v10.var(ddof=1) / len(pos) + v01.var(ddof=1) / len(neg))
+
+
+def test_auroc_ci_is_delongs_interval():
+    x, y = planted(n=150)
+    area, low, high = lessonkit.auroc_ci(x[:, 1], y)
+    expected_area, se = delong_by_pairs(x[:, 1], y)
+    assert area == pytest.approx(expected_area) == pytest.approx(roc_auc_score(y, x[:, 1]))
+    assert (low, high) == pytest.approx((area - 1.959964 * se, area + 1.959964 * se), abs=1e-6)
+
+
+def test_auroc_ci_width_agrees_with_a_bootstrap():
+    x, y = planted(n=400, seed=3)
+    area, low, high = lessonkit.auroc_ci(x[:, 1], y)
+    rng = np.random.default_rng(0)
+    boot = []
+    for _ in range(400):
+        pick = rng.integers(0, len(y), len(y))
+        if 0 < y[pick].sum() < len(y):
+            boot.append(roc_auc_score(y[pick], x[pick, 1]))
+    assert (high - low) / 2 == pytest.approx(1.96 * np.std(boot), rel=0.2)
+
+
+def test_auroc_ci_rejects_what_has_no_interval():
+    with pytest.raises(ValueError, match="two tokens of each class"):
+        lessonkit.auroc_ci([1.0, 2.0, 3.0], [1, 0, 0])
+    with pytest.raises(ValueError, match="level"):
+        lessonkit.auroc_ci([1.0, 2.0, 3.0, 4.0], [1, 1, 0, 0], level=95)
+
+
+def test_standardized_effect_as_written_out():
+    x, y = planted()
+    d = lessonkit.standardized_effect(x, y)
+    for j in range(x.shape[1]):
+        a, b = x[y == 1, j], x[y == 0, j]
+        pooled = np.sqrt(((len(a) - 1) * a.var(ddof=1) + (len(b) - 1) * b.var(ddof=1)) / (len(a) + len(b) - 2))
+        assert d[j] == pytest.approx((a.mean() - b.mean()) / pooled)
+    assert lessonkit.standardized_effect(10 * x, y) == pytest.approx(d)  # no units, unlike beta
+
+
+def test_permutation_null_repeats_the_lectures_test_on_shuffled_labels():
+    x, y = planted(n=200, neurons=5)
+    counts = lessonkit.permutation_null(x, y, n_permutations=3, seed=7)
+    shuffled = np.random.default_rng(7).permutation(y)  # the first permutation, by hand, with statsmodels
+    pvalues = [sm.Logit(shuffled, sm.add_constant(x[:, j])).fit(disp=0).pvalues[1] for j in range(5)]
+    assert counts[0] == sum(p < 0.05 / 5 for p in pvalues)
+    assert len(counts) == 3 and counts.max() <= 1  # labels that carry nothing: (almost) no neuron passes
+
+
+def test_significance_by_seed_as_a_statsmodels_loop():
+    x, y = planted(n=300, neurons=4)
+    result = lessonkit.significance_by_seed(x, y, seeds=[0, 1])
+    for row, seed in enumerate([0, 1]):
+        positives, negatives = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+        sample = np.r_[positives, np.random.default_rng(seed).choice(negatives, size=len(positives), replace=False)]
+        pvalues = [sm.Logit(y[sample], sm.add_constant(x[sample, j])).fit(disp=0).pvalues[1] for j in range(4)]
+        assert result["significant"][row].tolist() == [p < 0.05 / 4 for p in pvalues]
+    assert result["top_positive"] == [1, 1]
+    assert result["changed"] == int((result["significant"].any(0) & ~result["significant"].all(0)).sum())
+
+
+def test_names_are_exported():
+    assert lessonkit.auroc_ci is uncertainty.auroc_ci and lessonkit.feature_auroc is controls.feature_auroc

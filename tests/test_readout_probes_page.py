@@ -1,0 +1,108 @@
+"""What a neuron writes, sparse probes and the neuron page, against independent computations."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+import torch
+from sklearn.metrics import roc_auc_score
+
+import lessonkit
+from lessonkit.hooks import record_mlp
+from lessonkit.readout import logit_effects, output_direction
+
+from tiny_models import ids, tiny_gpt2, tiny_llama, tiny_neox
+
+MLPS = {"gpt2": (tiny_gpt2, "transformer.h.{}.mlp"), "neox": (tiny_neox, "gpt_neox.layers.{}.mlp"),
+        "llama": (tiny_llama, "model.layers.{}.mlp")}
+
+
+@pytest.mark.parametrize("arch", MLPS)
+def test_the_output_direction_is_what_switching_the_neuron_off_removes(arch):
+    build, path = MLPS[arch]
+    model, tokens, neuron = build(), ids(9), 5
+    mlp = model.get_submodule(path.format(1))
+    outputs = []
+    handle = mlp.register_forward_hook(lambda module, args, output: outputs.append(output.detach()))
+    try:
+        with torch.no_grad():
+            with record_mlp(model, layers=1, site="post") as post:
+                model(tokens)
+            with lessonkit.ablate_mlp(model, {1: [neuron]}):
+                model(tokens)
+    finally:
+        handle.remove()
+    removed = outputs[0] - outputs[1]  # what the neuron added to the residual stream, token by token
+    expected = post[1][:, neuron, None] * output_direction(model, 1, neuron)
+    torch.testing.assert_close(removed[0], expected, rtol=1e-4, atol=1e-5)
+
+
+def test_logit_effects_go_through_the_final_norms_scale_and_the_unembedding():
+    model = tiny_llama()
+    direction = output_direction(model, 2, 7)
+    with torch.no_grad():
+        expected = model.lm_head(direction * model.model.norm.weight)  # the model's own modules
+    torch.testing.assert_close(logit_effects(model, 2, 7), expected)
+
+
+def test_promoted_tokens_are_the_largest_and_smallest_effects(gpt2_tokenizer):
+    model = tiny_gpt2()
+    effects = logit_effects(model, 0, 3).numpy()
+    table = lessonkit.promoted_tokens(model, gpt2_tokenizer, 0, 3, k=4)
+    order = np.argsort(effects)
+    assert table["promoted"].tolist() == [gpt2_tokenizer.decode([i]) for i in order[::-1][:4]]
+    assert table["suppressed"].tolist() == [gpt2_tokenizer.decode([i]) for i in order[:4]]
+    with pytest.raises(ValueError, match="0..127"):
+        lessonkit.promoted_tokens(model, gpt2_tokenizer, 0, 128)
+
+
+def planted_layer(seed=0, n=1200, neurons=40):
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.15).astype(int)
+    x = rng.normal(size=(n, neurons))
+    x[:, :10] += 0.5 * y[:, None]  # the signal spread over ten neurons
+    x[:, 20] += 0.9 * y
+    return x[:600], y[:600], x[600:], y[600:]
+
+
+def test_a_one_neuron_probe_scores_like_its_neuron():
+    train_x, train_y, test_x, test_y = planted_layer()
+    table = lessonkit.sparse_probes(train_x, train_y, test_x, test_y, ks=(1, 4, 16))
+    def cohens_d(a, b):
+        pooled = np.sqrt(((len(a) - 1) * a.var(ddof=1) + (len(b) - 1) * b.var(ddof=1)) / (len(a) + len(b) - 2))
+        return (a.mean() - b.mean()) / pooled
+
+    d = [cohens_d(train_x[train_y == 1, j], train_x[train_y == 0, j]) for j in range(train_x.shape[1])]
+    best = int(np.argmax(np.abs(d)))
+    assert table["neurons"][0] == [best] == [20]
+    single = roc_auc_score(test_y, test_x[:, best])  # a 1-neuron logistic probe is monotone in the neuron
+    assert table["heldout_auroc"][0] == pytest.approx(max(single, 1 - single))
+    assert table["k"].tolist() == [1, 4, 16, 40]
+    assert table["heldout_auroc"].iloc[-1] > table["heldout_auroc"][0]  # the spread signal: many beat one
+
+
+def test_probe_inputs_are_checked():
+    train_x, train_y, test_x, test_y = planted_layer()
+    with pytest.raises(ValueError, match="each k"):
+        lessonkit.sparse_probes(train_x, train_y, test_x, test_y, ks=(0,))
+    with pytest.raises(ValueError, match="one layer"):
+        lessonkit.sparse_probes(train_x, train_y, test_x[:, :5], test_y)
+
+
+def test_token_classes_and_the_page():
+    texts = [" The", " river", " Thames", " flows", ".", " It", " is", " long", " Thames", " river"] * 3
+    labels = np.array([0, 0, 1, 0, 0, 0, 0, 0, 1, 0] * 3)
+    classes = lessonkit.token_classes(texts, labels)
+    expected = ["proper noun" if lab else "other capitalised" if t.strip()[:1].isupper() else "other"
+                for t, lab in zip(texts, labels)]
+    assert classes.tolist() == expected
+    values = np.arange(30.0) % 10
+    page = lessonkit.neuron_page(values, texts, labels, title="layer 1, neuron 2", k=3).html
+    assert page.count('src="data:image/png;base64,') == 1
+    assert "layer 1, neuron 2: the 3 strongest activations" in page
+    means = {t: values[[i for i, s in enumerate(texts) if s == t]].mean() for t in set(texts)}
+    best = max(means, key=means.get)
+    first_row = re.search(r"<tbody>\s*<tr>\s*<td>(.*?)</td>", page, re.S).group(1)
+    assert first_row == repr(best)
