@@ -78,6 +78,7 @@ _EXPORTS: dict[str, str] = {
     # is it really a proper-noun neuron? controls, uncertainty, ablation
     "ablate_mlp": "ablation",
     "next_token_losses": "ablation",
+    "ablation_losses": "ablation",
     "is_capitalised": "controls",
     "is_sentence_start": "controls",
     "feature_auroc": "controls",
