@@ -62,7 +62,7 @@ benchmarks: venv
 sync-notebooks: venv
 	$(BIN)/jupytext --sync notebooks/*.py exercises/*.py exercises/solutions/*.py
 
-# Colab's stack, to check the lecture where students run it (not part of `make test`; ~3 GB, once).
+# Colab's stack, to check the lecture where students run it (not part of `make test`; a 7.5 GB venv, once).
 # A separate venv with Colab-like versions: Python 3.12, ipywidgets 7, transformers 4.5x, numpy 2.0,
 # and torch from PyPI -- a CUDA build, as Colab's (PyPI has no CPU build for Python 3.12; with the
 # PyTorch index reachable, COLAB_TORCH_SPEC="torch==2.8.0 --index-url https://download.pytorch.org/whl/cpu"
@@ -71,6 +71,7 @@ sync-notebooks: venv
 COLAB_PYTHON     ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) $(shell command -v python3.12))
 COLAB_VENV       ?= .colab-venv
 COLAB_TORCH_SPEC ?= torch==2.8.0
+COLAB_NOTEBOOKS  ?= notebooks/01_proper_noun_neurons.ipynb
 COLAB_STACK      ?= numpy==2.0.2 transformers==4.57.6 ipywidgets==7.7.1 ipykernel==6.17.1 \
                     statsmodels==0.14.5 datasets==4.0.0 matplotlib==3.10.0 pandas==2.2.2 scipy==1.16.3 \
                     tqdm==4.67.1 accelerate==1.10.1 gguf nbval pytest
@@ -89,10 +90,13 @@ $(COLAB_VENV)/.installed: Makefile
 colab-check: export LESSONKIT_OFFLINE ?= 1
 colab-check: export HF_HUB_OFFLINE ?= 1
 colab-check: export MPLBACKEND ?= Agg
+# a cache of its own, fresh as on Colab (SmolLM2 converted by transformers 5 does not load in 4.x)
+colab-check: export LESSONKIT_CACHE ?= $(abspath $(COLAB_VENV))/lessonkit-cache
+colab-check: export PYDEVD_DISABLE_FILE_VALIDATION ?= 1
 colab-check: $(COLAB_VENV)/.installed
 	$(COLAB_VENV)/bin/python -m pip install --quiet --no-deps --force-reinstall "$(CURDIR)"
 	cd $(COLAB_VENV) && bin/python -c '$(COLAB_VERSIONS)'
-	$(COLAB_VENV)/bin/python -m pytest -p no:cacheprovider notebooks/01_proper_noun_neurons.ipynb
+	$(COLAB_VENV)/bin/python -m pytest -p no:cacheprovider $(COLAB_NOTEBOOKS)
 
 clean:
 	rm -rf $(VENV) $(COLAB_VENV) .pytest_cache

@@ -193,6 +193,11 @@ def test_every_cell_runs_and_no_error_is_shown(notebook):
     errors = [f"cell {c['index']}: {o['ename']}: {o['evalue']}" for c in cells for o in c["outputs"] if o["type"] == "error"]
     tracebacks = [f"cell {c['index']} ({o['name']}): {o['text'][:300]}" for c in cells for o in c["outputs"]
                   if o["type"] == "stream" and o["name"] == "stderr" and "Traceback" in o["text"]]
+    for cell in cells:  # what else a student reads in red: warnings, progress text (reported, not failed)
+        for output in cell["outputs"]:
+            if output["type"] == "stream" and output["name"] == "stderr" and "Traceback" not in output["text"]:
+                first_line = output["text"].strip().splitlines()[0][:100] if output["text"].strip() else ""
+                jl.REPORT.append(f"  stderr in {notebook.path}, cell {cell['index']}: {first_line}")
     assert not errors and not tracebacks, f"{notebook.path}: errors on the page:\n" + "\n".join(errors + tracebacks)
     assert not not_run, f"{notebook.path}: cells {not_run} never ran (Run All stopped early)"
     page_text = _text(notebook, notebook.page.notebook_node(notebook.path))
@@ -219,9 +224,12 @@ def test_html_heatmap_has_one_coloured_titled_span_per_token(notebook):
     spans = notebook.page.driver.execute_script("""
         const heatmap = arguments[0].querySelector('div.lessonkit-heatmap');
         if (!heatmap) return null;
-        return [...heatmap.children].filter(child => child.tagName === 'SPAN').map(span => ({
-            title: span.getAttribute('title'), text: span.textContent,
-            colour: getComputedStyle(span).backgroundColor}));""", view)
+        const clear = c => !c || c === 'transparent' || c === 'rgba(0, 0, 0, 0)';
+        // token spans: innermost spans that carry a tooltip or a background colour
+        return [...heatmap.querySelectorAll('span')].filter(span => !span.querySelector('span'))
+          .map(span => ({title: span.getAttribute('title'), text: span.textContent,
+                         colour: getComputedStyle(span).backgroundColor}))
+          .filter(span => span.title || !clear(span.colour));""", view)
     assert spans is not None, f"{notebook.path}: the explorer's view has no div.lessonkit-heatmap"
     assert len(spans) > 100, f"{notebook.path}: the heatmap shows only {len(spans)} token spans"
     untitled = [s["text"] for s in spans if not s["title"]]
