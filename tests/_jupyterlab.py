@@ -48,7 +48,7 @@ def browser_missing() -> str | None:
     except ImportError:
         return "selenium is not installed (pip install -e '.[test]')"
     for name, path in (("chromium", chromium_path()), ("chromedriver", chromedriver_path())):
-        if not path:
+        if not path or not os.access(path, os.X_OK):
             return f"no {name} found (apt-get install chromium chromium-driver, or set LESSONKIT_{name.upper()})"
     return None
 

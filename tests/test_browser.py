@@ -29,6 +29,8 @@ import pytest
 import _jupyterlab as jl
 
 pytestmark = pytest.mark.browser
+if jl.browser_missing():  # one line in the summary, not one per test
+    pytest.skip(jl.browser_missing(), allow_module_level=True)
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted({p.relative_to(ROOT).as_posix()
@@ -63,11 +65,12 @@ def _digest(paths: list[Path]) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory):
     """JupyterLab on a loopback port serving copies of the notebooks, and a Chromium tab on it."""
-    reason = jl.browser_missing()
-    if reason:
-        pytest.skip(reason)
+    suite_started = time.perf_counter()
     tracked = [ROOT / p for p in NOTEBOOKS] + [(ROOT / p).with_suffix(".py") for p in NOTEBOOKS]
     before = _digest(tracked)
+    if "LESSONKIT_SCREENSHOTS" not in os.environ:  # our own folder: no stale picture from an earlier run
+        for old in SCREENSHOTS.glob("*.png"):
+            old.unlink()
     root = tmp_path_factory.mktemp("lab")
     for notebook in NOTEBOOKS:
         (root / notebook).parent.mkdir(parents=True, exist_ok=True)
@@ -89,6 +92,7 @@ def lab(tmp_path_factory):
     yield lab
     driver.quit()
     server.stop()
+    lab.timings["the whole browser suite (set-up to tear-down)"] = time.perf_counter() - suite_started
     for name, seconds in lab.timings.items():
         jl.REPORT.append(f"browser timing: {name}: {seconds:.1f} s")
     assert _digest(tracked) == before, "the browser tests changed a tracked notebook or its twin"
