@@ -62,7 +62,7 @@ def _digest(paths: list[Path]) -> dict[str, str]:
     return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in paths if p.is_file()}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """JupyterLab on a loopback port serving copies of the notebooks, and a Chromium tab on it."""
     suite_started = time.perf_counter()
