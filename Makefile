@@ -4,22 +4,42 @@
 PYTHON      ?= python3
 VENV        ?= .venv
 BIN         := $(VENV)/bin
-# Optional: a torch requirement to install first (CI pins the CPU build, e.g. TORCH_SPEC=torch==2.13.0).
+# Optional: the torch to install first, as pip arguments. Without it pip takes PyPI's default torch,
+# which on Linux is the multi-GB CUDA build. The CPU build:
+#   make test TORCH_SPEC="torch --index-url https://download.pytorch.org/whl/cpu"
+# (quote a requirement that holds < or >: TORCH_SPEC="'torch>=2.1' --index-url ..."). The spec is
+# recorded in $(VENV)/.torch-spec: a different one replaces the installed torch on the next make, no
+# `make clean` needed; leaving TORCH_SPEC empty keeps whatever torch is installed.
 TORCH_SPEC  ?=
+TORCH_STAMP := $(VENV)/.torch-spec
 # The WikiText-2 test rows, when this checkout sits beside the workplace's shared/ folder.
 SHARED_WIKITEXT := $(abspath ../shared/data/wikitext-2-raw-v1-test.jsonl)
 ifneq ($(wildcard $(SHARED_WIKITEXT)),)
 export LESSONKIT_WIKITEXT ?= $(SHARED_WIKITEXT)
 endif
 
-.PHONY: lab test venv benchmarks sync-notebooks clean
+.PHONY: lab test venv benchmarks sync-notebooks colab-check clean FORCE
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# The stamp changes only when a non-empty TORCH_SPEC differs from the one recorded, so that a new spec
+# (and only a new spec) makes the environment out of date.
+$(TORCH_STAMP): FORCE
+	@mkdir -p $(VENV)
+	@if [ -n '$(strip $(TORCH_SPEC))' ] && [ "$$(cat $@ 2>/dev/null)" != '$(strip $(TORCH_SPEC))' ]; then \
+		printf '%s\n' '$(strip $(TORCH_SPEC))' > $@; fi
+	@test -f $@ || touch $@
+
+# A torch spec newer than the last install replaces the torch installed before (pip would keep any
+# installed torch that satisfies the new requirement, e.g. a CUDA build where the CPU one is asked for).
+$(VENV)/.installed: pyproject.toml $(TORCH_STAMP)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade --quiet pip
-	$(if $(TORCH_SPEC),$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)")
+ifneq ($(strip $(TORCH_SPEC)),)
+	if [ $(TORCH_STAMP) -nt $@ ] && $(BIN)/python -m pip show --quiet torch >/dev/null 2>&1; then \
+		$(BIN)/python -m pip uninstall --quiet --yes torch; fi
+	$(BIN)/python -m pip install --quiet $(TORCH_SPEC)
+endif
 	$(BIN)/python -m pip install --quiet -e ".[test,offline]"
 	$(if $(wildcard $(SHARED_WIKITEXT)),$(BIN)/python -m lessonkit add-wikitext $(SHARED_WIKITEXT))
 	touch $@
@@ -49,5 +69,41 @@ benchmarks: venv
 sync-notebooks: venv
 	$(BIN)/jupytext --sync notebooks/*.py exercises/*.py exercises/solutions/*.py
 
+# Colab's stack, to check the lecture where students run it (not part of `make test`; a 7.5 GB venv, once).
+# A separate venv with Colab-like versions: Python 3.12, ipywidgets 7, transformers 4.5x, numpy 2.0,
+# and torch from PyPI -- a CUDA build, as Colab's (PyPI has no CPU build for Python 3.12; with the
+# PyTorch index reachable, COLAB_TORCH_SPEC="torch==2.8.0 --index-url https://download.pytorch.org/whl/cpu"
+# is ~200 MB instead). lessonkit goes in the way the notebook's first cell puts it there (--no-deps),
+# then the lecture runs offline, as `make test` runs it.
+COLAB_PYTHON     ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) $(shell command -v python3.12))
+COLAB_VENV       ?= .colab-venv
+COLAB_TORCH_SPEC ?= torch==2.8.0
+COLAB_NOTEBOOKS  ?= notebooks/01_proper_noun_neurons.ipynb
+COLAB_STACK      ?= numpy==2.0.2 transformers==4.57.6 ipywidgets==7.7.1 ipykernel==6.17.1 \
+                    statsmodels==0.14.5 datasets==4.0.0 matplotlib==3.10.0 pandas==2.2.2 scipy==1.16.3 scikit-learn==1.6.1 \
+                    tqdm==4.67.1 accelerate==1.10.1 gguf nbval pytest
+COLAB_VERSIONS   := import sys, importlib.metadata as m, lessonkit; print("Python", sys.version.split()[0]); \
+                    print(*(f"{p} {m.version(p)}" for p in ("torch", "transformers", "numpy", "ipywidgets", \
+                    "ipykernel", "statsmodels", "datasets", "matplotlib", "pandas", "scipy")), sep=", "); \
+                    print("lessonkit from", lessonkit.__file__)
+
+$(COLAB_VENV)/.installed: Makefile
+	@test -n "$(COLAB_PYTHON)" || { echo "colab-check needs Python 3.12: make colab-check COLAB_PYTHON=/path/to/python3.12"; exit 1; }
+	test -x $(COLAB_VENV)/bin/python || $(COLAB_PYTHON) -m venv $(COLAB_VENV)
+	$(COLAB_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(COLAB_VENV)/bin/python -m pip install --quiet $(COLAB_TORCH_SPEC) $(COLAB_STACK)
+	touch $@
+
+colab-check: export LESSONKIT_OFFLINE ?= 1
+colab-check: export HF_HUB_OFFLINE ?= 1
+colab-check: export MPLBACKEND ?= Agg
+# a cache of its own, fresh as on Colab (SmolLM2 converted by transformers 5 does not load in 4.x)
+colab-check: export LESSONKIT_CACHE ?= $(abspath $(COLAB_VENV))/lessonkit-cache
+colab-check: export PYDEVD_DISABLE_FILE_VALIDATION ?= 1
+colab-check: $(COLAB_VENV)/.installed
+	$(COLAB_VENV)/bin/python -m pip install --quiet --no-deps --force-reinstall "$(CURDIR)"
+	cd $(COLAB_VENV) && bin/python -c '$(COLAB_VERSIONS)'
+	$(COLAB_VENV)/bin/python -m pytest -p no:cacheprovider $(COLAB_NOTEBOOKS)
+
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(COLAB_VENV) .pytest_cache

@@ -32,3 +32,14 @@ def smollm2():
     import lessonkit
 
     return lessonkit.load_model("smollm2-135m", device="cpu")
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """After the run: where the browser tests put their screenshots, and how long they took."""
+    import sys
+
+    browser = sys.modules.get("_jupyterlab")  # imported only when the browser tests were collected
+    if browser is not None and browser.REPORT:
+        terminalreporter.section("browser tests")
+        for line in browser.REPORT:
+            terminalreporter.write_line(line)

@@ -1,0 +1,342 @@
+"""The notebooks as students see them: JupyterLab in headless Chromium, every cell run, the page checked.
+
+Headless tests of widget objects cannot see the page (a PNG sent as raw bytes renders as a broken
+image, and passed every headless test). Here JupyterLab serves *copies* of the notebooks from a
+temporary folder, offline; Chromium opens each one, runs all cells and waits for the kernel; the tests
+then read what the page shows: no error output, the neuron explorer drawn as widgets, a key press on
+its neuron slider redrawing the summary and heatmap, the matplotlib view a loaded image, the HTML
+heatmap a coloured, titled span per token; and an exercise given a wrong answer showing its hint.
+
+Screenshots (each notebook after its run, the explorer after a slider move and in matplotlib view)
+go to ``browser-screenshots/`` (git-ignored; ``LESSONKIT_SCREENSHOTS`` moves it). Without Chromium,
+chromedriver or selenium every test here is skipped with one reason. ``pytest -m "not browser"``
+leaves them out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import _jupyterlab as jl
+
+pytestmark = pytest.mark.browser
+if jl.browser_missing():  # one line in the summary, not one per test
+    pytest.skip(jl.browser_missing(), allow_module_level=True)
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted({p.relative_to(ROOT).as_posix()
+                    for p in [*ROOT.glob("notebooks/*.ipynb"), *ROOT.glob("exercises/**/*.ipynb")]
+                    if ".ipynb_checkpoints" not in p.parts})
+STUDENT_EXERCISES = next((p for p in NOTEBOOKS if p.startswith("exercises/") and "/solutions/" not in p), None)
+SCREENSHOTS = Path(os.environ.get("LESSONKIT_SCREENSHOTS") or ROOT / "browser-screenshots")
+RUN_TIMEOUT = 300  # seconds for one notebook's "Run All" (the lecture takes ~1 min on 2 cores)
+WIDGET_TIMEOUT = 30  # seconds for the page to follow a key press or a click
+
+# What a widget looks like when the page could not draw it: its Python repr, or ipywidgets' error box.
+WIDGET_AS_TEXT = re.compile(r"^\s*(NeuronExplorer|VBox|HBox|Box|IntSlider|FloatSlider|ToggleButtons|Dropdown|"
+                            r"Output|HTML|Tab|Accordion)\(")
+WIDGET_ERRORS = ("Error displaying widget", "Error rendering output", "model not found")
+
+
+# ------------------------------------------------------------------------------------------------ the lab
+
+
+@dataclass
+class Lab:
+    server: jl.LabServer
+    page: jl.LabPage
+    root: Path
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _digest(paths: list[Path]) -> dict[str, str]:
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in paths if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab on a loopback port serving copies of the notebooks, and a Chromium tab on it."""
+    suite_started = time.perf_counter()
+    tracked = [ROOT / p for p in NOTEBOOKS] + [(ROOT / p).with_suffix(".py") for p in NOTEBOOKS]
+    before = _digest(tracked)
+    if "LESSONKIT_SCREENSHOTS" not in os.environ:  # our own folder: no stale picture from an earlier run
+        for old in SCREENSHOTS.glob("*.png"):
+            old.unlink()
+    root = tmp_path_factory.mktemp("lab")
+    for notebook in NOTEBOOKS:
+        (root / notebook).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROOT / notebook, root / notebook)
+    offline = {"LESSONKIT_OFFLINE": "1", "HF_HUB_OFFLINE": "1"}
+    if os.environ.get("LESSONKIT_WIKITEXT"):
+        offline["LESSONKIT_WIKITEXT"] = os.environ["LESSONKIT_WIKITEXT"]
+    pytest_variables = tuple(name for name in os.environ if name.startswith("PYTEST_"))
+    started = time.perf_counter()
+    server = jl.LabServer(root, offline, drop_env=("MPLBACKEND", *pytest_variables))
+    try:
+        driver = jl.start_chromium(tmp_path_factory.mktemp("chromium-profile"))
+    except Exception:
+        server.stop()
+        raise
+    lab = Lab(server, jl.LabPage(driver, server), root)
+    lab.timings["start JupyterLab and Chromium"] = time.perf_counter() - started
+    jl.REPORT.append(f"browser screenshots: {SCREENSHOTS}")
+    yield lab
+    driver.quit()
+    server.stop()
+    lab.timings["the whole browser suite (set-up to tear-down)"] = time.perf_counter() - suite_started
+    for name, seconds in lab.timings.items():
+        jl.REPORT.append(f"browser timing: {name}: {seconds:.1f} s")
+    assert _digest(tracked) == before, "the browser tests changed a tracked notebook or its twin"
+
+
+@dataclass
+class NotebookRun:
+    """A notebook after "Run All": its path in the lab, the final state of its cells, the page."""
+
+    path: str
+    state: dict
+    page: jl.LabPage
+
+
+def _run_notebook(lab: Lab, path: str, screenshot_name: str) -> NotebookRun:
+    started = time.perf_counter()
+    lab.server.shutdown_kernels()  # the previous notebook's kernel holds a model in memory
+    lab.page.open_notebook(path, workspace=re.sub(r"\W", "-", path))
+    lab.page.run_all(path)
+    state = lab.page.wait_until_done(path, RUN_TIMEOUT)
+    lab.timings[f"open and run {path}"] = time.perf_counter() - started
+    shot = lab.page.screenshot_notebook(path, SCREENSHOTS / f"{screenshot_name}.png")
+    jl.REPORT.append(f"  {shot.name}: {path} after Run All")
+    return NotebookRun(path, state, lab.page)
+
+
+@pytest.fixture(scope="module", params=NOTEBOOKS)
+def notebook(request, lab) -> NotebookRun:
+    """Each notebook, opened in JupyterLab and run from top to bottom (once; its tests share the page)."""
+    path = request.param
+    return _run_notebook(lab, path, screenshot_name=Path(path).stem + ("-solutions" if "/solutions/" in path else ""))
+
+
+def _full_source(path: str) -> str:
+    """The notebook's whole source, from the tracked file (the page's model gives excerpts)."""
+    return "\n".join(cell.source for cell in nbformat.read(ROOT / path, as_version=4).cells)
+
+
+# ------------------------------------------------------------------------------------------------ the page
+
+
+_EXPLORERS_JS = """
+const scope = arguments[0];
+let roots = [...scope.querySelectorAll('.lessonkit-explorer')];
+if (!roots.length) {  // before the explorer carried its own class: ipywidgets' box holding a "neuron" slider
+  roots = [...scope.querySelectorAll('.jp-OutputArea-output > .jupyter-widgets.widget-vbox')].filter(box =>
+    [...box.querySelectorAll('.widget-slider .widget-label')].some(label => label.textContent.trim() === 'neuron'));
+}
+return roots;
+"""
+
+# The parts of one explorer: the neuron slider (its handle and readout), the summary line, the view.
+_PARTS_JS = """
+const root = arguments[0];
+const sliders = [...root.querySelectorAll('.widget-slider')];
+const neuron = sliders.find(s => (s.querySelector('.widget-label') || {}).textContent.trim() === 'neuron');
+const htmls = [...root.querySelectorAll('.widget-html')];
+const summary = root.querySelector('.lessonkit-summary') ||
+  htmls.find(h => !h.querySelector('.lessonkit-heatmap') && /neuron/.test(h.textContent));
+const view = root.querySelector('.lessonkit-view') || htmls.find(h => h.querySelector('.lessonkit-heatmap'));
+return {sliders: sliders.length,
+        handle: neuron ? neuron.querySelector('.noUi-handle, .ui-slider-handle, input[type=range]') : null,
+        readout: neuron ? neuron.querySelector('.widget-readout') : null,
+        summary: summary || null, view: view || null};
+"""
+
+
+def _explorers(run: NotebookRun) -> list:
+    return run.page.driver.execute_script(_EXPLORERS_JS, run.page.notebook_node(run.path))
+
+
+def _explorer(run: NotebookRun):
+    """The notebook's first neuron explorer (skip where the notebook has none)."""
+    if "NeuronExplorer" not in _full_source(run.path):
+        pytest.skip(f"{run.path} has no neuron explorer")
+    roots = _explorers(run)
+    assert roots, f"{run.path}: no neuron explorer drawn as widgets (no box with a 'neuron' slider)"
+    return roots[0]
+
+
+def _parts(run: NotebookRun, root) -> dict:
+    parts = run.page.driver.execute_script(_PARTS_JS, root)
+    missing = [name for name in ("handle", "readout", "summary", "view") if parts[name] is None]
+    assert not missing, f"{run.path}: the explorer has no {', '.join(missing)} on the page"
+    return parts
+
+
+def _text(run: NotebookRun, element) -> str:
+    return run.page.driver.execute_script("return arguments[0].textContent;", element)
+
+
+def _inner_html(run: NotebookRun, element) -> str:
+    return run.page.driver.execute_script("return arguments[0].innerHTML;", element)
+
+
+# ------------------------------------------------------------------------------------------------ tests
+
+
+def test_every_cell_runs_and_no_error_is_shown(notebook):
+    cells = notebook.state["cells"]
+    not_run = [c["index"] for c in cells if c["count"] is None]
+    errors = [f"cell {c['index']}: {o['ename']}: {o['evalue']}" for c in cells for o in c["outputs"] if o["type"] == "error"]
+    tracebacks = [f"cell {c['index']} ({o['name']}): {o['text'][:300]}" for c in cells for o in c["outputs"]
+                  if o["type"] == "stream" and o["name"] == "stderr" and "Traceback" in o["text"]]
+    for cell in cells:  # what else a student reads in red: warnings, progress text (reported, not failed)
+        for output in cell["outputs"]:
+            if output["type"] == "stream" and output["name"] == "stderr" and "Traceback" not in output["text"]:
+                first_line = output["text"].strip().splitlines()[0][:100] if output["text"].strip() else ""
+                jl.REPORT.append(f"  stderr in {notebook.path}, cell {cell['index']}: {first_line}")
+    assert not errors and not tracebacks, f"{notebook.path}: errors on the page:\n" + "\n".join(errors + tracebacks)
+    assert not not_run, f"{notebook.path}: cells {not_run} never ran (Run All stopped early)"
+    page_text = _text(notebook, notebook.page.notebook_node(notebook.path))
+    shown = [message for message in WIDGET_ERRORS if message in page_text]
+    assert not shown, f"{notebook.path}: the page shows {shown}"
+    outputs = notebook.page.driver.execute_script(
+        "return [...arguments[0].querySelectorAll('.jp-OutputArea-output')].map(o => o.innerText.slice(0, 200));",
+        notebook.page.notebook_node(notebook.path))
+    as_text = [text for text in outputs if WIDGET_AS_TEXT.match(text)]
+    assert not as_text, f"{notebook.path}: widgets shown as text instead of widgets: {as_text}"
+
+
+def test_explorer_is_drawn_as_widgets(notebook):
+    root = _explorer(notebook)
+    parts = _parts(notebook, root)
+    assert parts["sliders"] >= 2, f"{notebook.path}: the explorer shows {parts['sliders']} sliders (layer, neuron)"
+    summary = _text(notebook, parts["summary"])
+    assert "neuron" in summary and "beta" in summary, f"{notebook.path}: the summary line reads {summary!r}"
+
+
+def test_html_heatmap_has_one_coloured_titled_span_per_token(notebook):
+    root = _explorer(notebook)
+    view = _parts(notebook, root)["view"]
+    spans = notebook.page.driver.execute_script("""
+        const heatmap = arguments[0].querySelector('div.lessonkit-heatmap');
+        if (!heatmap) return null;
+        const clear = c => !c || c === 'transparent' || c === 'rgba(0, 0, 0, 0)';
+        // token spans: innermost spans that carry a tooltip or a background colour
+        return [...heatmap.querySelectorAll('span')].filter(span => !span.querySelector('span'))
+          .map(span => ({title: span.getAttribute('title'), text: span.textContent,
+                         colour: getComputedStyle(span).backgroundColor}))
+          .filter(span => span.title || !clear(span.colour));""", view)
+    assert spans is not None, f"{notebook.path}: the explorer's view has no div.lessonkit-heatmap"
+    assert len(spans) > 100, f"{notebook.path}: the heatmap shows only {len(spans)} token spans"
+    untitled = [s["text"] for s in spans if not s["title"]]
+    uncoloured = [s["text"] for s in spans if s["colour"] in ("", "transparent", "rgba(0, 0, 0, 0)")]
+    assert not untitled and not uncoloured, (
+        f"{notebook.path}: spans without a title {untitled[:5]}, without a background colour {uncoloured[:5]}")
+    indices = [int(m.group(1)) for s in spans if (m := re.match(r"#(\d+)", s["title"]))]
+    assert indices == list(range(len(spans))), (
+        f"{notebook.path}: the tooltips should number the tokens #0..#{len(spans) - 1}, one span each; "
+        f"got {indices[:5]}...{indices[-5:]} ({len(indices)} numbered of {len(spans)})")
+    assert len({s["colour"] for s in spans}) > 2, f"{notebook.path}: every token has the same colour"
+
+
+def test_neuron_slider_key_press_redraws_summary_and_heatmap(notebook):
+    from selenium.webdriver.common.keys import Keys
+
+    root = _explorer(notebook)
+    parts = _parts(notebook, root)
+    page = notebook.page
+    before = (_text(notebook, parts["readout"]).strip(), _text(notebook, parts["summary"]), _inner_html(notebook, parts["view"]))
+    at_end = page.driver.execute_script(
+        "const h = arguments[0]; return h.getAttribute('aria-valuenow') === h.getAttribute('aria-valuemax');", parts["handle"])
+    page.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", parts["handle"])
+    parts["handle"].send_keys(Keys.ARROW_LEFT if at_end else Keys.ARROW_RIGHT)
+    step = -1 if at_end else 1
+    expected = str(int(float(before[0])) + step)
+
+    def moved():
+        now = (_text(notebook, parts["readout"]).strip(), _text(notebook, parts["summary"]),
+               _inner_html(notebook, parts["view"]))
+        return now if now[0] == expected and now[1] != before[1] and now[2] != before[2] else None
+
+    try:
+        after = page.wait_for(moved, WIDGET_TIMEOUT, "no redraw")
+    except TimeoutError:
+        now = _text(notebook, parts["readout"]).strip(), _text(notebook, parts["summary"])
+        pytest.fail(f"{notebook.path}: after the key press the neuron reads {now[0]} (expected {expected}); "
+                    f"summary {'changed' if now[1] != before[1] else 'unchanged'}: {now[1][:120]!r}; "
+                    f"heatmap {'changed' if _inner_html(notebook, parts['view']) != before[2] else 'unchanged'}")
+    assert f"neuron {expected}" in after[1], f"{notebook.path}: the summary names another neuron: {after[1][:120]!r}"
+    shot = page.screenshot_element(root, SCREENSHOTS / f"{Path(notebook.path).stem}-after-slider.png")
+    jl.REPORT.append(f"  {shot.name}: {notebook.path}, the explorer after ArrowRight on its neuron slider")
+
+
+def test_matplotlib_view_is_a_loaded_image(notebook):
+    root = _explorer(notebook)
+    page = notebook.page
+    button = page.driver.execute_script(
+        "return [...arguments[0].querySelectorAll('.widget-toggle-buttons button')]"
+        ".find(b => b.textContent.trim() === 'matplotlib') || null;", root)
+    assert button is not None, f"{notebook.path}: the explorer has no 'matplotlib' heatmap button"
+    page.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
+    button.click()
+    image = page.wait_for(lambda: page.driver.execute_script(
+        "const img = arguments[0].querySelector('img'); return img && img.complete ? img : null;", root),
+        WIDGET_TIMEOUT, f"{notebook.path}: no image appeared in the explorer after choosing matplotlib")
+    time.sleep(0.5)
+    shot = page.screenshot_element(root, SCREENSHOTS / f"{Path(notebook.path).stem}-matplotlib-view.png")
+    jl.REPORT.append(f"  {shot.name}: {notebook.path}, the explorer's matplotlib view")
+    width, source = page.driver.execute_script(
+        "return [arguments[0].naturalWidth, (arguments[0].getAttribute('src') || '').slice(0, 60)];", image)
+    assert width > 0, f"{notebook.path}: the matplotlib view is a broken image (naturalWidth 0, src {source!r})"
+
+
+def _wrong_answer_notebook(root: Path) -> str:
+    """A copy of the student exercises, Bonferroni answered with the classic mistake (p < alpha),
+    cut after that exercise's check: what a student who got it wrong sees."""
+    notebook = nbformat.read(ROOT / STUDENT_EXERCISES, as_version=4)
+    answer = next((i for i, cell in enumerate(notebook.cells)
+                   if cell.cell_type == "code" and "def bonferroni_significant" in cell.source), None)
+    assert answer is not None, f"{STUDENT_EXERCISES}: no cell defines bonferroni_significant"
+    source = notebook.cells[answer].source
+    assert "raise NotImplementedError" in source, f"{STUDENT_EXERCISES}: the Bonferroni exercise is already solved"
+    notebook.cells[answer].source = source.replace("raise NotImplementedError", "return pvalues < alpha", 1)
+    notebook.cells = notebook.cells[: answer + 1]
+    if "check" not in notebook.cells[answer].source:  # the check in a cell of its own, right below
+        notebook.cells.append(nbformat.read(ROOT / STUDENT_EXERCISES, as_version=4).cells[answer + 1])
+    path = Path(STUDENT_EXERCISES).with_name("wrong_answer_bonferroni.ipynb").as_posix()
+    nbformat.write(notebook, root / path)
+    return path
+
+
+@pytest.mark.skipif(STUDENT_EXERCISES is None, reason="no student exercise notebook in exercises/")
+def test_wrong_answer_shows_its_hint(lab):
+    path = _wrong_answer_notebook(lab.root)
+    run = _run_notebook(lab, path, screenshot_name="exercise-wrong-answer")
+    checked = [c for c in run.state["cells"] if "bonferroni_significant" in c["source"]][-1]
+    cell = run.page.driver.execute_script(
+        jl.PANEL_JS + "return panelFor(arguments[0]).content.widgets[arguments[1]].node;", path, checked["index"])
+    hints = run.page.driver.execute_script("""
+        const lines = [];
+        for (const output of arguments[0].querySelectorAll('.jp-OutputArea-output')) {
+          for (const line of output.innerText.split('\\n')) if (/hint/i.test(line)) lines.push(line.trim());
+        }
+        return lines;""", cell)
+    assert hints, f"{path}: a wrong Bonferroni answer shows no hint; its outputs read: " + " | ".join(
+        o["text"][-300:] for o in checked["outputs"])
+    visible = run.page.driver.execute_script("""
+        const area = arguments[0].querySelector('.jp-OutputArea');
+        arguments[0].scrollIntoView({block: 'start'});
+        const r = area ? area.getBoundingClientRect() : null;
+        return !!r && r.height > 0 && getComputedStyle(area).visibility !== 'hidden';""", cell)
+    assert visible, f"{path}: the check's output area is hidden or collapsed"
+    shot = run.page.screenshot_element(cell, SCREENSHOTS / "exercise-wrong-answer-hint.png")
+    jl.REPORT.append(f"  {shot.name}: the Bonferroni exercise answered with p < alpha, and its check's answer")
+
