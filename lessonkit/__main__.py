@@ -38,7 +38,9 @@ def doctor() -> int:
         default += f" -> falls back to {OFFLINE_MODEL} unless cached locally"
     print(f"default model      {default}")
     cache = cache_dir()
-    converted = (cache / "smollm2-135m" / "config.json").exists()
+    from ._stand_ins import smollm2_folder
+
+    converted = (smollm2_folder() / "config.json").exists()
     print(f"cache folder       {cache}")
     print(f"smollm2-135m       {'converted, loads in ~1 s' if converted else 'not yet converted (first load: download + ~30 s)'}")
     print(f"gpt2 tokenizer     {'cached' if (cache / 'gpt2-tokenizer' / 'vocab.json').exists() else 'not yet downloaded'}")

