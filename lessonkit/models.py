@@ -177,6 +177,12 @@ NEURON_SITE = {  # what the lecture's "neuron" ("pre") is in each architecture
 LECTURE_SHAPE = (24, 4096)
 
 
+def _tokenizer_words(tokenizer: Any) -> str:
+    """GPT-2's, or the model's own: GPT-2's encodes "Hello world" as [15496, 995] in 50,257 tokens."""
+    gpt2 = len(tokenizer) == 50257 and tokenizer("Hello world", add_special_tokens=False)["input_ids"] == [15496, 995]
+    return "GPT-2's (50,257 tokens)" if gpt2 else f"the model's own ({len(tokenizer):,} tokens), not GPT-2's"
+
+
 def model_card(model: Any, tokenizer: Any) -> Markdown:
     """Say which model runs, why, and what changes against the lecture (layers, neurons, threshold, site)."""
     info = getattr(model, "lessonkit_model", {"name": getattr(model.config, "name_or_path", "?"), "why": "?"})
@@ -191,7 +197,7 @@ def model_card(model: Any, tokenizer: Any) -> Markdown:
         ("the neuron (\"pre\")", NEURON_SITE["gpt2"], NEURON_SITE.get(kind, "see lessonkit.hooks.MLP_SITES")),
         ("Bonferroni threshold", f".05 / {lecture_neurons:,} = {0.05 / lecture_neurons:.3g}",
          f".05 / {n_neurons:,} = {0.05 / n_neurons:.3g}"),
-        ("tokenizer", "GPT-2's (50,257 tokens)", f"{type(tokenizer).__name__}, {len(tokenizer):,} tokens"),
+        ("tokenizer", "GPT-2's (50,257 tokens)", _tokenizer_words(tokenizer)),
     ]
     table = "\n".join(f"| {what} | {lecture} | {here} |" for what, lecture, here in rows)
     return Markdown(

@@ -27,10 +27,17 @@
 # predicts the tag (a logistic regression). Then we look at a strong neuron's activations over the
 # text, and on text it has not seen.
 #
-# 1. the model and its tokenizer; 2. hooks on the MLPs; 3. the text; 4. tagging proper nouns;
-# 5. the first 1,024 tokens through the model; 6. one neuron (layer 10, neuron 33); 7. every neuron
-# of layer 18; 8. the figure; 9. the most positive and most negative neuron; 10. a heatmap of one
-# neuron over the text; 11. the next 1,024 tokens.
+# 1. the model and its tokenizer
+# 2. hooks on the MLPs
+# 3. the text
+# 4. tagging proper nouns
+# 5. the first 1,024 tokens through the model
+# 6. one neuron (layer 10, neuron 33)
+# 7. every neuron of layer 18
+# 8. the figure
+# 9. the most positive and the most negative neuron
+# 10. a heatmap of one neuron over the text
+# 11. the next 1,024 tokens
 #
 # Cells headed **Beyond the lecture** are additions beside the lecture's steps, never instead of them.
 #

@@ -122,14 +122,14 @@ def test_the_model_card_says_what_runs_and_what_changes(smollm2, monkeypatch):
     assert "24 x 4,096" in text and "30 x 1,536" in text  # the lecture's shape beside this model's
     assert f".05 / 1,536 = {0.05 / 1536:.3g}" in text and f".05 / 4,096 = {0.05 / 4096:.3g}" in text
     assert "gate_proj, before SiLU" in text and "c_fc, before GELU" in text
-    assert f"{len(tokenizer):,} tokens" in text and "49,152" in text
+    assert "the model's own (49,152 tokens), not GPT-2's" in text
     assert "load_model('smollm2-135m') asked for it" in text
 
 
 def test_the_model_card_of_random_weights_warns(monkeypatch):
     model, tokenizer = lessonkit.load_model("gpt2-random", device="cpu")
     text = repr(lessonkit.model_card(model, tokenizer))
-    assert "RANDOM weights" in text and "12 x 3,072" in text and "50,257 tokens" in text
+    assert "RANDOM weights" in text and "12 x 3,072" in text and text.count("GPT-2's (50,257 tokens)") == 2
 
 
 def test_an_explicit_hub_name_offline_says_what_to_do(monkeypatch):
