@@ -5,7 +5,9 @@ One module per idea of the lecture:
     models      load the model and its tokenizer (online: gpt2-medium; offline: SmolLM2-135M)
     text        the lecture's WikiText-2 selection as one token stream
     hooks       record MLP neuron activations with forward hooks that never leak
-    tagging     the lecture's proper-noun rule, a better word-aware rule, and their scores
+    tagging     the lecture's proper-noun rule (a loop), and tag_proper_nouns: the door to every rule
+    word_rule   a better proper-noun rule that decides per word, with evidence from the whole text
+    gold        hand-made gold labels, and each rule's precision, recall and F1 against them
     regression  one logistic regression per neuron, for all neurons at once
     heatmap     monospace token heatmaps (HTML with hover, and the lecture's matplotlib look)
     plots       the lecture's beta / -log(p) figure and a per-layer profile
@@ -43,11 +45,15 @@ _EXPORTS: dict[str, str] = {
     "remove_lessonkit_hooks": "hooks",
     "count_hooks": "hooks",
     "mlp_site_modules": "hooks",
-    # tagging
+    # tagging, word_rule, gold
     "tag_proper_nouns": "tagging",
-    "score_tagger": "tagging",
+    "lecture_rule_loop": "tagging",
     "show_tagged": "tagging",
-    "load_gold_labels": "tagging",
+    "tag_words": "word_rule",
+    "score_tagger": "gold",
+    "load_gold_labels": "gold",
+    "TaggerScore": "gold",
+    "GoldRow": "gold",
     # regression
     "fit_logit": "regression",
     "LogitResult": "regression",
@@ -67,7 +73,8 @@ _EXPORTS: dict[str, str] = {
     "NeuronExplorer": "widgets",
 }
 
-_MODULES = ("assets", "models", "text", "hooks", "tagging", "regression", "heatmap", "plots", "widgets", "checks")
+_MODULES = ("assets", "models", "text", "hooks", "tagging", "word_rule", "gold", "regression", "heatmap", "plots",
+            "widgets", "checks")
 
 __all__ = sorted(_EXPORTS)
 
