@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ._token_text import per_tokenizer
+from ._token_text import ids_not_known, per_tokenizer
 
 
 def _empty_answers(tokenizer: Any) -> dict[str, np.ndarray]:
@@ -30,12 +30,12 @@ def rule_answers(
 ) -> dict[str, np.ndarray]:
     """Per vocabulary id, ``questions(tokenizer.decode([id]))``; ids not seen before are decoded now."""
     table = per_tokenizer(tokenizer, "lecture answers", _empty_answers)
-    unique = np.unique(ids)
-    for token_id in unique[~table["known"][unique]].tolist():
-        could_be_name, ends_sentence = questions(tokenizer.decode([token_id]))
-        table["could_be_name"][token_id] = could_be_name
-        table["ends_sentence"][token_id] = ends_sentence
-        table["known"][token_id] = True
+    new_ids = ids_not_known(ids, table["known"])
+    answers = [questions(tokenizer.decode([token_id])) for token_id in new_ids.tolist()]
+    answers = np.array(answers, dtype=bool).reshape(-1, 2)
+    table["could_be_name"][new_ids] = answers[:, 0]
+    table["ends_sentence"][new_ids] = answers[:, 1]
+    table["known"][new_ids] = True
     return table
 
 

@@ -2,7 +2,7 @@
 
 * :func:`as_token_ids`, :func:`check_ids_fit`: the input checks every rule starts with.
 * :func:`per_tokenizer`: a table built once per tokenizer object and forgotten with it.
-* :func:`decoded_pieces`: each token decoded alone, each vocabulary id decoded once per tokenizer.
+* :func:`decoded_pieces`: each token decoded alone, each vocabulary id once per tokenizer.
 * :func:`text_and_owners`: the text of a token stream and, for every character, the token it came
   from. The word rule and spaCy read text; their decisions must go back to the tokens exactly.
 
@@ -79,6 +79,13 @@ def forget_tables(tokenizer: Any) -> None:
     _TABLES.pop(tokenizer, None)
 
 
+def ids_not_known(ids: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """The distinct ids of the stream that a table does not know yet (``np.unique`` without a sort)."""
+    in_stream = np.zeros(len(known), dtype=bool)
+    in_stream[ids] = True
+    return np.flatnonzero(in_stream & ~known)
+
+
 # ---------------------------------------------------------------- text and its tokens
 
 
@@ -87,32 +94,44 @@ def decode_exactly(tokenizer: Any, ids: list[int]) -> str:
     return tokenizer.decode(ids, clean_up_tokenization_spaces=False)
 
 
-def decoded_pieces(ids: np.ndarray, tokenizer: Any) -> list[str]:
-    """Each token decoded alone; each vocabulary id is decoded once per tokenizer."""
-    table = per_tokenizer(tokenizer, "pieces", lambda tok: np.full(len(tok), None, dtype=object))
-    unique = np.unique(ids)
-    for token_id in unique[np.equal(table[unique], None)].tolist():
-        table[token_id] = decode_exactly(tokenizer, [token_id])
-    return table[ids].tolist()
+def _empty_pieces(tokenizer: Any) -> dict[str, np.ndarray]:
+    size = len(tokenizer)
+    return {
+        "known": np.zeros(size, dtype=bool),
+        "text": np.full(size, "", dtype=object),
+        "length": np.zeros(size, dtype=np.int64),
+        "broken": np.zeros(size, dtype=bool),  # holds a "�": part of a character, or a stray byte
+    }
+
+
+def decoded_pieces(ids: np.ndarray, tokenizer: Any) -> dict[str, np.ndarray]:
+    """Per vocabulary id, its text decoded alone, that text's length, and whether it is ``broken``;
+    ids not seen before are decoded now, each once per tokenizer."""
+    table = per_tokenizer(tokenizer, "pieces", _empty_pieces)
+    for token_id in ids_not_known(ids, table["known"]).tolist():
+        piece = decode_exactly(tokenizer, [token_id])
+        table["text"][token_id], table["length"][token_id] = piece, len(piece)
+        table["broken"][token_id], table["known"][token_id] = REPLACEMENT in piece, True
+    return table
 
 
 def text_and_owners(ids: np.ndarray, tokenizer: Any) -> tuple[str, np.ndarray]:
     """The text of ``ids`` and, per character, the index of the token that holds its first byte."""
-    pieces = decoded_pieces(ids, tokenizer)
-    text = decode_exactly(tokenizer, ids.tolist())
-    starts = [len(piece) for piece in pieces]  # how many characters start in each token
-    broken = np.fromiter((REPLACEMENT in piece for piece in pieces), dtype=bool, count=len(pieces))
-    for first, end in _runs(broken):
+    table = decoded_pieces(ids, tokenizer)
+    pieces = table["text"][ids].tolist()
+    starts = table["length"][ids]  # how many characters start in each token
+    for first, end in _runs(table["broken"][ids]):
         run_text, run_starts = _split_characters(ids[first:end].tolist(), tokenizer)
         pieces[first:end] = [run_text] + [""] * (end - first - 1)
         starts[first:end] = run_starts
-    if "".join(pieces) != text:
+    text = "".join(pieces)
+    if text != decode_exactly(tokenizer, ids.tolist()):  # the stream decoded once, as a check
         raise TypeError(
             f"{type(tokenizer).__name__}: its tokens, decoded one by one, do not join into the decoded text, "
             "so characters cannot be mapped back to tokens exactly. Use rule='lecture', or a byte-level "
             "BPE tokenizer (GPT-2, SmolLM2, Pythia)."
         )
-    return text, np.repeat(np.arange(len(pieces)), starts)
+    return text, np.repeat(np.arange(len(ids)), starts)
 
 
 def _runs(flags: np.ndarray) -> list[tuple[int, int]]:

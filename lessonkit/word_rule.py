@@ -228,10 +228,12 @@ def _mark_sentence_initial_names(doc: Document, proper: np.ndarray) -> None:
     """2. A sentence-initial word that begins a name continued mid-sentence ("Robert Boulter is")."""
     words = doc.words
     for i, (word, position) in enumerate(zip(words, doc.positions)):
-        j = doc.next_content(i)
-        if proper[i] or position != "start" or not _is_capitalised(word.core) or j is None:
+        if proper[i] or position != "start" or not _is_capitalised(word.core):
             continue
         if word.core.lower() in FUNCTION_WORDS or word.core.lower() in doc.lowercase or doc.in_heading[i]:
+            continue
+        j = doc.next_content(i)
+        if j is None:
             continue
         if words[j].core in NAME_PARTICLES and j + 1 < len(words):
             j += 1  # "Leonardo da Vinci"
@@ -257,17 +259,18 @@ def _nationalities_and_titles(doc: Document, proper: np.ndarray) -> None:
     a title before a name is part of it ("Dr. Lindqvist")."""
     words = doc.words
     for i, word in enumerate(words):
-        j = doc.next_content(i)
+        nationality, title = bool(proper[i]) and word.core in NATIONALITIES, word.core in TITLES
+        j = doc.next_content(i) if nationality or title else None
         if j is None:
             continue
         after = words[j].core
-        if proper[i] and word.core in NATIONALITIES and after[:1].islower() and after.lower() not in FUNCTION_WORDS:
+        if nationality and after[:1].islower() and after.lower() not in FUNCTION_WORDS:
             proper[i] = False
             k = i
             while k >= 2 and words[k - 1].text in HYPHEN:  # the parts before a hyphen share its fate
                 k -= 2
                 proper[k] = False
-        if word.core in TITLES and _is_capitalised(after) and proper[j]:
+        if title and _is_capitalised(after) and proper[j]:
             proper[i] = True
 
 
