@@ -3,19 +3,15 @@
 The lecture's rule looks at BPE pieces: it never tags a name's later pieces, misses `` B`` + ``oul`` +
 ``ter`` (`` B`` is too short) and names after ``Dr.``, and tags the first word of every paragraph,
 heading and quotation. This rule reads the stream's text as words (:func:`split_words`), decides for
-each word (:func:`is_proper_by_word`), and tags every token that carries a letter of a proper noun
-(:func:`tag_words`, what ``tag_proper_nouns(..., rule="word")`` calls).
-
-A capital letter mid-sentence is the writer's choice, so it counts; at the start of a sentence, line,
-quotation or heading it says nothing, and the document decides: a form also capitalised mid-sentence
-and never written in lower case is a name. The word lists below are general English (function words,
-months, titles, name particles, nationalities), not names from any corpus. The map from characters
-back to tokens is exact for byte-level tokenizers (GPT-2, SmolLM2; see ``_token_text``).
+each word in five steps (:func:`is_proper_by_word`; what it decides: :func:`tag_words`) and tags every
+token that carries a letter of a proper noun. Its word lists are general English, not names from any
+corpus. Characters map back to tokens exactly for byte-level tokenizers (GPT-2, SmolLM2: ``_token_text``).
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -163,20 +159,16 @@ class Document:
     words: list[Word]
     positions: list[str]  # "start" or "mid", per word
     in_heading: np.ndarray  # per word: on a heading line?
-    capitalised_mid: dict[str, int]  # form -> how often it is capitalised mid-sentence
+    capitalised_mid: Counter[str]  # form -> how often it is capitalised mid-sentence
     lowercase: set[str]  # forms seen in lower case
 
     @classmethod
     def read(cls, words: list[Word], text: str) -> Document:
         in_heading = _heading_words(words, text)
         positions = _positions(words, text, in_heading)
-        capitalised_mid: dict[str, int] = {}
-        lowercase = set()
-        for word, position in zip(words, positions):
-            if _is_capitalised(word.core) and position == "mid":
-                capitalised_mid[word.core] = capitalised_mid.get(word.core, 0) + 1
-            elif word.core and not _is_capitalised(word.core) and word.core[0].isalpha():
-                lowercase.add(word.core)
+        cores = [word.core for word in words]
+        capitalised_mid = Counter(c for c, p in zip(cores, positions) if _is_capitalised(c) and p == "mid")
+        lowercase = {c for c in cores if c and not _is_capitalised(c) and c[0].isalpha()}
         return cls(words, positions, in_heading, capitalised_mid, lowercase)
 
     def is_name_form(self, core: str) -> bool:
@@ -185,7 +177,7 @@ class Document:
             return core.lower() not in self.lowercase and core not in self.lowercase
         if core.lower() in FUNCTION_WORDS or core.lower() in self.lowercase:
             return False
-        return self.capitalised_mid.get(core, 0) > 0
+        return self.capitalised_mid[core] > 0
 
     def next_content(self, i: int) -> int | None:
         """The index of the next word after word ``i`` that is not a hyphen, or None."""
