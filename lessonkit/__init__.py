@@ -6,7 +6,9 @@ machinery sits beside it in a private ``_module``):
     1  the model and its tokenizer          models      load_model, model_card, mlp_shape
     2  hooks on the MLP neurons             hooks       record_mlp (MlpRecorder), capture_mlp, count_hooks
     3  the text: WikiText-2, one stream     text        load_wikitext_tokens, token_texts
-    4  tagging proper nouns                 tagging     tag_proper_nouns, lecture_rule_loop, score_tagger
+    4  tagging proper nouns                 tagging     lecture_rule_loop, tag_proper_nouns (every rule's door)
+                                            word_rule   a better rule: per word, with evidence from the whole text
+                                            gold        hand-made gold labels; score_tagger (precision, recall, F1)
     5  the first 1,024 tokens               hooks       record_mlp / capture_mlp ([tokens, neurons] per layer)
     6-7 one regression per neuron           regression  fit_logit, balanced_sample, bonferroni, auroc, scan_layers
     8  the beta / -log(p) figure            plots       plot_classifier_results, plot_layer_profile
@@ -15,6 +17,12 @@ machinery sits beside it in a private ``_module``):
     11 the next 1,024 tokens                (the same rooms, on new text)
     beyond: the explorer                    explorer    NeuronStats (numbers, no widgets)
                                             widgets     NeuronExplorer (sliders over NeuronStats)
+    is it really a proper-noun neuron?      controls    is_capitalised, feature_auroc, auroc_within, position_profile
+                                            uncertainty auroc_ci, standardized_effect, permutation_null, significance_by_seed
+                                            ablation    ablate_mlp, next_token_losses, ablation_losses
+                                            readout     promoted_tokens (what a neuron writes)
+                                            pages       neuron_page (Neuroscope-style)
+                                            probes      sparse_probes (one neuron or many?)
     exercises                               checks      check_* with one-line hints
 
 One vocabulary throughout: ``acts[layer]`` is a ``[tokens, neurons]`` tensor, so ``acts[18][:, 33]``
@@ -52,11 +60,15 @@ _EXPORTS: dict[str, str] = {
     "remove_lessonkit_hooks": "hooks",
     "count_hooks": "hooks",
     "mlp_site_modules": "hooks",
-    # tagging
+    # tagging, word_rule, gold
     "tag_proper_nouns": "tagging",
-    "score_tagger": "tagging",
+    "lecture_rule_loop": "tagging",
     "show_tagged": "tagging",
-    "load_gold_labels": "tagging",
+    "tag_words": "word_rule",
+    "score_tagger": "gold",
+    "load_gold_labels": "gold",
+    "TaggerScore": "gold",
+    "GoldRow": "gold",
     # regression
     "fit_logit": "regression",
     "LogitResult": "regression",
@@ -95,9 +107,8 @@ _EXPORTS: dict[str, str] = {
     "token_classes": "pages",
 }
 
-_MODULES = ("assets", "models", "text", "hooks", "tagging", "regression", "heatmap", "plots", "explorer", "widgets",
-            "checks", "controls", "uncertainty", "ablation", "readout", "probes",
-            "pages")
+_MODULES = ("assets", "models", "text", "hooks", "tagging", "word_rule", "gold", "regression", "heatmap", "plots",
+            "explorer", "widgets", "checks", "controls", "uncertainty", "ablation", "readout", "probes", "pages")
 
 __all__ = sorted(_EXPORTS)
 
