@@ -281,7 +281,7 @@ for kind, group in effects.groupby("ablation"):
     null = group[~group["chosen"]]["near names minus elsewhere"]
     print(f"{kind} ablation: neuron {chosen} changes the loss near names by {mine:+.5f} nats more than elsewhere; "
           f"random neurons: {null.min():+.5f} to {null.max():+.5f} (the chosen neuron ranks "
-          f"{int((null >= mine).sum()) + 1} of {len(null) + 1})")
+          f"{int((null >= mine).sum()) + 1} of {len(null) + 1}; first place happens by chance 1 time in {len(null) + 1})")
 
 # %% [markdown]
 # ## 4. What the neuron writes
@@ -357,7 +357,8 @@ findings = [
     f"5. Uncertainty: held-out AUROC {intervals.loc['held-out text', 'AUROC']:.3f} "
     f"[{intervals.loc['held-out text', '95% low']:.3f}, {intervals.loc['held-out text', '95% high']:.3f}].",
     f"6. Causal test (zero ablation): the chosen neuron ranks {zero_rank} of {len(zero)} among itself and {len(zero) - 1} random neurons "
-    f"of layer {layer} for hurting the loss near names more than elsewhere.",
+    f"of layer {layer} for hurting the loss near names more than elsewhere; by chance alone a neuron ranks first "
+    f"1 time in {len(zero)}, so this null can show at best p = {1 / len(zero):.3f}: a hint, not proof.",
     f"7. One or many: layer {layer}'s best single neuron reaches held-out F1 {one[layer]:.3f}, the whole layer {whole[layer]:.3f}.",
 ]
 print("\n".join(findings))
