@@ -252,19 +252,18 @@ print(f"the largest significant beta, seed by seed: neurons {by_seed['top_positi
 # neuron's mean over the pass -- and removes its hooks afterwards. We measure the next-token loss on
 # the first 1,024 held-out tokens at and right after proper nouns, and elsewhere. The same
 # intervention on 7 random neurons of the same layer is the null: any neuron switched off costs
-# something. (`lk.ablation_losses` runs one neuron per batch row, several in one forward pass; it
-# gives exactly what `ablate_mlp` gives one neuron at a time.)
+# something. (`lk.ablation_effects` runs one neuron per batch row, several in one forward pass, each
+# measured against an untouched row of the same pass; tested against `ablate_mlp`, one neuron at a time.)
 
 # %%
 ablation_tokens = tokens[:, 1024:2048]
 ablation_labels = labels[1024:2048].astype(bool)
 near_name = ablation_labels | np.r_[False, ablation_labels[:-1]]  # the proper noun, and the token after it
-clean = lk.next_token_losses(model, ablation_tokens)
 random_neurons = np.random.default_rng(SEED).choice(np.setdiff1d(np.arange(n_neurons), [chosen]), size=7, replace=False)
 ablated = [chosen, *random_neurons.tolist()]
 effects = []
 for value in (0.0, "mean"):
-    changes = lk.ablation_losses(model, ablation_tokens, layer, ablated, value=value) - clean
+    changes = lk.ablation_effects(model, ablation_tokens, layer, ablated, value=value)
     for neuron, change in zip(ablated, changes):
         effects.append({"ablation": "zero" if value == 0.0 else "mean", "neuron": neuron, "chosen": neuron == chosen,
                         "loss change near names": np.nanmean(change[near_name]),
