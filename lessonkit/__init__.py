@@ -55,6 +55,7 @@ _EXPORTS: dict[str, str] = {
     "auroc": "regression",
     "scan_layers": "regression",
     "top_neurons": "regression",
+    "stats_backend": "regression",
     # heatmap and plots
     "token_heatmap": "heatmap",
     "top_contexts": "heatmap",
