@@ -45,9 +45,12 @@ def numba_problem() -> str | None:
     return None
 
 
-def cuda_available() -> bool:
-    torch = sys.modules.get("torch") or importlib.import_module("torch")
-    return bool(torch.cuda.is_available())
+def cuda_available(*, load_torch: bool = True) -> bool:
+    """Whether torch sees a CUDA GPU; with load_torch=False, False while torch is not imported yet."""
+    torch = sys.modules.get("torch")
+    if torch is None and not load_torch:
+        return False
+    return bool((torch or importlib.import_module("torch")).cuda.is_available())
 
 
 def _is_cuda_tensor(data: Any) -> bool:
@@ -70,7 +73,8 @@ def resolve(backend: str | None = None, data: Any = None) -> str:
         raise RuntimeError("the cuda path needs a CUDA GPU, and torch.cuda.is_available() is False here")
     if wanted != "auto":
         return wanted
-    if _is_cuda_tensor(data) or (data is not None and _size(data) >= GPU_WORTH_IT and cuda_available()):
+    # a GPU for CPU data only where torch is already loaded (as with a model): no torch import for numpy work
+    if _is_cuda_tensor(data) or (data is not None and _size(data) >= GPU_WORTH_IT and cuda_available(load_torch=False)):
         return "cuda"
     return "torch" if numba_problem() else "numba"
 
