@@ -153,15 +153,62 @@ def _compare_exchange(values, labels, low, high, count):
         l_low[t], l_high[t] = (label_b if swap else label_a), (label_a if swap else label_b)
 
 
+def _ordered(a, b, label_a, label_b):
+    """(smaller, larger, its label, its label): one comparator, without branches."""
+    swap = a > b
+    return (b if swap else a), (a if swap else b), (label_b if swap else label_a), (label_a if swap else label_b)
+
+
+def _last_three_stages(values, labels, start, descending):
+    """The gaps 4, 2 and 1 of a bitonic merge on rows start..start+7, each lane kept in registers
+    (three passes over memory become one). Descending = ascending on the rows in reverse order."""
+    v, l = values[start * LANES : (start + 8) * LANES], labels[start * LANES : (start + 8) * LANES]
+    for t in range(LANES):
+        v0, v1, v2, v3, v4, v5, v6, v7 = (v[t], v[LANES + t], v[2 * LANES + t], v[3 * LANES + t],
+                                          v[4 * LANES + t], v[5 * LANES + t], v[6 * LANES + t], v[7 * LANES + t])
+        l0, l1, l2, l3, l4, l5, l6, l7 = (l[t], l[LANES + t], l[2 * LANES + t], l[3 * LANES + t],
+                                          l[4 * LANES + t], l[5 * LANES + t], l[6 * LANES + t], l[7 * LANES + t])
+        if descending:
+            v0, v1, v2, v3, v4, v5, v6, v7 = v7, v6, v5, v4, v3, v2, v1, v0
+            l0, l1, l2, l3, l4, l5, l6, l7 = l7, l6, l5, l4, l3, l2, l1, l0
+        v0, v4, l0, l4 = _ordered(v0, v4, l0, l4)
+        v1, v5, l1, l5 = _ordered(v1, v5, l1, l5)
+        v2, v6, l2, l6 = _ordered(v2, v6, l2, l6)
+        v3, v7, l3, l7 = _ordered(v3, v7, l3, l7)
+        v0, v2, l0, l2 = _ordered(v0, v2, l0, l2)
+        v1, v3, l1, l3 = _ordered(v1, v3, l1, l3)
+        v4, v6, l4, l6 = _ordered(v4, v6, l4, l6)
+        v5, v7, l5, l7 = _ordered(v5, v7, l5, l7)
+        v0, v1, l0, l1 = _ordered(v0, v1, l0, l1)
+        v2, v3, l2, l3 = _ordered(v2, v3, l2, l3)
+        v4, v5, l4, l5 = _ordered(v4, v5, l4, l5)
+        v6, v7, l6, l7 = _ordered(v6, v7, l6, l7)
+        if descending:
+            v0, v1, v2, v3, v4, v5, v6, v7 = v7, v6, v5, v4, v3, v2, v1, v0
+            l0, l1, l2, l3, l4, l5, l6, l7 = l7, l6, l5, l4, l3, l2, l1, l0
+        v[t], v[LANES + t], v[2 * LANES + t], v[3 * LANES + t] = v0, v1, v2, v3
+        v[4 * LANES + t], v[5 * LANES + t], v[6 * LANES + t], v[7 * LANES + t] = v4, v5, v6, v7
+        l[t], l[LANES + t], l[2 * LANES + t], l[3 * LANES + t] = l0, l1, l2, l3
+        l[4 * LANES + t], l[5 * LANES + t], l[6 * LANES + t], l[7 * LANES + t] = l4, l5, l6, l7
+
+
 def _bitonic_sort(values, labels, rows):
-    """Sort each lane of values [rows, LANES] (flat; rows a power of two), labels travelling along."""
+    """Sort each lane of values [rows, LANES] (flat; rows a power of two), labels travelling along.
+
+    Bitonic merges of sorted runs of 1, 2, 4, ... rows: each merge compares rows ``gap`` apart for
+    gap = size/2, size/4, ..., 1, the smaller value to the lower row (higher in descending runs).
+    """
     size = 2
     while size <= rows:
         gap = size // 2
         while gap > 0:
+            if gap == 4:  # the last three gaps, eight rows at a time
+                for start in range(0, rows, 8):
+                    _last_three_stages(values, labels, start, start & size != 0)
+                break
             for start in range(0, rows, 2 * gap):
                 low, high = start * LANES, (start + gap) * LANES
-                if start & size == 0:  # ascending half
+                if start & size == 0:  # ascending run
                     _compare_exchange(values, labels, low, high, gap * LANES)
                 else:
                     _compare_exchange(values, labels, high, low, gap * LANES)
@@ -196,18 +243,22 @@ def _auroc_kernel(x, y, start, stop, twice_u, finite):
     while rows < n:
         rows *= 2
     values, labels = np.empty(rows * LANES, dtype=x.dtype), np.empty(rows * LANES, dtype=x.dtype)
+    check = np.empty(LANES)  # sum of (value - value): 0 while every value is finite, NaN after inf or NaN
     for first in range(start, stop, LANES):
         valid = min(LANES, stop - first)
-        for i in range(rows * LANES):  # padding: +inf sorts after every finite value
+        for i in range(n * LANES, rows * LANES):  # padding rows: +inf sorts after every finite value
             values[i], labels[i] = np.inf, 0.0
-        for lane in range(valid):
-            finite[first + lane] = True
+        for lane in range(LANES):
+            check[lane] = 0.0
         for i in range(n):
+            row, label, at = x[i, first : first + valid], y[i], i * LANES
             for lane in range(valid):
-                value = x[i, first + lane]
-                values[i * LANES + lane], labels[i * LANES + lane] = value, y[i]
-                if not value - value == 0.0:  # NaN or +-inf
-                    finite[first + lane] = False
+                values[at + lane], labels[at + lane] = row[lane], label
+                check[lane] += row[lane] - row[lane]
+            for lane in range(valid, LANES):  # padding lanes (the last block of a layer)
+                values[at + lane], labels[at + lane] = np.inf, 0.0
+        for lane in range(valid):
+            finite[first + lane] = check[lane] == 0.0
         _bitonic_sort(values, labels, rows)
         _twice_u(values, labels, n, twice_u, first, valid)
 
@@ -218,6 +269,8 @@ _moments = _jit(_moments, inline="always")
 _newton_one = _jit(_newton_one, fastmath=FASTMATH)
 _fit_kernel = _jit(_fit_kernel)
 _compare_exchange = _jit(_compare_exchange)
+_ordered = _jit(_ordered, inline="always")
+_last_three_stages = _jit(_last_three_stages)
 _bitonic_sort = _jit(_bitonic_sort)
 _twice_u = _jit(_twice_u)
 _auroc_kernel = _jit(_auroc_kernel)
