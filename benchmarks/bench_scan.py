@@ -37,10 +37,10 @@ def lecture_like_activations(seed: int = 0) -> tuple[dict[int, torch.Tensor], np
     acts = {}
     for layer in range(N_LAYERS):
         signal = rng.normal(0, 0.6, N_NEURONS) * (rng.random(N_NEURONS) < 0.1)
-        x = rng.standard_normal((N_TOKENS, N_NEURONS), dtype=np.float32) + labels[:, None] * signal.astype(np.float32)
-        x = x * rng.uniform(0.05, 2, N_NEURONS).astype(np.float32) + rng.normal(0, 0.5, N_NEURONS).astype(np.float32)
+        x = rng.standard_normal((N_TOKENS, N_NEURONS)) + labels[:, None] * signal
+        x = x * rng.uniform(0.05, 2, N_NEURONS) + rng.normal(0, 0.5, N_NEURONS)
         x[0] *= 40  # the first position's massive activations
-        acts[layer] = torch.from_numpy(x)
+        acts[layer] = torch.from_numpy(x.astype(np.float32))  # float32, as the model gives them
     return acts, labels
 
 
@@ -99,10 +99,12 @@ def main() -> None:
             reference = table
         else:
             same_auroc = np.array_equal(reference["auroc"].to_numpy(), table["auroc"].to_numpy())
-            beta = reference["beta"].to_numpy(), table["beta"].to_numpy()
-            finite = np.isfinite(beta[0])
-            worst = np.max(np.abs(beta[1][finite] / beta[0][finite] - 1))
-            print(f"    vs {backends[0]}: AUROC identical {same_auroc}, max relative beta difference {worst:.1e}")
+            beta, se = reference["beta"].to_numpy(), reference["se"].to_numpy()
+            finite = np.isfinite(beta)
+            worst = np.max(np.abs(table["beta"].to_numpy()[finite] - beta[finite]) / se[finite])
+            same_significant = np.array_equal(reference["significant"], table["significant"])
+            print(f"    vs {backends[0]}: AUROC identical {same_auroc}, significant identical {same_significant}, "
+                  f"max |beta difference| / se {worst:.1e}")
     print(f"  significant: {int(reference['significant'].sum())} neurons; load average "
           f"{' '.join(f'{v:.2f}' for v in os.getloadavg())}; torch threads {torch.get_num_threads()}")
 

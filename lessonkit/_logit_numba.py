@@ -20,6 +20,7 @@ readable versions, statsmodels and a literal AUROC loop in the tests.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+import functools
 from typing import Callable
 
 import numba
@@ -294,6 +295,12 @@ def _float_array(x) -> np.ndarray:
     return np.ascontiguousarray(x)
 
 
+@functools.lru_cache(maxsize=4)
+def _pool(threads: int) -> ThreadPoolExecutor:
+    """A thread pool kept for the next call: starting threads for every layer costs more than a fit."""
+    return ThreadPoolExecutor(threads, thread_name_prefix="lessonkit-numba")
+
+
 def _in_chunks(kernel: Callable, n: int, chunk: int, threads: int | None, multiple: int = 1) -> None:
     """kernel(start, stop) over [0, n) in chunks (a multiple of ``multiple``) on ``threads`` threads."""
     threads = threads or default_threads()
@@ -304,9 +311,9 @@ def _in_chunks(kernel: Callable, n: int, chunk: int, threads: int | None, multip
         for start, stop in bounds:
             kernel(start, stop)
         return
-    with ThreadPoolExecutor(threads) as pool:
-        for future in [pool.submit(kernel, start, stop) for start, stop in bounds]:
-            future.result()
+    pool = _pool(threads)
+    for future in [pool.submit(kernel, start, stop) for start, stop in bounds]:
+        future.result()
 
 
 def fit(x, y: np.ndarray, maxiter: int, tol: float, ridge: float, threads: int | None = None,
