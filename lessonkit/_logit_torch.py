@@ -90,8 +90,10 @@ def _fit_on_cpu_threads(x, labels, index, maxiter, tol, ridge, threads, block) -
         if not hasattr(scratch, "arrays"):
             scratch.arrays = torch.empty((4, block, n), dtype=torch.float64)
         chunk = index[start : start + block]
+        first, last = int(chunk[0]), int(chunk[-1]) + 1
+        columns = x[:, first:last] if last - first == len(chunk) else x[:, chunk]  # a slice copies once
         rows = scratch.arrays[0, : len(chunk)]  # one row per neuron: sums run along contiguous memory
-        rows.copy_(x[:, chunk].T)
+        rows.copy_(columns.T)
         return _newton(rows, labels, maxiter, tol, ridge, scratch.arrays[1:])
 
     threads = threads or default_threads()  # read before each chunk is limited to one torch thread
