@@ -40,8 +40,8 @@ def numba_problem() -> str | None:
     """None when numba imports here; otherwise why not (numba is imported on first call only)."""
     try:
         importlib.import_module("numba")
-    except ImportError as error:
-        return f"{error}"
+    except Exception as error:  # not installed, or built for another numpy: torch then does the work
+        return f"{type(error).__name__}: {error}"
     return None
 
 
@@ -63,7 +63,7 @@ def _size(data: Any) -> int:
 
 def resolve(backend: str | None = None, data: Any = None) -> str:
     """The path (numba, torch or cuda) that runs for ``data`` with ``backend`` (default: the switch)."""
-    wanted = backend if backend is not None else os.environ.get(BACKEND_ENV, "").strip().lower() or "auto"
+    wanted = str(backend if backend is not None else os.environ.get(BACKEND_ENV, "")).strip().lower() or "auto"
     if wanted not in CHOICES:
         where = "backend" if backend is not None else BACKEND_ENV
         raise ValueError(f"{where} must be one of {', '.join(CHOICES)}; got {wanted!r}")
