@@ -154,45 +154,6 @@ def _compare_exchange(values, labels, low, high, count):
         l_low[t], l_high[t] = (label_b if swap else label_a), (label_a if swap else label_b)
 
 
-def _ordered(a, b, label_a, label_b):
-    """(smaller, larger, its label, its label): one comparator, without branches."""
-    swap = a > b
-    return (b if swap else a), (a if swap else b), (label_b if swap else label_a), (label_a if swap else label_b)
-
-
-def _last_three_stages(values, labels, start, descending):
-    """The gaps 4, 2 and 1 of a bitonic merge on rows start..start+7, each lane kept in registers
-    (three passes over memory become one). Descending = ascending on the rows in reverse order."""
-    v, l = values[start * LANES : (start + 8) * LANES], labels[start * LANES : (start + 8) * LANES]
-    for t in range(LANES):
-        v0, v1, v2, v3, v4, v5, v6, v7 = (v[t], v[LANES + t], v[2 * LANES + t], v[3 * LANES + t],
-                                          v[4 * LANES + t], v[5 * LANES + t], v[6 * LANES + t], v[7 * LANES + t])
-        l0, l1, l2, l3, l4, l5, l6, l7 = (l[t], l[LANES + t], l[2 * LANES + t], l[3 * LANES + t],
-                                          l[4 * LANES + t], l[5 * LANES + t], l[6 * LANES + t], l[7 * LANES + t])
-        if descending:
-            v0, v1, v2, v3, v4, v5, v6, v7 = v7, v6, v5, v4, v3, v2, v1, v0
-            l0, l1, l2, l3, l4, l5, l6, l7 = l7, l6, l5, l4, l3, l2, l1, l0
-        v0, v4, l0, l4 = _ordered(v0, v4, l0, l4)
-        v1, v5, l1, l5 = _ordered(v1, v5, l1, l5)
-        v2, v6, l2, l6 = _ordered(v2, v6, l2, l6)
-        v3, v7, l3, l7 = _ordered(v3, v7, l3, l7)
-        v0, v2, l0, l2 = _ordered(v0, v2, l0, l2)
-        v1, v3, l1, l3 = _ordered(v1, v3, l1, l3)
-        v4, v6, l4, l6 = _ordered(v4, v6, l4, l6)
-        v5, v7, l5, l7 = _ordered(v5, v7, l5, l7)
-        v0, v1, l0, l1 = _ordered(v0, v1, l0, l1)
-        v2, v3, l2, l3 = _ordered(v2, v3, l2, l3)
-        v4, v5, l4, l5 = _ordered(v4, v5, l4, l5)
-        v6, v7, l6, l7 = _ordered(v6, v7, l6, l7)
-        if descending:
-            v0, v1, v2, v3, v4, v5, v6, v7 = v7, v6, v5, v4, v3, v2, v1, v0
-            l0, l1, l2, l3, l4, l5, l6, l7 = l7, l6, l5, l4, l3, l2, l1, l0
-        v[t], v[LANES + t], v[2 * LANES + t], v[3 * LANES + t] = v0, v1, v2, v3
-        v[4 * LANES + t], v[5 * LANES + t], v[6 * LANES + t], v[7 * LANES + t] = v4, v5, v6, v7
-        l[t], l[LANES + t], l[2 * LANES + t], l[3 * LANES + t] = l0, l1, l2, l3
-        l[4 * LANES + t], l[5 * LANES + t], l[6 * LANES + t], l[7 * LANES + t] = l4, l5, l6, l7
-
-
 def _bitonic_sort(values, labels, rows):
     """Sort each lane of values [rows, LANES] (flat; rows a power of two), labels travelling along.
 
@@ -203,10 +164,6 @@ def _bitonic_sort(values, labels, rows):
     while size <= rows:
         gap = size // 2
         while gap > 0:
-            if gap == 4:  # the last three gaps, eight rows at a time
-                for start in range(0, rows, 8):
-                    _last_three_stages(values, labels, start, start & size != 0)
-                break
             for start in range(0, rows, 2 * gap):
                 low, high = start * LANES, (start + gap) * LANES
                 if start & size == 0:  # ascending run
@@ -270,8 +227,6 @@ _moments = _jit(_moments, inline="always")
 _newton_one = _jit(_newton_one, fastmath=FASTMATH)
 _fit_kernel = _jit(_fit_kernel)
 _compare_exchange = _jit(_compare_exchange)
-_ordered = _jit(_ordered, inline="always")
-_last_three_stages = _jit(_last_three_stages)
 _bitonic_sort = _jit(_bitonic_sort)
 _twice_u = _jit(_twice_u)
 _auroc_kernel = _jit(_auroc_kernel)
