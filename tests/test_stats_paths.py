@@ -119,7 +119,8 @@ def test_kernels_are_cached_on_disk_for_the_next_process(tmp_path):
     second = run_python(code, NUMBA_CACHE_DIR=str(tmp_path))
     one, two = json.loads(first.stdout), json.loads(second.stdout)
     assert one["hits"] == 0 and two["hits"] >= 2
-    assert one["beta"] == two["beta"] and one["auroc"] == two["auroc"]
+    assert one["auroc"] == two["auroc"]  # counts: exact
+    np.testing.assert_allclose(one["beta"], two["beta"], rtol=1e-12)  # the same code (equal here to the last bit)
 
 
 @needs_numba
