@@ -37,9 +37,14 @@ def default_threads() -> int:
     return torch.get_num_threads()
 
 
+def _on_gpu(x: torch.Tensor) -> bool:
+    """Whether x takes the GPU branches (all neurons in one chunk, torch's own sort and reductions)."""
+    return x.device.type != "cpu"
+
+
 def _class_ranges(x: torch.Tensor, labels: torch.Tensor) -> dict[str, np.ndarray]:
     """Per neuron: each class's min and max, and whether all its values are finite."""
-    if x.device.type == "cpu":  # numpy's reductions are quicker than torch's here, and need no threads
+    if not _on_gpu(x):  # numpy's reductions are quicker than torch's here, and need no threads
         values, chosen = x.numpy(), labels.numpy()
         pos, neg = values[chosen], values[~chosen]
         ranges = dict(pos_min=pos.min(0), pos_max=pos.max(0), neg_min=neg.min(0), neg_max=neg.max(0),
@@ -68,7 +73,7 @@ def fit(x: Any, y: np.ndarray, maxiter: int, tol: float, ridge: float, threads: 
         return out
     y_float = labels.to(torch.float64)
     index = torch.from_numpy(columns).to(x.device)
-    if x.device.type != "cpu":  # all neurons step together (in slices of at most 1 GiB)
+    if _on_gpu(x):  # all neurons step together (in slices of at most 1 GiB)
         block = max(1, min(len(columns), GPU_BLOCK_BYTES // (8 * n)))
         parts = [_newton(x[:, index[s : s + block]].to(torch.float64).T.contiguous(), y_float, maxiter, tol, ridge)
                  for s in range(0, len(columns), block)]  # fmt: skip
@@ -188,7 +193,7 @@ def auroc(x: Any, y: np.ndarray, threads: int | None = None, device: Any = None)
     x = _tensor(x, device)
     labels = torch.from_numpy(np.asarray(y) == 1).to(x.device)
     negatives, positives = x[~labels].T.contiguous(), x[labels].T.contiguous()  # [neurons, n_neg or n_pos]
-    if x.device.type == "cpu":  # numpy sorts these rows several times faster than torch does
+    if not _on_gpu(x):  # numpy sorts these rows several times faster than torch does
         negatives, finite = torch.from_numpy(np.sort(negatives.numpy(), axis=1)), np.isfinite(x.numpy()).all(0)
     else:
         negatives, finite = negatives.sort(dim=1).values, torch.isfinite(x).all(0).cpu().numpy()

@@ -183,3 +183,24 @@ def test_large_cpu_arrays_go_to_the_gpu_small_ones_stay(monkeypatch):
     monkeypatch.delenv("LESSONKIT_STATS_BACKEND", raising=False)
     assert lessonkit.stats_backend(np.zeros((1024, 4096), dtype=np.float32)) == "cuda"
     assert lessonkit.stats_backend(np.zeros((440, 10))) in ("numba", "torch")
+
+
+def test_the_gpu_branches_give_the_cpu_numbers(monkeypatch):
+    """The GPU code (one chunk for all neurons, torch's sort and reductions) run on CPU tensors, so
+    that it is checked on every machine; the tests above run it on a real GPU where there is one."""
+    from lessonkit import _logit_torch
+
+    x, y = labelled(m=50, seed=3)
+    x[:, :2] = np.round(x[:, :2])  # ties
+    x[:, 2] = np.where(y == 1, 5.0, -5.0)  # separated
+    cpu_fit, cpu_auroc = lessonkit.fit_logit(x, y, backend="torch"), lessonkit.auroc(x, y, backend="torch")
+    monkeypatch.setattr(_logit_torch, "_on_gpu", lambda tensor: True)
+    gpu_fit, gpu_auroc = lessonkit.fit_logit(x, y, backend="torch"), lessonkit.auroc(x, y, backend="torch")
+    np.testing.assert_array_equal(gpu_auroc, cpu_auroc)
+    for name in ("separated", "constant", "converged", "n_iter"):
+        np.testing.assert_array_equal(getattr(gpu_fit, name), getattr(cpu_fit, name))
+    np.testing.assert_allclose(gpu_fit.beta, cpu_fit.beta, rtol=1e-12)
+    np.testing.assert_allclose(gpu_fit.pvalue, cpu_fit.pvalue, rtol=1e-10)
+    for j in (0, 3, 4):
+        fit = sm.Logit(y, sm.add_constant(x[:, j].astype(np.float64))).fit(disp=0)
+        np.testing.assert_allclose([gpu_fit.beta[j], gpu_fit.se[j]], [fit.params[1], fit.bse[1]], rtol=1e-6)
