@@ -200,12 +200,12 @@ def _auroc_kernel(x, y, start, stop, twice_u, finite):
     rows = 1
     while rows < n:
         rows *= 2
-    values, labels = np.empty(rows * LANES, dtype=x.dtype), np.empty(rows * LANES, dtype=x.dtype)
+    values, labels = np.empty(rows * LANES, dtype=x.dtype), np.empty(rows * LANES, dtype=np.uint8)
     check = np.empty(LANES)  # sum of (value - value): 0 while every value is finite, NaN after inf or NaN
     for first in range(start, stop, LANES):
         valid = min(LANES, stop - first)
         for i in range(n * LANES, rows * LANES):  # padding rows: +inf sorts after every finite value
-            values[i], labels[i] = np.inf, 0.0
+            values[i], labels[i] = np.inf, 0
         for lane in range(LANES):
             check[lane] = 0.0
         for i in range(n):
@@ -214,7 +214,7 @@ def _auroc_kernel(x, y, start, stop, twice_u, finite):
                 values[at + lane], labels[at + lane] = row[lane], label
                 check[lane] += row[lane] - row[lane]
             for lane in range(valid, LANES):  # padding lanes (the last block of a layer)
-                values[at + lane], labels[at + lane] = np.inf, 0.0
+                values[at + lane], labels[at + lane] = np.inf, 0
         for lane in range(valid):
             finite[first + lane] = check[lane] == 0.0
         _bitonic_sort(values, labels, rows)
@@ -286,9 +286,9 @@ def fit(x, y: np.ndarray, maxiter: int, tol: float, ridge: float, threads: int |
 def auroc(x, y: np.ndarray, threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(AUROC per neuron, finite per neuron): Mann-Whitney U / (n1 n0), ties counting half."""
     x = _float_array(x)
-    y = np.ascontiguousarray(y, dtype=x.dtype)  # the labels travel with the values through the sort
+    y = np.ascontiguousarray(y, dtype=np.uint8)  # one byte a label: they travel with the values through the sort
     n, k = x.shape
     twice_u, finite = np.empty(k), np.empty(k, dtype=np.bool_)
     _in_chunks(lambda start, stop: _auroc_kernel(x, y, start, stop, twice_u, finite), k, 1024, threads, LANES)
-    n_pos = int(y.sum())
+    n_pos = int(y.astype(np.int64).sum())
     return twice_u / (2 * n_pos * (n - n_pos)), finite
