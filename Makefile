@@ -40,7 +40,7 @@ ifneq ($(strip $(TORCH_SPEC)),)
 		$(BIN)/python -m pip uninstall --quiet --yes torch; fi
 	$(BIN)/python -m pip install --quiet $(TORCH_SPEC)
 endif
-	$(BIN)/python -m pip install --quiet -e ".[test,offline]"
+	$(BIN)/python -m pip install --quiet -e ".[test,offline,fast]"
 	$(if $(wildcard $(SHARED_WIKITEXT)),$(BIN)/python -m lessonkit add-wikitext $(SHARED_WIKITEXT))
 	touch $@
 
@@ -80,7 +80,7 @@ COLAB_VENV       ?= .colab-venv
 COLAB_TORCH_SPEC ?= torch==2.8.0
 COLAB_NOTEBOOKS  ?= notebooks/01_proper_noun_neurons.ipynb
 COLAB_STACK      ?= numpy==2.0.2 transformers==4.57.6 ipywidgets==7.7.1 ipykernel==6.17.1 \
-                    statsmodels==0.14.5 datasets==4.0.0 matplotlib==3.10.0 pandas==2.2.2 scipy==1.16.3 scikit-learn==1.6.1 \
+                    statsmodels==0.14.5 datasets==4.0.0 matplotlib==3.10.0 pandas==2.2.2 scipy==1.16.3 scikit-learn==1.6.1 numba==0.60.0 \
                     tqdm==4.67.1 accelerate==1.10.1 gguf nbval pytest
 COLAB_VERSIONS   := import sys, importlib.metadata as m, lessonkit; print("Python", sys.version.split()[0]); \
                     print(*(f"{p} {m.version(p)}" for p in ("torch", "transformers", "numpy", "ipywidgets", \

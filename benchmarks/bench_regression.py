@@ -9,8 +9,10 @@ signal in 10% of the neurons and per-neuron scales and offsets, stored as float3
 batch and give the same timings: the fit only sees numbers.)
 
 The lecture's loop runs `sm.Logit(y, sm.add_constant(x)).fit(disp=0)` on a subset of neurons and is
-scaled to 4,096; each timing is the median of five repeats (three for statsmodels), all in this
-run. The machine's load average is printed too: these 2 cores are often shared.
+scaled to 4,096; each statistics path that runs here (numba with lessonkit[fast], torch, cuda with a
+GPU) is timed beside it: the median of five repeats (three for statsmodels and for all 24 layers),
+all in this run. The machine's load average is printed too: these 2 cores are often shared. The
+whole scan with AUROC is benchmarks/bench_scan.py.
 """
 
 from __future__ import annotations
@@ -45,9 +47,33 @@ def median_time(run, repeats: int = 5) -> tuple[float, object]:
     return float(np.median(times)), out
 
 
+def median_cpu_time(run, repeats: int = 5) -> float:
+    """Median CPU seconds of all threads: steadier than wall-clock time on a shared machine."""
+    times = []
+    for _ in range(repeats):
+        start = time.process_time()
+        run()
+        times.append(time.process_time() - start)
+    return float(np.median(times))
+
+
 def lecture_loop(x: np.ndarray, y: np.ndarray) -> list:
     """The lecture's way: one statsmodels fit per neuron."""
     return [sm.Logit(y, sm.add_constant(x[:, j])).fit(disp=0) for j in range(x.shape[1])]
+
+
+def paths_here() -> list[str | None]:
+    """Every statistics path that runs here (older checkouts have one: None, their default)."""
+    if not hasattr(lessonkit.regression, "stats_backend"):
+        return [None]
+    runs = []
+    for path in ("numba", "torch", "cuda"):
+        try:
+            lessonkit.stats_backend(backend=path)
+            runs.append(path)
+        except (ImportError, RuntimeError):
+            pass
+    return runs
 
 
 def main() -> None:
@@ -59,40 +85,34 @@ def main() -> None:
     y = np.repeat([1.0, 0.0], N_SAMPLE // 2)
     layers = [activations(rng, y) for _ in range(N_LAYERS)]
     layer = layers[18]
-    lessonkit.fit_logit(layer[:, :64], y)  # warm-up: imports, threads
 
-    # 1. one layer: the lecture's loop vs fit_logit
     subset = layer[:, : args.subset]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         t_subset, fits = median_time(lambda: lecture_loop(subset, y), repeats=3)
+        t_subset_cpu = median_cpu_time(lambda: lecture_loop(subset, y), repeats=3)
     t_lecture = t_subset * N_NEURONS / args.subset
-    t_ours, result = median_time(lambda: lessonkit.fit_logit(layer, y))
     print(f"one layer, {N_NEURONS} neurons, n = {N_SAMPLE}:")
-    print(f"  statsmodels loop  {t_lecture:8.3f} s  (timed on {args.subset} neurons, scaled)")
-    print(f"  fit_logit         {t_ours:8.3f} s")
-    print(f"  ratio             {t_lecture / t_ours:8.0f}x   (target >= 200x)")
-
-    # 2. parity with statsmodels on the timed neurons
-    errors = {"beta": [], "se": [], "pvalue": []}
-    for j, fit in enumerate(fits):
-        if fit.mle_retvals["converged"]:
-            errors["beta"].append(abs(result.beta[j] / fit.params[1] - 1))
-            errors["se"].append(abs(result.se[j] / fit.bse[1] - 1))
-            errors["pvalue"].append(abs(result.pvalue[j] / fit.pvalues[1] - 1))
-    worst = ", ".join(f"{name} {max(values):.1e}" for name, values in errors.items())
-    print(f"  max relative error vs statsmodels over {len(errors['beta'])} neurons: {worst}")
-
-    # 3. all layers of gpt2-medium's shape, in one call as scan_layers makes it
-    everything = np.concatenate(layers, axis=1)
-    t_all, result_all = median_time(lambda: lessonkit.fit_logit(everything, y))
-    t_by_layer, _ = median_time(lambda: [lessonkit.fit_logit(x, y) for x in layers], repeats=3)
-    print(f"all {N_LAYERS} layers x {N_NEURONS} neurons:")
-    print(f"  statsmodels loop  {t_lecture * N_LAYERS:8.1f} s  (estimated from the timing above)")
-    print(f"  fit_logit         {t_all:8.3f} s  (target < 1 s on 2 cores; one call per layer: {t_by_layer:.3f} s)")
-    print(f"  ratio             {t_lecture * N_LAYERS / t_all:8.0f}x")
-    significant = int(lessonkit.bonferroni(result_all.pvalue.reshape(N_LAYERS, N_NEURONS)[0]).sum())
-    print(f"  layer 0: {significant} of {N_NEURONS} neurons significant at .05/4096 (~10% carry a signal)")
+    print(f"  statsmodels loop     {t_lecture:8.3f} s  (timed on {args.subset} neurons, scaled; "
+          f"CPU {t_subset_cpu * N_NEURONS / args.subset:.3f} s)")
+    for path in paths_here():
+        options = {} if path is None else {"backend": path}
+        lessonkit.fit_logit(layer[:, :64], y, **options)  # warm-up: imports, threads, compilation
+        t_ours, result = median_time(lambda: lessonkit.fit_logit(layer, y, **options))
+        t_cpu = median_cpu_time(lambda: lessonkit.fit_logit(layer, y, **options))
+        t_all, _ = median_time(lambda: [lessonkit.fit_logit(x, y, **options) for x in layers], repeats=3)
+        errors = {"beta": [], "se": [], "pvalue": []}
+        for j, fit in enumerate(fits):
+            if fit.mle_retvals["converged"]:
+                errors["beta"].append(abs(result.beta[j] / fit.params[1] - 1))
+                errors["se"].append(abs(result.se[j] / fit.bse[1] - 1))
+                errors["pvalue"].append(abs(result.pvalue[j] / fit.pvalues[1] - 1))
+        worst = ", ".join(f"{name} {max(values):.1e}" for name, values in errors.items())
+        name = path or "default"
+        print(f"  fit_logit [{name:>7}]  {t_ours:8.4f} s  ratio {t_lecture / t_ours:6.0f}x  (target >= 200x with numba; "
+              f"CPU {t_cpu:.4f} s on all threads)")
+        print(f"      all {N_LAYERS} layers, one call per layer: {t_all:.3f} s; max relative error vs "
+              f"statsmodels over {len(errors['beta'])} neurons: {worst}")
     print(f"load average: {' '.join(f'{v:.2f}' for v in os.getloadavg())}  (torch threads: {torch.get_num_threads()})")
 
 

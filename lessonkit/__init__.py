@@ -78,6 +78,7 @@ _EXPORTS: dict[str, str] = {
     "auroc": "regression",
     "scan_layers": "regression",
     "top_neurons": "regression",
+    "stats_backend": "regression",
     # heatmap and plots
     "token_heatmap": "heatmap",
     "top_contexts": "heatmap",

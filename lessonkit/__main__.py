@@ -8,7 +8,7 @@ import os
 import platform
 import sys
 
-PACKAGES = ("lessonkit", "torch", "transformers", "datasets", "statsmodels", "numpy", "matplotlib",
+PACKAGES = ("lessonkit", "torch", "transformers", "datasets", "statsmodels", "numpy", "numba", "matplotlib",
             "ipywidgets", "jupyterlab", "tqdm", "gguf", "accelerate", "nbval")
 
 
@@ -17,6 +17,20 @@ def version_of(package: str) -> str:
         return importlib.metadata.version(package)
     except importlib.metadata.PackageNotFoundError:
         return "not installed"
+
+
+def statistics_path() -> str:
+    """Which path fit_logit / auroc / scan_layers take here, and how to change it."""
+    from ._stats_paths import BACKEND_ENV, STATS_BACKENDS, numba_problem
+    from .regression import stats_backend
+
+    switch = f"{BACKEND_ENV}={os.environ.get(BACKEND_ENV) or 'auto'}"
+    try:
+        path = stats_backend()
+    except (ValueError, ImportError, RuntimeError) as error:
+        return f"ERROR: {error} ({switch})"
+    hint = "; pip install 'lessonkit[fast]' for the numba kernel" if path == "torch" and numba_problem() else ""
+    return f"{path}: {STATS_BACKENDS[path]} ({switch}{hint})"
 
 
 def doctor() -> int:
@@ -29,6 +43,7 @@ def doctor() -> int:
     for package in PACKAGES:
         print(f"{package:<12} {version_of(package)}")
     print(f"device       {pick_device()}")
+    print(f"statistics   {statistics_path()}")
     print()
     hub = hub_reachable()
     print(f"LESSONKIT_OFFLINE  {'on' if is_offline() else 'off'}")

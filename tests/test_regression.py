@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -13,9 +14,27 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
 
 import lessonkit
-from lessonkit.regression import CHANCE_AUROC, LogitResult, top_neurons
+from lessonkit.regression import CHANCE_AUROC, LogitResult, auroc_one_neuron, fit_one_neuron, newton_step, top_neurons
 
 RTOL = 1e-6
+PATHS = ["numba", "torch", "cuda"]
+
+
+def path_runs_here(path: str) -> bool:
+    try:
+        lessonkit.stats_backend(backend=path)
+    except (ImportError, RuntimeError):
+        return False
+    return True
+
+
+@pytest.fixture(params=PATHS)
+def path(request, monkeypatch):
+    """Each statistics path in turn, forced through the switch (numba needs lessonkit[fast], cuda a GPU)."""
+    if not path_runs_here(request.param):
+        pytest.skip(f"the {request.param} path does not run here")
+    monkeypatch.setenv("LESSONKIT_STATS_BACKEND", request.param)
+    return request.param
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -84,14 +103,14 @@ def separated_columns(y: np.ndarray) -> np.ndarray:
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_fit_logit_matches_statsmodels_on_random_data(seed):
+def test_fit_logit_matches_statsmodels_on_random_data(seed, path):
     X, y = synthetic(seed)
     result = lessonkit.fit_logit(X, y)
     assert len(result) == X.shape[1] and result.nobs == len(y)
     assert assert_statsmodels_parity(X, y, result) >= X.shape[1] // 2
 
 
-def test_separation_is_detected_exactly_and_flagged_where_statsmodels_warns():
+def test_separation_is_detected_exactly_and_flagged_where_statsmodels_warns(path):
     _, y = synthetic(3, n=120, m=1)
     X = separated_columns(y)
     result = lessonkit.fit_logit(X, y)
@@ -101,7 +120,7 @@ def test_separation_is_detected_exactly_and_flagged_where_statsmodels_warns():
     assert_statsmodels_parity(X, y, result)
 
 
-def test_near_separated_data_seeds():
+def test_near_separated_data_seeds(path):
     """Strong signals: some neurons separate by chance, the rest still match statsmodels."""
     for seed in range(4):
         rng = np.random.default_rng(100 + seed)
@@ -114,7 +133,7 @@ def test_near_separated_data_seeds():
         np.testing.assert_array_equal(result.separated, expected)
 
 
-def test_float32_tensor_input_gives_the_float64_numbers():
+def test_float32_tensor_input_gives_the_float64_numbers(path):
     X, y = synthetic(4, m=20)
     from_numpy = lessonkit.fit_logit(X.astype(np.float64), y)
     from_tensor = lessonkit.fit_logit(torch.from_numpy(X), torch.from_numpy(y).bool())
@@ -122,14 +141,14 @@ def test_float32_tensor_input_gives_the_float64_numbers():
     np.testing.assert_array_equal(from_numpy.pvalue, from_tensor.pvalue)
 
 
-def test_results_do_not_depend_on_the_block_size():
+def test_results_do_not_depend_on_the_block_size(path):
     X, y = synthetic(5, m=50)
     one, many = lessonkit.fit_logit(X, y, block=7), lessonkit.fit_logit(X, y, block=512)
     np.testing.assert_allclose(one.beta, many.beta, rtol=1e-12)
     np.testing.assert_allclose(one.se, many.se, rtol=1e-12)
 
 
-def test_results_do_not_depend_on_threads_and_torch_settings_are_restored():
+def test_results_do_not_depend_on_threads_and_torch_settings_are_restored(path):
     X, y = synthetic(11, m=40)
     before = torch.get_num_threads()
     one, two = lessonkit.fit_logit(X, y, block=8, threads=1), lessonkit.fit_logit(X, y, block=8, threads=2)
@@ -137,7 +156,100 @@ def test_results_do_not_depend_on_threads_and_torch_settings_are_restored():
     assert torch.get_num_threads() == before
 
 
-def test_one_neuron_as_a_1d_array():
+class RecordingPool(ThreadPoolExecutor):
+    """A thread pool that remembers how many workers each fit asked for."""
+
+    sizes: list[int] = []
+
+    def __init__(self, max_workers=None, *args, **kwargs):
+        RecordingPool.sizes.append(max_workers)
+        super().__init__(max_workers, *args, **kwargs)
+
+
+def test_torch_path_uses_torchs_threads_by_default(monkeypatch):
+    """threads=None means torch's thread count, read before each chunk is held to one thread."""
+    from lessonkit import _logit_torch
+
+    monkeypatch.setattr(_logit_torch, "ThreadPoolExecutor", RecordingPool)
+    RecordingPool.sizes = []
+    X, y = synthetic(12, m=64)
+    before = torch.get_num_threads()
+    torch.set_num_threads(3)
+    try:
+        lessonkit.fit_logit(X, y, block=8, backend="torch")
+        assert RecordingPool.sizes == [3] and torch.get_num_threads() == 3
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_numba_path_uses_every_core_by_default(monkeypatch):
+    numba = pytest.importorskip("numba")
+    from lessonkit import _logit_numba
+
+    monkeypatch.setattr(_logit_numba, "ThreadPoolExecutor", RecordingPool)
+    _logit_numba._pool.cache_clear()  # the pool is kept between calls: make the next call build one
+    RecordingPool.sizes = []
+    X, y = synthetic(12, m=256)
+    try:
+        lessonkit.fit_logit(X, y, block=8, backend="numba")
+        lessonkit.auroc(X, y, backend="numba")  # 64 neurons per sort: 4 blocks, the same pool
+    finally:
+        _logit_numba._pool.cache_clear()
+    cores = numba.config.NUMBA_NUM_THREADS  # numba's count of this machine's usable cores
+    assert RecordingPool.sizes == ([cores] if cores > 1 else [])
+
+
+# ------------------------------------------------------------------------------------------ the readable fit
+
+
+def test_newton_step_is_statsmodels_first_step():
+    X, y = synthetic(13, m=3)
+    for j in range(3):
+        x = X[:, j].astype(np.float64)
+        fit, _ = lecture_fit(x, y, maxiter=1)
+        np.testing.assert_allclose(newton_step(x, y, 0.0, 0.0), fit.params, rtol=1e-12)
+
+
+def test_fit_one_neuron_is_statsmodels():
+    X, y = synthetic(14, m=12)
+    for j in range(12):
+        fit, warned = lecture_fit(X[:, j], y)
+        mine = fit_one_neuron(X[:, j], y)
+        assert not warned and mine["converged"] and mine["n_iter"] == fit.mle_retvals["iterations"]
+        np.testing.assert_allclose([mine["intercept"], mine["beta"]], fit.params, rtol=1e-9)
+        np.testing.assert_allclose([mine["se"], mine["z"], mine["pvalue"]], [fit.bse[1], fit.tvalues[1], fit.pvalues[1]], rtol=1e-9)
+    fit, warned = lecture_fit(X[:, 0], y, maxiter=2)
+    mine = fit_one_neuron(X[:, 0], y, maxiter=2)
+    assert "ConvergenceWarning" in warned and not mine["converged"] and mine["n_iter"] == 2
+    np.testing.assert_allclose(mine["beta"], fit.params[1], rtol=1e-9)
+
+
+@pytest.mark.parametrize("seed", [15, 16])
+def test_every_path_is_the_readable_newton_fit(seed, path):
+    X, y = synthetic(seed, m=80)
+    result = lessonkit.fit_logit(X, y)
+    fitted = ~(result.separated | result.constant)
+    assert fitted.sum() > 40
+    for j in np.flatnonzero(fitted):
+        mine = fit_one_neuron(X[:, j], y)
+        assert result.n_iter[j] == mine["n_iter"] and result.converged[j] == mine["converged"], j
+        np.testing.assert_allclose([result.intercept[j], result.beta[j], result.se[j], result.pvalue[j]],
+                                   [mine["intercept"], mine["beta"], mine["se"], mine["pvalue"]], rtol=1e-9, atol=1e-300)
+
+
+def test_paths_agree_with_each_other():
+    X, y = synthetic(17, m=300)
+    X[:, :3] = separated_columns(y)[:, :3]
+    results = {p: lessonkit.fit_logit(X, y, backend=p) for p in PATHS if path_runs_here(p)}
+    first = next(iter(results.values()))
+    for result in results.values():
+        for name in ("separated", "constant", "converged", "n_iter"):
+            np.testing.assert_array_equal(getattr(result, name), getattr(first, name), err_msg=name)
+        for name in ("beta", "se", "pvalue", "intercept"):
+            np.testing.assert_allclose(getattr(result, name), getattr(first, name), rtol=1e-9, err_msg=name)
+
+
+def test_one_neuron_as_a_1d_array(path):
     X, y = synthetic(6, m=1)
     fit, warned = lecture_fit(X[:, 0], y)
     result = lessonkit.fit_logit(X[:, 0], y)
@@ -145,7 +257,7 @@ def test_one_neuron_as_a_1d_array():
     np.testing.assert_allclose(result.beta[0], fit.params[1], rtol=RTOL)
 
 
-def test_constant_column_is_nan_and_flagged_not_a_crash():
+def test_constant_column_is_nan_and_flagged_not_a_crash(path):
     X, y = synthetic(7, m=3)
     X[:, 1] = 2.5
     result = lessonkit.fit_logit(X, y)
@@ -155,7 +267,7 @@ def test_constant_column_is_nan_and_flagged_not_a_crash():
     np.testing.assert_allclose(result.beta[[0, 2]], lessonkit.fit_logit(X[:, [0, 2]], y).beta)
 
 
-def test_non_convergence_is_flagged_and_follows_statsmodels_steps():
+def test_non_convergence_is_flagged_and_follows_statsmodels_steps(path):
     X, y = synthetic(8, m=10)
     result = lessonkit.fit_logit(X, y, maxiter=2)
     for j in range(10):
@@ -166,7 +278,7 @@ def test_non_convergence_is_flagged_and_follows_statsmodels_steps():
     assert np.isnan(result.pvalue).all()  # no test from an unfinished fit
 
 
-def test_extreme_activations_raise_no_numpy_warnings():
+def test_extreme_activations_raise_no_numpy_warnings(path):
     X, y = synthetic(9, m=20)
     X = np.vstack([X, np.full((2, 20), 1e6, dtype=np.float32)])
     y = np.append(y, [0, 1])
@@ -196,7 +308,7 @@ def test_repr_and_frame():
         (np.zeros((4, 2)), [[0, 1, 0, 1]], "1-D"),
     ],
 )
-def test_fit_logit_bad_input(X, y, message):
+def test_fit_logit_bad_input(X, y, message, path):
     with pytest.raises(ValueError, match=message):
         lessonkit.fit_logit(X, y)
 
@@ -235,7 +347,7 @@ def capitalised(tokenizer, ids: torch.Tensor) -> np.ndarray:
     return np.array([len(t) > 2 and t[0].isupper() for t in texts], dtype=float)
 
 
-def test_parity_on_random_gpt2_activations(gpt2_tokenizer):
+def test_parity_on_random_gpt2_activations(gpt2_tokenizer, path):
     from transformers import GPT2Config, GPT2LMHeadModel
 
     torch.manual_seed(0)
@@ -251,7 +363,7 @@ def test_parity_on_random_gpt2_activations(gpt2_tokenizer):
 
 
 @pytest.mark.slow
-def test_parity_on_smollm2_activations(smollm2):
+def test_parity_on_smollm2_activations(smollm2, path):
     model, tokenizer = smollm2
     text = " ".join(lessonkit.load_bundled_corpus())
     ids = torch.tensor(tokenizer(text)["input_ids"][:1024])
@@ -331,7 +443,7 @@ def test_multiple_testing_bad_input():
 # ------------------------------------------------------------------------------------------ auroc
 
 
-def test_auroc_is_mann_whitney_u_with_ties():
+def test_auroc_is_mann_whitney_u_with_ties(path):
     rng = np.random.default_rng(0)
     y = (rng.random(200) < 0.3).astype(int)
     X = np.column_stack([rng.integers(0, 4, 200), rng.normal(size=200) + y, -y, np.ones(200)]).astype(np.float32)
@@ -340,10 +452,47 @@ def test_auroc_is_mann_whitney_u_with_ties():
     assert lessonkit.auroc(X, y)[2] == 0.0 and lessonkit.auroc(X, y)[3] == CHANCE_AUROC
 
 
-def test_auroc_by_a_literal_double_loop():
+def test_auroc_by_a_literal_double_loop(path):
     x, y = np.array([0.1, 0.4, 0.4, 0.9, 0.2]), np.array([0, 1, 0, 1, 0])
     pairs = [(a > b) + 0.5 * (a == b) for a in x[y == 1] for b in x[y == 0]]
     assert lessonkit.auroc(x, y)[0] == pytest.approx(np.mean(pairs))
+
+
+def literal_auroc(x: np.ndarray, y: np.ndarray) -> float:
+    """The definition, pair by pair: P(positive > negative) + half P(tie)."""
+    pairs = [(a > b) + 0.5 * (a == b) for a in x[y == 1] for b in x[y == 0]]
+    return float(np.mean(pairs))
+
+
+@pytest.mark.parametrize("n, m, dtype", [(37, 1, np.float32), (200, 130, np.float32), (129, 65, np.float64), (64, 3, np.int64)])
+def test_auroc_is_exactly_the_literal_loop_on_every_path(n, m, dtype, path):
+    """Many ties (small integers), odd sizes, blocks of neurons that end part-way, one positive."""
+    rng = np.random.default_rng(n + m)
+    y = (rng.random(n) < 0.3).astype(int)
+    y[:2] = [1, 0]
+    X = rng.integers(-3, 4, size=(n, m)).astype(dtype)
+    X[:, 0] = np.where(y == 1, X[:, 0] + 1, X[:, 0])
+    if m > 2 and np.issubdtype(dtype, np.floating):
+        X[:, 1] = rng.normal(size=n) * 1e30  # no ties, huge values
+    expected = [literal_auroc(X[:, j], y) for j in range(m)]
+    np.testing.assert_array_equal(lessonkit.auroc(X, y), expected)
+    one_positive = np.eye(1, n, 5)[0].astype(int)
+    np.testing.assert_array_equal(lessonkit.auroc(X, one_positive), [literal_auroc(X[:, j], one_positive) for j in range(m)])
+
+
+def test_auroc_one_neuron_is_the_definition_and_scipy():
+    rng = np.random.default_rng(3)
+    y = (rng.random(300) < 0.4).astype(int)
+    x = np.round(rng.normal(size=300) + y, 1)
+    assert auroc_one_neuron(x, y) == literal_auroc(x, y)
+    assert auroc_one_neuron(x, y) == pytest.approx(stats.mannwhitneyu(x[y == 1], x[y == 0]).statistic / (y.sum() * (y == 0).sum()))
+
+
+def test_auroc_rejects_nan_on_every_path(path):
+    X = np.zeros((4, 70))
+    X[2, 66] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        lessonkit.auroc(X, [0, 1, 0, 1])
 
 
 def test_auroc_needs_both_classes():
@@ -363,7 +512,7 @@ def fake_layers(seed: int, n_layers: int = 3, n: int = 400, m: int = 50) -> tupl
     return acts, labels
 
 
-def test_scan_layers_is_fit_logit_on_the_balanced_sample_of_each_layer():
+def test_scan_layers_is_fit_logit_on_the_balanced_sample_of_each_layer(path):
     acts, labels = fake_layers(0)
     table = lessonkit.scan_layers(acts, labels, seed=3)
     assert list(table.columns) == ["layer", "neuron", "beta", "se", "pvalue", "significant", "auroc"]
@@ -379,7 +528,7 @@ def test_scan_layers_is_fit_logit_on_the_balanced_sample_of_each_layer():
     assert table.loc[table["neuron"] < 4, "significant"].all()
 
 
-def test_scan_layers_accepts_a_stacked_array_and_a_batch_dimension():
+def test_scan_layers_accepts_a_stacked_array_and_a_batch_dimension(path):
     acts, labels = fake_layers(1)
     stacked = np.stack([a.numpy() for a in acts.values()])
     batched = {layer: a[None] for layer, a in acts.items()}
@@ -399,7 +548,7 @@ def test_scan_layers_family_and_correction():
         lessonkit.scan_layers(acts, labels, family="model")
 
 
-def test_scan_layers_heldout_and_top_neurons():
+def test_scan_layers_heldout_and_top_neurons(path):
     acts, labels = fake_layers(3)
     other_acts, other_labels = fake_layers(4)
     table = lessonkit.scan_layers(acts, labels, heldout=(other_acts, other_labels))
@@ -411,7 +560,22 @@ def test_scan_layers_heldout_and_top_neurons():
     assert (top["beta"].iloc[:3] > 0).all() and (top["beta"].iloc[3:] < 0).all()
 
 
-def test_scan_layers_shows_a_perfect_separator_by_its_auroc():
+def test_top_neurons_lists_negative_neurons_only_among_the_negatives():
+    """A layer with one negative significant neuron: it alone fills the negative rows."""
+    import pandas as pd
+
+    beta = np.array([3.0, 2.5, 2.0, 1.5, 1.0, 0.5, 0.2, -1.2, -0.1, -4.0])
+    significant = np.array([True] * 7 + [True, False, False])
+    table = pd.DataFrame({"layer": 0, "neuron": np.arange(10), "beta": beta, "se": 0.1, "pvalue": 1e-9,
+                          "significant": significant, "auroc": 0.7})
+    top = top_neurons(table, top=5)
+    positive, negative = top[top.index < 5], top[top.index >= 5]
+    assert list(positive["neuron"]) == [0, 1, 2, 3, 4] and (positive["beta"] > 0).all()
+    assert list(negative["neuron"]) == [7] and (negative["beta"] < 0).all()
+    assert len(top) == 6
+
+
+def test_scan_layers_shows_a_perfect_separator_by_its_auroc(path):
     acts, labels = fake_layers(6)
     acts[0][:, 7] = torch.from_numpy(labels * 5.0 + np.random.default_rng(0).random(len(labels)))
     row = lessonkit.scan_layers(acts, labels).query("layer == 0 and neuron == 7").iloc[0]
