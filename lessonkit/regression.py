@@ -249,7 +249,7 @@ CORRECTIONS = {"bonferroni": bonferroni, "bh": benjamini_hochberg}
 
 
 def scan_layers(acts: Mapping[Any, Any] | Any, labels: Any, *, heldout: tuple[Any, Any] | None = None,
-                seed: int | None = 0, alpha: float = 0.05, correction: str = "bonferroni",
+                seed: int | None = 42, alpha: float = 0.05, correction: str = "bonferroni",
                 family: str = "layer", backend: str | None = None):  # fmt: skip
     """The lecture's per-neuron regression for every layer, as one table (a pandas DataFrame).
 

@@ -289,6 +289,19 @@ if not is_gpt2_medium:
     print("(This is not gpt2-medium: neuron 33 of layer 10 here is a different neuron from the lecture's.)")
 
 # %% [markdown]
+# **Beyond the lecture: what `.fit()` does.** statsmodels finds the intercept and slope by Newton's
+# method: start at zero, and step along the log-likelihood's slope divided by its curvature until
+# the parameters stop moving. Written out in lessonkit, and checked against statsmodels' summary:
+
+# %%
+lk.show_code(lk.regression.newton_step, lk.regression.fit_one_neuron)
+
+# %%
+by_hand = lk.regression.fit_one_neuron(x, y)
+print(f"by hand: beta = {by_hand['beta']:+.6f}, p = {by_hand['pvalue']:.6f}, {by_hand['n_iter']} steps")
+assert np.isclose(by_hand["beta"], beta_33, rtol=1e-6) and np.isclose(by_hand["pvalue"], p_33, rtol=1e-6)
+
+# %% [markdown]
 # ## 7. Every neuron of layer 18
 #
 # The same regression for each neuron of layer 18, on the same tokens, keeping each slope (beta) and
@@ -308,18 +321,21 @@ pvals, betas = classifier_results[:, 0], classifier_results[:, 1]
 print(f"statsmodels loop over {n_neurons:,} neurons: {loop_seconds:.1f} s")
 
 # %% [markdown]
-# **Beyond the lecture:** `lk.fit_logit` runs statsmodels' own Newton method for all neurons at
-# once -- the same numbers, without the loop. It also flags neurons whose two classes do not overlap
+# **Beyond the lecture:** `lk.fit_logit` runs that same Newton method for all neurons at once -- the
+# same numbers, without the loop -- on the fastest exact path this machine has (a compiled numba
+# kernel, the GPU, or torch on the CPU; `lk.stats_backend` names it). It also flags neurons whose two classes do not overlap
 # at all ("separation"), where the slope is infinite and statsmodels' p-value means nothing.
 # `lk.balanced_sample` draws the very same tokens as the cell above.
 
 # %%
 sample = lk.balanced_sample(labels, seed=SEED)  # all proper nouns + the same random other tokens
 assert set(sample) == set(proper) | set(comparison)
+path = lk.stats_backend(acts[layer])
 start = time.perf_counter()
 fits = lk.fit_logit(acts[layer][sample], labels[sample])
 fast_seconds = time.perf_counter() - start
-print(f"lk.fit_logit: {fast_seconds * 1000:.0f} ms ({loop_seconds / fast_seconds:.0f}x faster than the loop)")
+print(f"lk.fit_logit on the {path} path ({lk.regression.STATS_BACKENDS[path]}): {fast_seconds * 1000:.0f} ms, "
+      f"{loop_seconds / fast_seconds:.0f}x faster than the loop (a first call on the numba path includes compiling)")
 print(fits)
 ok = fits.converged & ~fits.separated
 np.testing.assert_allclose(fits.beta[ok], betas[ok], rtol=1e-5)
