@@ -59,7 +59,7 @@ def test_a_new_torch_spec_replaces_torch_and_the_same_spec_does_nothing(make_ven
     first = make_venv("torch==2.13.0")
     assert "[-m][pip][install][--quiet][torch==2.13.0]" in first
     assert "[-m][pip][uninstall][--quiet][--yes][torch]" not in first  # nothing to replace yet
-    assert any("[-e][.[test,offline]]" in line for line in first)
+    assert any("[-e][.[test,offline,fast]]" in line for line in first)
 
     assert make_venv("torch==2.13.0") == []  # up to date: no pip at all
     assert make_venv() == []  # no spec: keep whatever torch is installed
@@ -73,5 +73,5 @@ def test_a_new_torch_spec_replaces_torch_and_the_same_spec_does_nothing(make_ven
 
 def test_a_venv_made_before_the_stamp_existed_is_reinstalled_once(make_venv, tmp_path):
     (tmp_path / "venv" / ".installed").touch()  # what an older Makefile left: no .torch-spec
-    assert any("[-e][.[test,offline]]" in line for line in make_venv())
+    assert any("[-e][.[test,offline,fast]]" in line for line in make_venv())
     assert make_venv() == []
