@@ -63,9 +63,11 @@ _EXPORTS: dict[str, str] = {
     "plot_layer_profile": "plots",
     # widgets
     "NeuronExplorer": "widgets",
+    # the atlas
+    "scan_atlas": "atlas",
 }
 
-_MODULES = ("assets", "models", "text", "hooks", "tagging", "regression", "heatmap", "plots", "widgets", "checks")
+_MODULES = ("assets", "models", "text", "hooks", "tagging", "regression", "heatmap", "plots", "widgets", "checks", "atlas")
 
 __all__ = sorted(_EXPORTS)
 
