@@ -69,16 +69,16 @@ def _fail(message: str) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ._atlas_io import ScanInputError, check_output, check_settings, check_text
+    from types import SimpleNamespace
+
+    from ._atlas_io import ScanInputError, check_output, check_settings, check_text, parse_layers
 
     numbers = {name: _number(args, name, int) for name in ("max_tokens", "top", "sample", "contexts", "pass_tokens", "batch", "checkpoint_every", "seed")}
     share = _number(args, "heldout_share", float)
     settings = dict(model_name=args.model, text=args.text, layers=args.layers, rule=args.rule, site=args.site,
                     heldout_share=share, **numbers)  # fmt: skip
-    try:  # everything that can be checked before the model is loaded, then the model and its layers
-        from .atlas import ScanSettings, parse_layers, scan_atlas
-
-        check_settings(ScanSettings(**settings))
+    try:  # first what can be checked without torch or a model, then the model and its layers
+        check_settings(SimpleNamespace(**settings))
         parse_layers(args.layers, 10**6)  # the syntax now, the range once the model is known
         check_text(args.text)
         check_output(args.out, resume=args.resume, overwrite=args.overwrite)
@@ -87,6 +87,8 @@ def _run(args: argparse.Namespace) -> int:
     except (ScanInputError, ValueError) as error:
         return _fail(str(error).splitlines()[0])
     try:
+        from .atlas import scan_atlas
+
         folder = scan_atlas(model, tokenizer, args.out, resume=args.resume, overwrite=args.overwrite,
                             progress=not args.no_progress, **settings)  # fmt: skip
     except ScanInputError as error:

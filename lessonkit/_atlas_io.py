@@ -161,6 +161,24 @@ class StreamHash:
         return self._hash.hexdigest()
 
 
+def parse_layers(spec: str | int | list[int], n_layers: int) -> list[int]:
+    """"all", "18", "0-5,18" (or ints) -> sorted layer indices; a clear ValueError otherwise."""
+    if not isinstance(spec, str):
+        spec = ",".join(str(s) for s in ([spec] if isinstance(spec, int) else spec))
+    if spec.strip().lower() == "all":
+        return list(range(n_layers))
+    chosen: set[int] = set()
+    for part in spec.split(","):
+        first, dash, last = part.strip().partition("-")
+        if not first.isdigit() or (dash and not last.isdigit()):
+            raise ValueError(f"--layers {spec!r}: write layer numbers and ranges such as 18, 0-5,18 or all")
+        low, high = int(first), int(last) if dash else int(first)
+        if low > high or high >= n_layers:
+            raise ValueError(f"--layers {spec!r}: this model has layers 0 to {n_layers - 1}")
+        chosen.update(range(low, high + 1))
+    return sorted(chosen)
+
+
 # ---------------------------------------------------------------- the output folder
 
 

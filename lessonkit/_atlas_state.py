@@ -8,8 +8,8 @@ length of the text:
   held-out passes): token counts, sums and sums of squares, for means and standard deviations.
   The sums are integers in units of 2**-16 (each value is rounded to that grid, about 1.5e-5, before
   it is added), so adding passes in any order, on any number of processes, gives the same bits.
-* **histograms per class** on one fixed set of bin edges (:func:`histogram_edges`), the same on every
-  process, so merged counts are exact.
+* **histograms per class** on one fixed set of bin edges (:func:`histogram_edges`: eight bins per
+  doubling), the same on every process, so merged counts are exact.
 * **the top contexts**: per neuron the ``contexts`` largest activations and the ``contexts`` most
   negative ones, each with the token ids and the neuron's values of the tokens around it (within its
   own pass). Ties in value go to the earlier
@@ -41,6 +41,8 @@ TRAIN, HELDOUT = 0, 1
 LARGEST, SMALLEST = 0, 1  # the two ends of the top contexts: strongest positive, most negative
 SPLIT_NAMES = ("training", "held-out")
 
+ZERO_LEVEL = 960  # (float32 bits of 1/128) >> 20: where the histogram's positive bins start
+MIDDLE_BIN = 137  # the bin around zero; bins 0 .. 274
 SUM_UNIT = 2.0**-16  # fixed-point unit of the sums: integers add exactly, in any order
 LARGEST_ACTIVATION = 2.0**16  # beyond this, sums of squares of long texts could overflow int64
 
@@ -54,14 +56,24 @@ _MASK64 = 2**64 - 1
 
 
 def histogram_edges() -> np.ndarray:
-    """The bin edges of every histogram: 0 +- 2**(j/8) for j = -53..80, as float32 (268 edges).
+    """The bin edges of every histogram: 0 +- 2**e * (1 + k/8) for e = -7..9, k = 0..7, and +-1024.
 
-    Each bin is 9% (2**(1/8)) wider than the one nearer zero; the middle bin is [-0.0101, 0.0101), the
-    outer bins hold everything below -1024 and from 1024 up. Bin i is [edge[i-1], edge[i]); a fixed
-    table (not fitted to the data) so every process bins alike and merged counts are exact.
+    Eight bins per doubling (each 6-12% of its value wide) from 1/128 to 1024 on each side; one bin
+    (-1/128, 1/128) around zero; one beyond each end. On the positive side bin i is [edge[i-1],
+    edge[i]); a negative value falls in the mirror image of its magnitude's bin. A fixed table, not
+    fitted to the data, so every process bins alike and merged counts are exact.
     """
-    positive = 2.0 ** (np.arange(-53, 81) / 8)
-    return np.concatenate([-positive[::-1], positive]).astype(np.float32)
+    positive = (np.arange(ZERO_LEVEL, ZERO_LEVEL + 137, dtype=np.int32) << 20).view(np.float32)
+    return np.concatenate([-positive[::-1], positive])
+
+
+def histogram_bins(values: torch.Tensor) -> torch.Tensor:
+    """The bin of each value (0 .. 274), read off its float32 bits: sign, exponent and the first three
+    bits of the mantissa say which eighth of which doubling the value lies in -- no search needed."""
+    bits = values.contiguous().view(torch.int32)
+    level = ((bits & 0x7FFFFFFF) >> 20) - ZERO_LEVEL  # 0 for [1/128, 1/128 * 9/8), ...
+    steps = level.clamp(-1, 136) + 1  # 0: the middle bin; 137: beyond 1024
+    return torch.where(bits < 0, MIDDLE_BIN - steps, MIDDLE_BIN + steps)
 
 
 def token_keys(global_index: np.ndarray, seed: int) -> np.ndarray:
@@ -80,10 +92,26 @@ def top_keys(values: torch.Tensor, global_index: torch.Tensor) -> torch.Tensor:
 
     float32 bits, read as int32, sort like the floats once the negative ones have their magnitude
     bits flipped. The low half is 2**32 - 1 - index, so of two equal values the earlier token wins.
+    ``global_index`` has the shape of ``values`` (or broadcasts to it).
     """
     bits = values.contiguous().view(torch.int32)
     ordered = torch.where(bits >= 0, bits, bits ^ 0x7FFFFFFF).long()
-    return (ordered << 32) | (MAX_TOKENS - global_index).view(-1, 1)
+    return (ordered << 32) | (MAX_TOKENS - global_index)
+
+
+def strongest_keys(rows: torch.Tensor, start: int, k: int) -> torch.Tensor:
+    """The ``k`` largest :func:`top_keys` of each row of ``rows`` ([neurons, tokens of a pass that
+    starts at global index ``start``]), largest first: [neurons, k]. Quick path: key only the top
+    k + 4 values of each row (``torch.topk``); where ties could reach past those, key the whole row."""
+    margin = min(rows.shape[1], k + 4)
+    top_values, positions = torch.topk(rows, margin, dim=1)
+    keys = top_keys(top_values, start + positions)
+    unsure = torch.nonzero(top_values[:, -1] == top_values[:, k - 1]).view(-1) if margin > k else []
+    if len(unsure):  # the k-th value ties with the last one looked at
+        every = top_keys(rows[unsure], start + torch.arange(rows.shape[1]))
+        keys[unsure, :k] = torch.topk(every, k, dim=1).values
+        keys[unsure, k:] = EMPTY_TOP  # already among the k above, or beaten by them
+    return torch.topk(keys, k, dim=1).values
 
 
 def decode_top_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -187,52 +215,56 @@ class AtlasState:
             raise ValueError(f"layer {layer} has an activation of {largest:g}: the atlas needs finite values below {LARGEST_ACTIVATION:g}")
 
     def _add_sums(self, split: int, classes: np.ndarray, values: torch.Tensor, part: slice) -> None:
-        exact = values.double()  # float32 -> float64 and its square are exact
-        units = torch.round(exact / SUM_UNIT).long()
-        square_units = torch.round(exact * exact / SUM_UNIT).long()
-        for c in range(3):
-            rows = torch.from_numpy(np.flatnonzero(classes == c))
-            self.sums[split, c, part] += units[rows].sum(0).numpy()
-            self.squares[split, c, part] += square_units[rows].sum(0).numpy()
+        exact = values.double()  # float32 -> float64, and its square, are exact
+        by_class = torch.from_numpy(classes)
+        for total, numbers in ((self.sums, exact), (self.squares, exact * exact)):
+            units = torch.round(numbers / SUM_UNIT).long()  # integers: they add up in any order alike
+            total[split, :, part] += torch.zeros((3, units.shape[1]), dtype=torch.long).index_add_(0, by_class, units).numpy()
         if self.squares[split, :, part].max(initial=0) > 2**62:
             raise OverflowError("the sums of squares are about to overflow: scan fewer tokens")
 
     def _add_histograms(self, classes: np.ndarray, values: torch.Tensor, part: slice) -> None:
         n_total, n_bins = self.hist.shape[1], self.hist.shape[2]
-        bins = torch.bucketize(values, torch.from_numpy(self.edges), right=True)  # [len, n]: edges <= value
         neuron = torch.arange(part.start, part.stop).view(1, -1)
         row_class = torch.from_numpy(classes).view(-1, 1)
-        flat = ((row_class * n_total + neuron) * n_bins + bins).view(-1)
+        flat = ((row_class * n_total + neuron) * n_bins + histogram_bins(values)).view(-1)
         counts = torch.from_numpy(self.hist).view(-1)
         counts.index_add_(0, flat, torch.ones(flat.shape, dtype=torch.int32))
 
     def _add_top(self, index: torch.Tensor, ids: torch.Tensor, values: torch.Tensor, part: slice) -> None:
         """Merge this pass's largest (end LARGEST) and most negative (end SMALLEST) values, with their
-        contexts, into the kept ones."""
-        for end, signed in ((LARGEST, values), (SMALLEST, -values)):
-            best = torch.topk(top_keys(signed, index), min(len(ids), self.top_key.shape[1]), dim=0).values  # [k, n]
+        contexts, into the kept ones -- for the neurons where this pass has a value that enters."""
+        rows = values.T.contiguous()  # [neurons, tokens]
+        keep = min(len(ids), self.top_key.shape[1])
+        before, after = self.meta["before"], self.meta["after"]
+        for end, signed in ((LARGEST, rows), (SMALLEST, -rows)):
+            best = strongest_keys(signed, int(index[0]), keep)  # [neurons, keep]
+            weakest_kept = torch.from_numpy(self.top_key[end, -1, part])
+            active = torch.nonzero(best[:, 0] > weakest_kept).view(-1)  # keys are unique: exact
+            if not len(active):
+                continue
+            best = best[active].T  # [keep, active]
             _, global_index = decode_top_keys(best.numpy())
-            positions = torch.from_numpy(global_index.astype(np.int64)) - int(index[0])  # [k, n]
-            before, after = self.meta["before"], self.meta["after"]
-            window = positions.unsqueeze(-1) + torch.arange(-before, after + 1)  # [k, n, width]
+            positions = torch.from_numpy(global_index.astype(np.int64)) - int(index[0])
+            window = positions.unsqueeze(-1) + torch.arange(-before, after + 1)  # [keep, active, width]
             inside = (window >= 0) & (window < len(ids))
             clamped = window.clamp(0, len(ids) - 1)
-            neuron = torch.arange(values.shape[1]).view(1, -1, 1)
             window_ids = torch.where(inside, ids[clamped], -1).int()
-            window_values = torch.where(inside, values[clamped, neuron], 0.0)
-            self._merge_top(end, part, best, window_ids, window_values)
+            window_values = torch.where(inside, values[clamped, active.view(1, -1, 1)], 0.0)
+            self._merge_top(end, part.start + active.numpy(), best, window_ids, window_values)
 
-    def _merge_top(self, end: int, part: slice, keys: torch.Tensor, ids: torch.Tensor, values: torch.Tensor) -> None:
-        """Keep the largest of (kept, given) top-context keys per neuron, with their contexts."""
+    def _merge_top(self, end: int, columns: np.ndarray, keys: torch.Tensor, ids: torch.Tensor, values: torch.Tensor) -> None:
+        """Keep the largest of (kept, given) top-context keys of these neurons, with their contexts."""
         keep, width = self.top_key.shape[1], self.top_ids.shape[3]
-        every_key = torch.cat([torch.from_numpy(self.top_key[end, :, part]), keys])
+        top_key, top_ids, top_values = self.top_key[end], self.top_ids[end], self.top_values[end]
+        every_key = torch.cat([torch.from_numpy(top_key[:, columns]), keys])
         merged, source = torch.topk(every_key, keep, dim=0)  # keys are unique: one answer
         pick = source.unsqueeze(-1).expand(-1, -1, width)
-        every_id = torch.cat([torch.from_numpy(self.top_ids[end, :, part]), ids])
-        every_value = torch.cat([torch.from_numpy(self.top_values[end, :, part]), values])
-        self.top_ids[end, :, part] = torch.gather(every_id, 0, pick).numpy()
-        self.top_values[end, :, part] = torch.gather(every_value, 0, pick).numpy()
-        self.top_key[end, :, part] = merged.numpy()
+        every_id = torch.cat([torch.from_numpy(top_ids[:, columns]), ids])
+        every_value = torch.cat([torch.from_numpy(top_values[:, columns]), values])
+        top_ids[:, columns] = torch.gather(every_id, 0, pick).numpy()
+        top_values[:, columns] = torch.gather(every_value, 0, pick).numpy()
+        top_key[:, columns] = merged.numpy()
 
     def top_contexts(self, end: int, column: int) -> list[tuple[float, int, np.ndarray, np.ndarray, int]]:
         """Neuron ``column``'s kept contexts at ``end`` (LARGEST or SMALLEST), strongest first: (value,
@@ -309,8 +341,8 @@ class AtlasState:
                                                   other.sample_capitalised[split, c, filled])  # fmt: skip
                 self.sample_values[split, c, slots] = other.sample_values[split, c, filled[winners]]
         for end in (LARGEST, SMALLEST):
-            self._merge_top(end, slice(None), torch.from_numpy(other.top_key[end]), torch.from_numpy(other.top_ids[end]),
-                            torch.from_numpy(other.top_values[end]))  # fmt: skip
+            self._merge_top(end, np.arange(self.top_key.shape[2]), torch.from_numpy(other.top_key[end]),
+                            torch.from_numpy(other.top_ids[end]), torch.from_numpy(other.top_values[end]))  # fmt: skip
         self.progress["passes"] += other.progress["passes"]
         self.progress["tokens"] += other.progress["tokens"]
 

@@ -43,6 +43,7 @@ import numpy as np
 import torch
 
 from . import _atlas_io as io
+from ._atlas_io import parse_layers
 from ._atlas_report import write_report
 from ._atlas_state import CAPITALISED, HELDOUT, OTHER, PROPER, TRAIN, AtlasState
 from .hooks import mlp_site_modules, record_mlp
@@ -128,24 +129,6 @@ def is_heldout(pass_index: int, share: float) -> bool:
     """Is this pass held out? Exactly ``share`` of the passes, spread evenly: every 5th for 0.2."""
     share = Fraction(str(share))
     return (pass_index + 1) * share // 1 > pass_index * share // 1
-
-
-def parse_layers(spec: str | int | list[int], n_layers: int) -> list[int]:
-    """"all", "18", "0-5,18" (or ints) -> sorted layer indices; a clear ValueError otherwise."""
-    if not isinstance(spec, str):
-        spec = ",".join(str(s) for s in ([spec] if isinstance(spec, int) else spec))
-    if spec.strip().lower() == "all":
-        return list(range(n_layers))
-    chosen: set[int] = set()
-    for part in spec.split(","):
-        first, dash, last = part.strip().partition("-")
-        if not first.isdigit() or (dash and not last.isdigit()):
-            raise ValueError(f"--layers {spec!r}: write layer numbers and ranges such as 18, 0-5,18 or all")
-        low, high = int(first), int(last) if dash else int(first)
-        if low > high or high >= n_layers:
-            raise ValueError(f"--layers {spec!r}: this model has layers 0 to {n_layers - 1}")
-        chosen.update(range(low, high + 1))
-    return sorted(chosen)
 
 
 def neuron_table(state: AtlasState):

@@ -94,18 +94,37 @@ def test_counts_means_and_sds_equal_numpy_over_all_tokens(stream):
         np.testing.assert_allclose(sd[c], x.std(0, ddof=1), atol=1e-4)
 
 
+def literal_bin(value: float, positive_edges: list[float]) -> int:
+    """The documented bins: eight per doubling from 1/128 to 1024, one around zero, one beyond each
+    end; bin i of the positive side holds edge[i-1] <= value < edge[i]; negatives are mirrored."""
+    steps = sum(edge <= abs(value) for edge in positive_edges)  # 0: the middle bin
+    return 137 + steps if value >= 0 else 137 - steps
+
+
 def test_histograms_equal_a_literal_count(stream):
     _, every, state = stream
+    positive = [2.0**e * (1 + k / 8) for e in range(-7, 10) for k in range(8)] + [1024.0]
     edges = histogram_edges()
-    assert edges.dtype == np.float32 and np.all(np.diff(edges) > 0)
-    assert edges[134] == np.float32(2 ** (-53 / 8)) and edges[-1] == 1024 and edges[0] == -1024  # as documented
+    np.testing.assert_array_equal(edges, np.array([-x for x in positive[::-1]] + positive, np.float32))
     for c in range(3):
         x = every["values"][every["classes"] == c]
         for j in range(N_NEURONS):
             expected = np.zeros(len(edges) + 1, int)
-            for value in x[:, j]:
-                expected[np.count_nonzero(edges <= value)] += 1  # bin i holds edge[i-1] <= value < edge[i]
+            for value in x[:, j].tolist():
+                expected[literal_bin(value, positive)] += 1
             np.testing.assert_array_equal(state.hist[c, j], expected)
+
+
+def test_histogram_bins_at_and_around_every_edge():
+    from lessonkit._atlas_state import histogram_bins
+
+    positive = [2.0**e * (1 + k / 8) for e in range(-7, 10) for k in range(8)] + [1024.0]
+    probes = [0.0, -0.0, 1e-30, 5000.0, -5000.0, 3.4e38]
+    for edge in positive:
+        below = float(np.nextafter(np.float32(edge), np.float32(0)))
+        probes += [edge, -edge, below, -below]
+    bins = histogram_bins(torch.tensor(probes, dtype=torch.float32)).tolist()
+    assert bins == [literal_bin(v, positive) for v in np.float32(probes).tolist()]
 
 
 # ---------------------------------------------------------------- top contexts
@@ -298,3 +317,17 @@ def test_classes_per_pass_equal_the_lecture_loop_on_the_whole_stream(gpt2_tokeni
     np.testing.assert_array_equal(capitalised, literal_capital)
     np.testing.assert_array_equal(classes == CAPITALISED, literal_capital & (tags == 0))
     assert (classes == PROPER).sum() > 10 and (classes == CAPITALISED).sum() > 10
+
+
+def test_strongest_keys_with_many_ties_equal_a_sort():
+    from lessonkit._atlas_state import decode_top_keys, strongest_keys
+
+    rng = np.random.default_rng(5)
+    rows = torch.from_numpy(rng.choice([0.0, 1.0, 2.0], size=(6, 50), p=[0.7, 0.2, 0.1]).astype(np.float32))
+    rows[0] = 0.0  # every value tied
+    keys = strongest_keys(rows, start=1000, k=5).numpy()
+    for j in range(6):
+        expected = sorted(range(50), key=lambda i: (-rows[j, i].item(), i))[:5]
+        values, index = decode_top_keys(keys[j])
+        assert index.tolist() == [1000 + i for i in expected]
+        assert values.tolist() == [rows[j, i].item() for i in expected]
