@@ -202,17 +202,13 @@ def check_output(out: str | Path, *, resume: bool, overwrite: bool) -> tuple[Pat
     interrupted = (folder / CHECKPOINTS).is_dir() and any((folder / CHECKPOINTS).glob("*.npz"))
     if resume and overwrite:
         raise ScanInputError("--resume and --overwrite contradict each other; choose one")
-    if complete and not interrupted:
+    held = "an interrupted scan" if interrupted else "a complete atlas" if complete else None
+    if held:  # continue it, keep it, or (asked for) replace it
         if resume:
-            return folder, "done"
+            return folder, "resume" if interrupted else "done"
         if not overwrite:
-            raise ScanInputError(f"--out {out} already holds a complete atlas; use --overwrite to replace it, or another folder")
-        return folder, "new"
-    if interrupted:
-        if resume:
-            return folder, "resume"
-        if not overwrite:
-            raise ScanInputError(f"--out {out} holds an interrupted scan; use --resume to continue it, or --overwrite to start again")
+            how = "--resume to continue it, or --overwrite to start again" if interrupted else "--overwrite to replace it, or another folder"
+            raise ScanInputError(f"--out {out} already holds {held}; use {how}")
         return folder, "new"
     if resume:
         raise ScanInputError(f"--resume: {out} holds no interrupted scan (no {CHECKPOINTS}/ in it)")

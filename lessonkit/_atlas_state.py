@@ -44,7 +44,8 @@ SPLIT_NAMES = ("training", "held-out")
 ZERO_LEVEL = 960  # (float32 bits of 1/128) >> 20: where the histogram's positive bins start
 MIDDLE_BIN = 137  # the bin around zero; bins 0 .. 274
 SUM_UNIT = 2.0**-16  # fixed-point unit of the sums: integers add exactly, in any order
-LARGEST_ACTIVATION = 2.0**16  # beyond this, sums of squares of long texts could overflow int64
+LARGEST_ACTIVATION = 2.0**12  # below it, a pass's sums of squares (in units) stay below 2**53: exact in float64
+LONGEST_PASS = 2**13  # tokens: 2**13 passes x (2**12)**2 / SUM_UNIT = 2**53
 
 EMPTY_TOP = np.iinfo(np.int64).min  # an unused slot of the top contexts
 EMPTY_KEY = np.iinfo(np.uint64).max  # an unused slot of a reservoir
@@ -213,21 +214,26 @@ class AtlasState:
         largest = values.abs().max().item() if values.numel() else 0.0
         if not np.isfinite(largest) or largest >= LARGEST_ACTIVATION:
             raise ValueError(f"layer {layer} has an activation of {largest:g}: the atlas needs finite values below {LARGEST_ACTIVATION:g}")
+        if len(values) > LONGEST_PASS:
+            raise ValueError(f"a pass of {len(values)} tokens: the atlas's exact sums allow at most {LONGEST_PASS}")
 
     def _add_sums(self, split: int, classes: np.ndarray, values: torch.Tensor, part: slice) -> None:
+        """Class sums of the values and their squares, each value first rounded to a whole number of
+        SUM_UNITs. Whole numbers below 2**53 add exactly in float64, in any order, so the matrix
+        product (one row per class) is exact; the totals are kept as int64."""
         exact = values.double()  # float32 -> float64, and its square, are exact
-        by_class = torch.from_numpy(classes)
+        one_hot = torch.from_numpy((classes[None, :] == np.arange(3)[:, None]).astype(np.float64))  # [3, len]
         for total, numbers in ((self.sums, exact), (self.squares, exact * exact)):
-            units = torch.round(numbers / SUM_UNIT).long()  # integers: they add up in any order alike
-            total[split, :, part] += torch.zeros((3, units.shape[1]), dtype=torch.long).index_add_(0, by_class, units).numpy()
+            units = torch.round(numbers / SUM_UNIT)
+            total[split, :, part] += (one_hot @ units).long().numpy()
         if self.squares[split, :, part].max(initial=0) > 2**62:
             raise OverflowError("the sums of squares are about to overflow: scan fewer tokens")
 
     def _add_histograms(self, classes: np.ndarray, values: torch.Tensor, part: slice) -> None:
         n_total, n_bins = self.hist.shape[1], self.hist.shape[2]
-        neuron = torch.arange(part.start, part.stop).view(1, -1)
-        row_class = torch.from_numpy(classes).view(-1, 1)
-        flat = ((row_class * n_total + neuron) * n_bins + histogram_bins(values)).view(-1)
+        neuron = torch.arange(part.start, part.stop, dtype=torch.int32).view(1, -1)
+        row_class = torch.from_numpy(classes.astype(np.int32)).view(-1, 1)
+        flat = ((row_class * n_total + neuron) * n_bins + histogram_bins(values)).view(-1)  # int32: < 2**31 bins
         counts = torch.from_numpy(self.hist).view(-1)
         counts.index_add_(0, flat, torch.ones(flat.shape, dtype=torch.int32))
 
@@ -299,10 +305,11 @@ class AtlasState:
 
     # ------------------------------------------------------------------ reading
 
-    def sample(self, split: int, classes: tuple[int, ...]) -> Sample:
+    def sample(self, split: int, classes: tuple[int, ...], neurons: slice = slice(None)) -> Sample:
         """The reservoir sample of a split over ``classes``, in key order: at most ``sample`` tokens,
         those with the smallest keys -- a uniform random sample of the tokens of those classes (all of
-        them while they fit). Two classes together: the smallest keys of both reservoirs."""
+        them while they fit). Two classes together: the smallest keys of both reservoirs. ``neurons``:
+        which columns of the values (all by default)."""
         key = np.concatenate([self.sample_key[split, c] for c in classes])
         index = np.concatenate([self.sample_index[split, c] for c in classes])
         filled = np.flatnonzero(index != EMPTY_INDEX)
@@ -310,7 +317,7 @@ class AtlasState:
         capitalised = np.concatenate([self.sample_capitalised[split, c] for c in classes])
         class_of_slot = np.repeat(classes, self.sample_key.shape[2])
         slot = np.tile(np.arange(self.sample_key.shape[2]), len(classes))
-        values = self.sample_values[split, class_of_slot[chosen], slot[chosen]]
+        values = self.sample_values[split, class_of_slot[chosen], slot[chosen], neurons]
         return Sample(index[chosen], capitalised[chosen], values.reshape(len(chosen), -1))
 
     def means_and_sds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -364,7 +371,7 @@ class AtlasState:
             state = cls.__new__(cls)
             state.meta, state.progress = info["meta"], info["progress"]
             for name in cls.ARRAYS:
-                setattr(state, name, saved[name].copy())
+                setattr(state, name, saved[name])  # a fresh array, read from the file
         return state
 
 

@@ -139,30 +139,34 @@ def neuron_table(state: AtlasState):
     class, at most ``sample``). Each AUROC (:func:`lessonkit.auroc`) uses a split's reservoirs: exact
     over all of the split's tokens while each class fits in ``sample``, a uniform random sample beyond;
     ``heldout_auroc_se`` is its standard error (Hanley & McNeil 1982). ``capitalised_auroc``: proper
-    nouns that are capitalised against other capitalised tokens.
+    nouns that are capitalised against other capitalised tokens. ``significant``: the lecture's
+    Bonferroni threshold, .05 / neurons of the layer. One layer at a time, to keep memory small.
     """
     import pandas as pd
 
-    table = pd.DataFrame({"layer": np.repeat(list(state.layers), list(state.layers.values())),
-                          "neuron": np.concatenate([np.arange(n) for n in state.layers.values()])})  # fmt: skip
     counts, mean, sd = state.means_and_sds()
-    for c, name in ((PROPER, "proper"), (CAPITALISED, "capitalised"), (OTHER, "other")):
-        table[f"mean_{name}"], table[f"sd_{name}"] = mean[c], sd[c]
-    for split, prefix in ((TRAIN, ""), (HELDOUT, "heldout_")):
-        nouns, others = state.sample(split, (PROPER,)), state.sample(split, (CAPITALISED, OTHER))
-        capital_others = state.sample(split, (CAPITALISED,))
-        table[prefix + "auroc"] = _auroc(nouns.values, others.values)
-        table[prefix + "capitalised_auroc"] = _auroc(nouns.values[nouns.capitalised], capital_others.values)
-        if split == HELDOUT:  # standard errors of the held-out AUROCs, from the numbers of tokens they compare
-            table["heldout_auroc_se"] = hanley_mcneil_se(table.heldout_auroc.to_numpy(), len(nouns.index), len(others.index))
-            table["heldout_capitalised_auroc_se"] = hanley_mcneil_se(
-                table.heldout_capitalised_auroc.to_numpy(), int(nouns.capitalised.sum()), len(capital_others.index))
-    nouns, others = state.sample(TRAIN, (PROPER,)), state.sample(TRAIN, (CAPITALISED, OTHER))
-    m = min(len(nouns.index), len(others.index))
-    if m >= 2:
-        fit = fit_logit(np.concatenate([nouns.values[:m], others.values[:m]]), np.r_[np.ones(m), np.zeros(m)])
-        table["beta"], table["se"], table["pvalue"] = fit.beta, fit.se, fit.pvalue
-        table["significant"] = np.concatenate([bonferroni(table.pvalue[table.layer == layer].to_numpy()) for layer in state.layers])
+    layers = []
+    for layer, neurons in state.layer_slices().items():
+        table = pd.DataFrame({"layer": layer, "neuron": np.arange(neurons.stop - neurons.start)})
+        for c, name in ((PROPER, "proper"), (CAPITALISED, "capitalised"), (OTHER, "other")):
+            table[f"mean_{name}"], table[f"sd_{name}"] = mean[c, neurons], sd[c, neurons]
+        for split, prefix in ((TRAIN, ""), (HELDOUT, "heldout_")):
+            nouns, others = state.sample(split, (PROPER,), neurons), state.sample(split, (CAPITALISED, OTHER), neurons)
+            capital_others = state.sample(split, (CAPITALISED,), neurons)
+            table[prefix + "auroc"] = _auroc(nouns.values, others.values)
+            table[prefix + "capitalised_auroc"] = _auroc(nouns.values[nouns.capitalised], capital_others.values)
+            if split == HELDOUT:  # standard errors, from the numbers of tokens each AUROC compares
+                table["heldout_auroc_se"] = hanley_mcneil_se(table.heldout_auroc.to_numpy(), len(nouns.index), len(others.index))
+                table["heldout_capitalised_auroc_se"] = hanley_mcneil_se(
+                    table.heldout_capitalised_auroc.to_numpy(), int(nouns.capitalised.sum()), len(capital_others.index))
+            else:  # the lecture's regression on a balanced training sample
+                m = min(len(nouns.index), len(others.index))
+                if m >= 2:
+                    fit = fit_logit(np.concatenate([nouns.values[:m], others.values[:m]]), np.r_[np.ones(m), np.zeros(m)])
+                    table["beta"], table["se"], table["pvalue"] = fit.beta, fit.se, fit.pvalue
+                    table["significant"] = bonferroni(fit.pvalue)
+        layers.append(table)
+    table = pd.concat(layers, ignore_index=True)
     table.attrs.update(tokens=counts.tolist(), n_regression=2 * m, chance_auroc=0.5)
     return table
 

@@ -138,7 +138,7 @@ def test_the_numbers_equal_a_hand_written_hook_scipy_and_statsmodels(report, smo
 # ---------------------------------------------------------------- interrupted, resumed
 
 
-def test_an_interrupted_scan_resumes_to_the_same_report(report, smollm2, tmp_path):
+def test_an_interrupted_scan_resumes_to_the_same_report(report, smollm2, tmp_path, capsys):
     model, tokenizer = smollm2
     out = tmp_path / "interrupted"
     calls = []
@@ -159,6 +159,7 @@ def test_an_interrupted_scan_resumes_to_the_same_report(report, smollm2, tmp_pat
     assert json.loads(str(np.load(out / "checkpoint" / "rank0-of-1.npz")["meta"]))["progress"]["next_pass"] == 4
 
     assert main(["scan", *ARGS, "--out", str(out)]) == 2  # without --resume: refused, nothing lost
+    assert "already holds an interrupted scan; use --resume" in capsys.readouterr().err
     assert lessonkit.scan_atlas(model, tokenizer, out, resume=True, progress=False, **SETTINGS) == out
     assert (out / "neurons.csv").read_bytes() == (report / "neurons.csv").read_bytes()
     assert read_pages(out) == read_pages(report)
