@@ -70,15 +70,18 @@ def add_ranking_columns(table: Any, state: AtlasState, tokenizer: Any) -> Any:
         table[f"{name}_activation"] = np.where(filled, sign * values, np.nan)
         table[f"{name}_token"] = [tokenizer.decode([int(t)]) if ok else "" for t, ok in zip(state.top_ids[end, 0, :, centre], filled)]
     flip = table["auroc"].to_numpy() < 0.5
+    has_heldout = np.isfinite(table["heldout_auroc"]).any()
     for column, oriented in (("heldout_auroc", "oriented_heldout"), ("heldout_capitalised_auroc", "oriented_capitalised")):
-        value = table[column].to_numpy()
+        value = table[column if has_heldout else column.removeprefix("heldout_")].to_numpy()
         table[oriented] = np.where(flip, 1 - value, value)
+    table.attrs["ranked_by"] = "held-out" if has_heldout else "training (no held-out pass: the text is too short)"
     return table
 
 
 def chosen_neurons(table: Any, top: int) -> tuple[list[int], list[int]]:
     """Row numbers of the ``top`` neurons by oriented held-out AUROC and by oriented held-out AUROC
-    within capitalised tokens (NaN last; ties by layer and neuron)."""
+    within capitalised tokens (NaN last; ties by layer and neuron). Without held-out passes (a text
+    of fewer than 1 / share passes): by the training AUROCs, and the page says so."""
     def best(column: str) -> list[int]:
         ranked = table.sort_values([column, "layer", "neuron"], ascending=[False, True, True], na_position="last")
         return [int(i) for i in ranked.index[:top] if np.isfinite(table.at[i, column])]
@@ -89,7 +92,7 @@ def chosen_neurons(table: Any, top: int) -> tuple[list[int], list[int]]:
 def run_facts(state: AtlasState, table: Any, settings: dict) -> dict:
     """Counts and baselines that the index, the summary and ``atlas.json`` report."""
     counts = state.counts
-    held_nouns = state.sample(HELDOUT, (PROPER,))
+    held_nouns = state.sample(HELDOUT, (PROPER,), slice(0, 0))  # which are capitalised; no values needed
     others = counts[HELDOUT, CAPITALISED] + counts[HELDOUT, OTHER]
     baseline = None
     if len(held_nouns.index) and others:  # AUROC of the one feature "starts with a capital letter"
@@ -103,6 +106,7 @@ def run_facts(state: AtlasState, table: Any, settings: dict) -> dict:
         "regression_sample": int(table.attrs.get("n_regression", 0)),
         "capital_letter_baseline_heldout_auroc": baseline,
         "processes": int(state.meta.get("world", 1)),
+        "ranked_by": table.attrs.get("ranked_by", "held-out"),
         "finished": datetime.datetime.now().isoformat(timespec="seconds"),
     }  # fmt: skip
 
@@ -346,7 +350,9 @@ def _layer_ranges(layers: list[int]) -> str:
 
 
 def index_page(table: Any, by_heldout: list[int], by_capitalised: list[int], facts: dict) -> str:
-    body = ["<h1>Neuron atlas: proper nouns</h1>", _facts_html(facts),
+    warning = ("" if facts["ranked_by"] == "held-out" else
+               f"<p><b>No held-out pass</b>: the text is too short, so the rankings use the training AUROCs.</p>")
+    body = ["<h1>Neuron atlas: proper nouns</h1>", _facts_html(facts), warning,
             "<h2>Where in the network</h2><img src='figures/layer_profile.png' alt='layer profile'>",
             "<img src='figures/capitalised_profile.png' alt='capitalised profile'>",
             "<h2>Top neurons by held-out AUROC</h2>", _html_table(table, by_heldout),
@@ -375,6 +381,8 @@ def markdown_summary(table: Any, by_heldout: list[int], by_capitalised: list[int
              f"regression sample {facts['regression_sample']:,} tokens.", "",
              "| tokens | " + " | ".join(CLASS_NAMES) + " |", "|---|---|---|---|"]
     lines += [f"| {split} | " + " | ".join(f"{n:,}" for n in by_class.values()) + " |" for split, by_class in counts.items()]
+    if facts["ranked_by"] != "held-out":
+        lines += ["", "**No held-out pass**: the text is too short, so the rankings use the training AUROCs."]
     if baseline is not None:
         lines += ["", f"Capital-letter baseline (held-out AUROC of 'starts with a capital'): {baseline:.3f}."]
     lines += ["", "## Top neurons by held-out AUROC", "", md_table(by_heldout), "",

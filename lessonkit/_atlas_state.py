@@ -318,7 +318,7 @@ class AtlasState:
         class_of_slot = np.repeat(classes, self.sample_key.shape[2])
         slot = np.tile(np.arange(self.sample_key.shape[2]), len(classes))
         values = self.sample_values[split, class_of_slot[chosen], slot[chosen], neurons]
-        return Sample(index[chosen], capitalised[chosen], values.reshape(len(chosen), -1))
+        return Sample(index[chosen], capitalised[chosen], values)  # values: [tokens, neurons]
 
     def means_and_sds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(tokens [class], mean [class, neuron], sd [class, neuron]) over both splits; sd with n - 1."""

@@ -331,3 +331,22 @@ def test_strongest_keys_with_many_ties_equal_a_sort():
         values, index = decode_top_keys(keys[j])
         assert index.tolist() == [1000 + i for i in expected]
         assert values.tolist() == [rows[j, i].item() for i in expected]
+
+
+def test_text_files_are_read_row_by_row(tmp_path):
+    from lessonkit._atlas_io import ScanInputError, check_text, read_rows
+
+    jsonl = tmp_path / "rows.jsonl"
+    jsonl.write_text('{"text": "First row about Paris.\\n"}\n\n{"text": "Second row."}\n', encoding="utf-8")
+    plain = tmp_path / "notes.txt"
+    plain.write_text("One line.\nAnother line, in Rome.\n", encoding="utf-8")
+    assert "file" in check_text(str(jsonl)) and "file" in check_text(str(plain))
+    assert list(read_rows(str(jsonl))) == ["First row about Paris.\n", "Second row."]
+    assert list(read_rows(str(plain))) == ["One line.\n", "Another line, in Rome.\n"]
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"text": "fine"}\n["no", "text"]\n', encoding="utf-8")
+    with pytest.raises(ScanInputError, match="broken.jsonl, line 2: expected a JSON object"):
+        list(read_rows(str(broken)))
+    for bad, message in ((str(tmp_path / "missing.jsonl"), "no such file"), (str(tmp_path), "is a folder")):
+        with pytest.raises(ScanInputError, match=message):
+            check_text(bad)

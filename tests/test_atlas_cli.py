@@ -167,6 +167,15 @@ def test_an_interrupted_scan_resumes_to_the_same_report(report, smollm2, tmp_pat
     assert lessonkit.scan_atlas(model, tokenizer, out, resume=True, progress=False, **SETTINGS) == out  # done: no-op
 
 
+def test_a_text_too_short_for_a_heldout_pass_still_gets_a_report(smollm2, tmp_path):
+    model, tokenizer = smollm2
+    settings = dict(SETTINGS, max_tokens=2 * PASS)  # passes 0 and 1: none held out
+    out = lessonkit.scan_atlas(model, tokenizer, tmp_path / "short", progress=False, **settings)
+    table = pd.read_csv(out / "neurons.csv")
+    assert table.heldout_auroc.isna().all() and table.auroc.notna().all()
+    assert "No held-out pass" in (out / "index.html").read_text() and len(list((out / "neurons").glob("*.html"))) >= 2
+
+
 def test_resume_refuses_other_settings(smollm2, tmp_path):
     model, tokenizer = smollm2
     out = tmp_path / "a"
