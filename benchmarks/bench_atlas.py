@@ -14,7 +14,8 @@ fresh process (so its peak RSS is its own), which loads the model and then:
                 and ``scan_layers`` (the per-neuron regression and AUROC table) -- memory grows with
                 the text
 
-Printed per run: tokens, seconds of the work (model loading excluded), tokens per second, peak RSS
+Printed per run: tokens, seconds of the work (model loading excluded), tokens per second (of wall
+time, and of the process's CPU time: steadier on a shared machine), peak RSS
 of the process and its RSS after loading the model; then the atlas's speed as a ratio of the
 lecture way's, and each way's peak memory at 2x over its peak at 1x. Timings on a shared machine are
 noisy: repeat and compare medians.
@@ -68,12 +69,12 @@ def child(args: argparse.Namespace) -> None:
     if args.way == "atlas":
         out = OUT / f"atlas_{Path(args.text).stem}"
         shutil.rmtree(out, ignore_errors=True)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         lessonkit.scan_atlas(model, tokenizer, out, text=args.text, layers=args.layers, batch=args.batch, progress=False)
         seconds = time.perf_counter() - start
         tokens = json.loads((out / "atlas.json").read_text())["tokens"]
     else:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         ids = lessonkit.text.tokenize_rows(list(read_rows(args.text)), tokenizer)
         acts = lessonkit.capture_mlp(model, ids, layers, chunk=1024, progress=False)
         labels = lessonkit.tag_proper_nouns(ids, tokenizer)
@@ -82,7 +83,8 @@ def child(args: argparse.Namespace) -> None:
         tokens = ids.shape[1]
     if args.device and args.device.startswith("cuda"):
         torch.cuda.synchronize()
-    print(json.dumps({"tokens": tokens, "seconds": seconds, "peak_mb": rss_mb(), "loaded_mb": loaded}))
+    cpu = time.process_time() - cpu
+    print(json.dumps({"tokens": tokens, "seconds": seconds, "cpu": cpu, "peak_mb": rss_mb(), "loaded_mb": loaded}))
 
 
 def measure(way: str, text: Path, args: argparse.Namespace) -> dict:
@@ -117,12 +119,14 @@ def main() -> None:
         text = write_text(times)
         for way in ways:
             r = results[way, times] = measure(way, text, args)
-            print(f"{way:8} x{times}: {r['tokens']:7,} tokens {r['seconds']:7.1f} s {r['tokens'] / r['seconds']:8.0f} tok/s   "
+            print(f"{way:8} x{times}: {r['tokens']:7,} tokens {r['seconds']:7.1f} s {r['tokens'] / r['seconds']:6.0f} tok/s "
+                  f"({r['tokens'] / r['cpu']:4.0f} per CPU-second)  "
                   f"peak RSS {r['peak_mb']:7.0f} MB (after loading the model {r['loaded_mb']:5.0f} MB)", flush=True)
     for times in args.times:
         if ("lecture", times) in results:
             a, b = results["atlas", times], results["lecture", times]
-            print(f"x{times}: atlas speed / lecture way's = {(a['tokens'] / a['seconds']) / (b['tokens'] / b['seconds']):.2f}; "
+            print(f"x{times}: atlas speed / lecture way's = {(a['tokens'] / a['seconds']) / (b['tokens'] / b['seconds']):.2f} "
+                  f"(per CPU-second {(a['tokens'] / a['cpu']) / (b['tokens'] / b['cpu']):.2f}); "
                   f"peak RSS atlas / lecture way's = {a['peak_mb'] / b['peak_mb']:.2f}")
     if len(args.times) > 1:
         low, high = min(args.times), max(args.times)

@@ -134,7 +134,8 @@ class AtlasState:
     """Per-neuron running summaries of one or more layers (see the module docstring).
 
     ``layers``: {layer: number of neurons}; the neurons of all layers sit side by side along one axis
-    (layer after layer). ``meta``: the scan's settings; two states merge only when these agree.
+    (layer after layer). ``meta``: the scan's settings; two states merge only when these agree. All
+    memory is taken (and touched) here, at the start: :meth:`bytes_for` says how much.
     """
 
     ARRAYS = ("counts", "sums", "squares", "hist", "top_key", "top_ids", "top_values",
@@ -153,14 +154,14 @@ class AtlasState:
         self.counts = np.zeros((2, 3), np.int64)  # [split, class] tokens
         self.sums = np.zeros((2, 3, n), np.int64)  # [split, class, neuron], units of SUM_UNIT
         self.squares = np.zeros((2, 3, n), np.int64)
-        self.hist = np.zeros((3, n, len(edges) + 1), np.int32)  # [class, neuron, bin], both splits
+        self.hist = np.full((3, n, len(edges) + 1), 0, np.int32)  # [class, neuron, bin], both splits
         self.top_key = np.full((2, contexts, n), EMPTY_TOP, np.int64)  # [end, rank, neuron], strongest first
         self.top_ids = np.full((2, contexts, n, width), -1, np.int32)  # token ids around each top token
         self.top_values = np.zeros((2, contexts, n, width), np.float32)  # the neuron's values there
         self.sample_key = np.full((2, 3, sample), EMPTY_KEY, np.uint64)  # [split, class, slot]
         self.sample_index = np.full((2, 3, sample), EMPTY_INDEX, np.int64)
         self.sample_capitalised = np.zeros((2, 3, sample), bool)
-        self.sample_values = np.zeros((2, 3, sample, n), np.float32)  # [split, class, slot, neuron]
+        self.sample_values = np.full((2, 3, sample, n), 0.0, np.float32)  # [split, class, slot, neuron]
         self.edges = edges
 
     # ------------------------------------------------------------------ shape
