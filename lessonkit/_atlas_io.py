@@ -237,12 +237,16 @@ def checkpoint_path(folder: Path, rank: int, world: int) -> Path:
 def write_text_atomically(path: Path, text: str) -> None:
     """Write a text file under a temporary name, then rename it: it appears whole or not at all."""
     handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(text)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(staging, 0o666 & ~umask)  # as an ordinary file would be (mkstemp makes it private)
-    os.replace(staging, path)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staging, 0o666 & ~umask)  # as an ordinary file would be (mkstemp makes it private)
+        os.replace(staging, path)
+    finally:
+        if os.path.exists(staging):
+            os.unlink(staging)
 
 
 def publish(staging: Path, folder: Path, order: list[str], record: dict) -> None:
@@ -352,15 +356,15 @@ class ScanRun:
         meta = dict(model=s.model_name or getattr(self.model.config, "_name_or_path", ""), text=s.text, rule=s.rule,
                     site=s.site, max_tokens=s.max_tokens, pass_tokens=s.pass_tokens, heldout_share=s.heldout_share,
                     world=self.world)  # fmt: skip
-        fresh = AtlasState(sizes, sample=s.sample, contexts=s.contexts, seed=s.seed, meta=meta)
         if not self.resuming:
-            return fresh
+            return AtlasState(sizes, sample=s.sample, contexts=s.contexts, seed=s.seed, meta=meta)
         if not self.checkpoint.is_file():
             found = sorted(p.name for p in self.checkpoint.parent.glob("*.npz"))
             raise ScanInputError(f"--resume: no checkpoint {self.checkpoint.name} (found {', '.join(found)}): resume with the same number of processes")
         state = AtlasState.load(self.checkpoint)
-        if state.meta != fresh.meta:
-            changed = sorted(k for k in set(state.meta) | set(fresh.meta) if state.meta.get(k) != fresh.meta.get(k))
+        expected = AtlasState.settings(sizes, sample=s.sample, contexts=s.contexts, seed=s.seed, meta=meta)
+        if state.meta != expected:
+            changed = sorted(k for k in set(state.meta) | set(expected) if state.meta.get(k) != expected.get(k))
             raise ScanInputError(f"--resume: the interrupted scan used other settings ({', '.join(changed)} differ)")
         return state
 

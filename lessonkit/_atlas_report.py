@@ -41,8 +41,9 @@ def write_report(folder: Path, state: AtlasState, table: Any, model: Any, tokeni
     """Write the report for ``state`` into ``folder`` (staged, then published; ``atlas.json`` last)."""
     from ._atlas_io import publish
 
+    for left_over in folder.glob(".staging-*"):  # from a report that was interrupted while being written
+        shutil.rmtree(left_over, ignore_errors=True)
     staging = folder / f".staging-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
     (staging / "figures").mkdir(parents=True)
     (staging / "neurons").mkdir()
     table = add_ranking_columns(table, state, tokenizer)

@@ -145,8 +145,7 @@ class AtlasState:
                  before: int = 20, after: int = 4, seed: int = 0, meta: dict | None = None) -> None:  # fmt: skip
         if sample < 1 or contexts < 1 or before < 0 or after < 0:
             raise ValueError("sample and contexts must be >= 1, before and after >= 0")
-        self.meta = dict(meta or {}, layers={str(k): int(v) for k, v in layers.items()}, sample=sample,
-                         contexts=contexts, before=before, after=after, seed=seed)  # fmt: skip
+        self.meta = self.settings(layers, sample=sample, contexts=contexts, before=before, after=after, seed=seed, meta=meta)
         self.progress = {"passes": 0, "tokens": 0, "next_pass": 0, "text_hash": ""}
         n = sum(layers.values())
         width = before + 1 + after
@@ -163,6 +162,13 @@ class AtlasState:
         self.sample_capitalised = np.zeros((2, 3, sample), bool)
         self.sample_values = np.full((2, 3, sample, n), 0.0, np.float32)  # [split, class, slot, neuron]
         self.edges = edges
+
+    @staticmethod
+    def settings(layers: dict[int, int], *, sample: int = 1000, contexts: int = 10, before: int = 20, after: int = 4,
+                 seed: int = 0, meta: dict | None = None) -> dict:  # fmt: skip
+        """The ``meta`` of a state made with these arguments (to check a checkpoint without making one)."""
+        return dict(meta or {}, layers={str(k): int(v) for k, v in layers.items()}, sample=sample,
+                    contexts=contexts, before=before, after=after, seed=seed)  # fmt: skip
 
     # ------------------------------------------------------------------ shape
 
@@ -359,11 +365,15 @@ class AtlasState:
     def save(self, path: Path) -> None:
         """Write the state to ``path`` (.npz) atomically: a crash never leaves half a checkpoint."""
         path = Path(path)
-        handle, staging = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-        with os.fdopen(handle, "wb") as out:
-            np.savez(out, meta=json.dumps({"meta": self.meta, "progress": self.progress}),
-                     **{name: getattr(self, name) for name in self.ARRAYS})  # fmt: skip
-        os.replace(staging, path)
+        handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                np.savez(out, meta=json.dumps({"meta": self.meta, "progress": self.progress}),
+                         **{name: getattr(self, name) for name in self.ARRAYS})  # fmt: skip
+            os.replace(staging, path)
+        finally:
+            if os.path.exists(staging):  # interrupted while writing: no stray half file
+                os.unlink(staging)
 
     @classmethod
     def load(cls, path: Path) -> AtlasState:

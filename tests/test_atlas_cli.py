@@ -176,6 +176,26 @@ def test_a_text_too_short_for_a_heldout_pass_still_gets_a_report(smollm2, tmp_pa
     assert "No held-out pass" in (out / "index.html").read_text() and len(list((out / "neurons").glob("*.html"))) >= 2
 
 
+def test_a_crash_while_writing_the_report_leaves_nothing_that_looks_complete(smollm2, tmp_path, monkeypatch):
+    from lessonkit import _atlas_report
+
+    model, tokenizer = smollm2
+    settings = dict(SETTINGS, max_tokens=2 * PASS)
+    out = tmp_path / "crash"
+
+    def broken_page(*args, **kwargs):
+        raise OSError("disk full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(_atlas_report, "write_neuron_page", broken_page)
+        with pytest.raises(OSError, match="disk full"):
+            lessonkit.scan_atlas(model, tokenizer, out, progress=False, **settings)
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".staging")) == ["checkpoint"]
+    assert lessonkit.scan_atlas(model, tokenizer, out, resume=True, progress=False, **settings) == out  # the passes are kept
+    assert (out / "atlas.json").is_file() and (out / "index.html").is_file()
+    assert not list(out.glob(".staging*")) and not (out / "checkpoint").exists()
+
+
 def test_resume_refuses_other_settings(smollm2, tmp_path):
     model, tokenizer = smollm2
     out = tmp_path / "a"
