@@ -70,7 +70,7 @@ def child(args: argparse.Namespace) -> None:
         out = OUT / f"atlas_{Path(args.text).stem}"
         shutil.rmtree(out, ignore_errors=True)
         start, cpu = time.perf_counter(), time.process_time()
-        lessonkit.scan_atlas(model, tokenizer, out, text=args.text, layers=args.layers, batch=args.batch, progress=False)
+        lessonkit.scan_atlas(model, tokenizer, out, model_name=args.model, text=args.text, layers=args.layers, batch=args.batch, progress=False)
         seconds = time.perf_counter() - start
         tokens = json.loads((out / "atlas.json").read_text())["tokens"]
     else:

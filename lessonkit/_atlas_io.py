@@ -353,7 +353,9 @@ class ScanRun:
 
         s = self.settings
         sizes = {layer: _neurons(self.model) for layer in layers}
-        meta = dict(model=s.model_name or getattr(self.model.config, "_name_or_path", ""), text=s.text, rule=s.rule,
+        name = s.model_name or getattr(self.model.config, "_name_or_path", "")
+        name = Path(name).name if os.path.isdir(name) else name  # a folder in a cache: its last part says enough
+        meta = dict(model=name, text=s.text, rule=s.rule,
                     site=s.site, max_tokens=s.max_tokens, pass_tokens=s.pass_tokens, heldout_share=s.heldout_share,
                     world=self.world)  # fmt: skip
         if not self.resuming:

@@ -29,6 +29,7 @@ STYLE = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1100px;margin:1.5em auto;padding:0 1em;color:#222}
 h1{font-size:1.5em} h2{font-size:1.2em;margin-top:1.6em} table{border-collapse:collapse;font-size:.9em}
 td,th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right} th{background:#f4f4f4}
+td:first-child{white-space:nowrap}
 td.l,th.l{text-align:left} .note{color:#555;font-size:.9em} img{max-width:100%}
 .context{margin:.3em 0 .8em 0} code{background:#f4f4f4;padding:0 3px}
 """
@@ -201,7 +202,8 @@ def write_neuron_page(pages: Path, row: Any, state: AtlasState, table: Any, mode
     promoted, suppressed = promoted_tokens(model, tokenizer, row.layer, row.neuron)
     body = [f"<p><a href='../index.html'>&larr; atlas index</a></p><h1>Layer {row.layer}, neuron {row.neuron}</h1>",
             _numbers_table(row), f"<h2>Activations by class</h2><img src='{name}.png' alt='histograms'>",
-            "<p class='note'>Every token of the text, both splits; bins 9% wide (fixed edges, see atlas.json).</p>",
+            "<p class='note'>Every token of the text, both splits, counted in fixed bins (eight per doubling of the "
+            "value); for the picture, bins near zero are joined.</p>",
             "<h2>What it writes: next tokens promoted and suppressed</h2>", _promoted_table(promoted, suppressed),
             "<h2>Top contexts</h2>", _contexts_html(state, column, tokenizer, row.auroc < 0.5)]  # fmt: skip
     (pages / f"{name}.html").write_text(_page(f"L{row.layer} N{row.neuron}", "\n".join(body)), encoding="utf-8")
@@ -237,17 +239,23 @@ def _numbers_table(row: Any) -> str:
     def f(value: Any, digits: int = 3) -> str:
         return "–" if value is None or (isinstance(value, float) and not np.isfinite(value)) else f"{value:.{digits}g}"
 
+    def a(value: float, se: float | None = None) -> str:  # an AUROC, with its standard error
+        text = f"{value:.3f}" if np.isfinite(value) else "–"
+        return text + (f" ± {se:.3f}" if se is not None and np.isfinite(se) else "")
+
     classes = "".join(f"<tr><td class='l'>{label}</td><td>{f(getattr(row, 'mean_' + key))}</td>"
                       f"<td>{f(getattr(row, 'sd_' + key))}</td></tr>"
                       for key, label in (("proper", CLASS_NAMES[0]), ("capitalised", CLASS_NAMES[1]), ("other", CLASS_NAMES[2])))  # fmt: skip
-    stats = [("AUROC, training sample", f(row.auroc)),
-             ("AUROC, held-out", f"{f(row.heldout_auroc)} ± {f(row.heldout_auroc_se, 2)}"),
-             ("AUROC within capitalised tokens, training", f(row.capitalised_auroc)),
-             ("AUROC within capitalised tokens, held-out", f"{f(row.heldout_capitalised_auroc)} ± {f(row.heldout_capitalised_auroc_se, 2)}"),
+    significant = getattr(row, "significant", None)
+    stats = [("AUROC, training sample", a(row.auroc)),
+             ("AUROC, held-out", a(row.heldout_auroc, row.heldout_auroc_se)),
+             ("AUROC within capitalised tokens, training", a(row.capitalised_auroc)),
+             ("AUROC within capitalised tokens, held-out", a(row.heldout_capitalised_auroc, row.heldout_capitalised_auroc_se)),
              ("β (logistic regression, balanced training sample)", f(getattr(row, "beta", np.nan))),
              ("p-value", f(getattr(row, "pvalue", np.nan))),
-             ("significant (p < .05 / neurons of the layer)", str(getattr(row, "significant", "–"))),
-             ("largest activation, at the token", f"{f(row.max_activation)} at {html.escape(repr(row.max_token))}")]  # fmt: skip
+             ("significant (p < .05 / neurons of the layer)", "–" if significant is None else "yes" if significant else "no"),
+             ("largest activation, at the token", f"{f(row.max_activation)} at {html.escape(repr(row.max_token))}"),
+             ("most negative activation, at the token", f"{f(row.min_activation)} at {html.escape(repr(row.min_token))}")]  # fmt: skip
     numbers = "".join(f"<tr><td class='l'>{label}</td><td>{value}</td></tr>" for label, value in stats)
     return (f"<table><tr><th class='l'>class</th><th>mean</th><th>sd</th></tr>{classes}</table><p></p>"
             f"<table>{numbers}</table><p class='note'>An AUROC below 0.5 means the neuron fires <em>less</em> on "
@@ -281,8 +289,9 @@ def _contexts_html(state: AtlasState, column: int, tokenizer: Any, fires_less: b
             heatmap = token_heatmap(texts, values, backend="html", vmin=vmin, vmax=vmax, highlight=mark, title=title,
                                     diverging=end == SMALLEST)  # fmt: skip
             parts.append(f"<div class='context'>{heatmap.html}</div>")
-    return ("<p class='note'>The strongest activations over the whole text; the token itself is underlined, "
-            "shown with the tokens before it in its own pass (all the model saw).</p>" + "".join(parts))
+    return ("<p class='note'>The strongest activations over the whole text; the token itself is underlined, shown "
+            "with the tokens around it in its own pass (the model saw those before it, never another pass).</p>"
+            + "".join(parts))
 
 
 def _page(title: str, body: str) -> str:
@@ -306,8 +315,8 @@ def _neuron_rows(table: Any, rows: list[int], link: bool) -> list[list[str]]:
             name = f"<a href='neurons/{page_name(r.layer, r.neuron)}.html'>{name}</a>"
         token = repr(r.max_token)
         lines.append([name, "less" if flip else "more",
-                      f"{f(r.oriented_heldout)} ± {f(r.heldout_auroc_se, 2)}",
-                      f"{f(r.oriented_capitalised)} ± {f(r.heldout_capitalised_auroc_se, 2)}",
+                      f"{f(r.oriented_heldout)} ± {f(r.heldout_auroc_se)}",
+                      f"{f(r.oriented_capitalised)} ± {f(r.heldout_capitalised_auroc_se)}",
                       f(1 - r.auroc if flip else r.auroc),
                       f"{r.beta:.3g}" if "beta" in r and np.isfinite(r.beta) else "–",
                       ("yes" if r.significant else "no") if "significant" in r else "–", f(r.max_activation, 2),

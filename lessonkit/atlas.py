@@ -19,17 +19,27 @@ chosen layer over a whole text, like Neuroscope, without ever holding the activa
 5. The report: ``index.html`` (layer profile, top neurons), a page per top neuron, ``neurons.csv``,
    PNG figures and ``summary.md``, in ``out``; ``atlas.json`` is written last and marks it complete.
 
+Memory: the state is allocated once, at the start (``AtlasState.bytes_for``): about 32 KB per neuron
+with ``sample=1000`` -- 48 MB for one SmolLM2 layer, 1.5 GB for all 30, 3.1 GB for gpt2-medium's
+98,304 neurons; ``sample`` is most of it (a merge holds two states). Interrupted (Ctrl-C, a crash)? ``--resume`` continues from
+the last checkpoint (every ``checkpoint_every`` passes) and gives the same report.
+
 Command line (see ``python -m lessonkit scan --help``)::
 
     python -m lessonkit scan --model smollm2-135m --layers 18 --out atlas
     python -m lessonkit scan --model gpt2-medium --layers all --text wikitext --out atlas --resume
 
-Several GPUs (or machines): start one process per GPU with ``torchrun`` (or ``accelerate launch``);
-each process scans every world-th pass, and the states merge exactly at the end (rank 0 writes)::
+Several GPUs (or machines): start one process per GPU with ``torchrun``; each process scans every
+world-th pass on ``cuda:LOCAL_RANK``, and the states merge exactly at the end over
+``torch.distributed`` (gloo, on the CPU), so the report equals a one-process run; rank 0 writes it::
 
-    torchrun --nproc_per_node 4 -m lessonkit scan --model gpt2-medium --layers all --text wikitext --out atlas
+    torchrun --standalone --nproc_per_node 4 -m lessonkit scan --model gpt2-medium --layers all \\
+        --text wikitext --batch 8 --out atlas
 
-On several machines ``--out`` must be a folder all of them see (checkpoints are per process).
+``accelerate launch`` sets the same variables (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR/PORT) and
+should work alike (tested here: torchrun, on the CPU). On several machines ``--out`` must be a
+folder all of them see (each process keeps its own checkpoint there); resume with the same number
+of processes.
 """
 
 from __future__ import annotations
