@@ -135,6 +135,18 @@ def test_the_numbers_equal_a_hand_written_hook_scipy_and_statsmodels(report, smo
         assert table.pvalue[j] == pytest.approx(fit.pvalues[1], rel=1e-4)
 
 
+def test_promoted_tokens_are_the_output_weights_times_the_unembedding(smollm2):
+    from lessonkit._atlas_report import promoted_tokens
+
+    model, tokenizer = smollm2
+    column = model.model.layers[18].mlp.down_proj.weight[:, 123]  # what neuron 123 adds to the residual stream
+    scores = model.lm_head.weight @ (column * model.model.norm.weight)  # through the final RMSNorm's gain
+    promoted, suppressed = promoted_tokens(model, tokenizer, 18, 123)
+    assert [t for t, _ in promoted] == [tokenizer.decode([i]) for i in scores.argsort(descending=True)[:10].tolist()]
+    assert [t for t, _ in suppressed] == [tokenizer.decode([i]) for i in scores.argsort()[:10].tolist()]
+    assert promoted[0][1] == pytest.approx(scores.max().item(), rel=1e-5)
+
+
 # ---------------------------------------------------------------- interrupted, resumed
 
 
