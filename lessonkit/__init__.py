@@ -23,6 +23,7 @@ machinery sits beside it in a private ``_module``):
                                             readout     promoted_tokens (what a neuron writes)
                                             pages       neuron_page (Neuroscope-style)
                                             probes      sparse_probes (one neuron or many?)
+    a whole corpus, every neuron            atlas       scan_atlas, `python -m lessonkit scan` (streaming report)
     exercises                               checks      check_* with one-line hints
 
 One vocabulary throughout: ``acts[layer]`` is a ``[tokens, neurons]`` tensor, so ``acts[18][:, 33]``
@@ -106,10 +107,13 @@ _EXPORTS: dict[str, str] = {
     "sparse_probes": "probes",
     "neuron_page": "pages",
     "token_classes": "pages",
+    # the atlas: every neuron of a model over a whole corpus, streaming (python -m lessonkit scan)
+    "scan_atlas": "atlas",
 }
 
 _MODULES = ("assets", "models", "text", "hooks", "tagging", "word_rule", "gold", "regression", "heatmap", "plots",
-            "explorer", "widgets", "checks", "controls", "uncertainty", "ablation", "readout", "probes", "pages")
+            "explorer", "widgets", "checks", "controls", "uncertainty", "ablation", "readout", "probes", "pages",
+            "atlas")
 
 __all__ = sorted(_EXPORTS)
 

@@ -73,9 +73,14 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("doctor", help="versions, device, model and text sources")
     add = commands.add_parser("add-wikitext", help="put the WikiText-2 raw test rows (JSON lines) into the cache")
     add.add_argument("file", help="the rows, as datasets yields them: one {\"text\": ...} per line")
+    from . import _atlas_cli
+
+    _atlas_cli.add_arguments(commands.add_parser("scan", help="a neuron atlas of a model over a corpus (HTML, CSV, figures)"))
     args = parser.parse_args(argv)
     if args.command == "doctor":
         return doctor()
+    if args.command == "scan":
+        return _atlas_cli.run(args)
     if args.command == "add-wikitext":
         from .text import add_wikitext
 

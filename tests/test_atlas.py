@@ -1,0 +1,352 @@
+"""The atlas's statistics against literal loops, numpy, scipy and statsmodels (no model needed).
+
+A synthetic stream (random activations with ties, random classes) goes through ``AtlasState`` pass by
+pass; every kept number is then recomputed from all the values the straightforward way.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+import torch
+from scipy import stats
+
+from lessonkit import atlas
+from lessonkit._atlas_io import token_passes
+from lessonkit._atlas_state import (CAPITALISED, HELDOUT, LARGEST, OTHER, PROPER, SMALLEST, TRAIN, AtlasState,
+                                    histogram_edges)  # fmt: skip
+
+LAYERS = {3: 5, 7: 4}  # two layers, 9 neurons side by side
+N_NEURONS = sum(LAYERS.values())
+PASS, N_PASSES = 40, 7  # the last pass is shorter
+SAMPLE, CONTEXTS, BEFORE, AFTER, SEED = 15, 4, 3, 2, 11
+
+
+def splitmix64(x: int) -> int:
+    """splitmix64 written out with Python integers (the reference for the reservoir keys)."""
+    mask = 2**64 - 1
+    z = (x + 0x9E3779B97F4A7C15) & mask
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+    return z ^ (z >> 31)
+
+
+def reference_key(index: int, seed: int) -> int:
+    return splitmix64((index + seed * 0x9E3779B97F4A7C15) & (2**64 - 1))
+
+
+def make_stream(seed: int = 0):
+    """Passes of (start, ids, classes, capitalised, split, activations [len, neurons])."""
+    rng = np.random.default_rng(seed)
+    passes, start = [], 0
+    for p in range(N_PASSES):
+        length = PASS if p < N_PASSES - 1 else PASS // 2 + 3
+        values = np.round(rng.normal(size=(length, N_NEURONS)) * 2, 1).astype(np.float32)  # ties on purpose
+        values[rng.random(values.shape) < 0.05] = 0.0
+        classes = rng.choice(3, size=length, p=[0.15, 0.15, 0.7]).astype(np.int8)
+        values[classes == PROPER, 0] += 6.0  # neuron 0 of layer 3 likes proper nouns
+        capitalised = (classes == CAPITALISED) | ((classes == PROPER) & (rng.random(length) < 0.8))
+        ids = rng.integers(0, 1000, size=length)
+        passes.append((start, ids, classes, capitalised, HELDOUT if atlas.is_heldout(p, 0.25) else TRAIN, values))
+        start += length
+    return passes
+
+
+def fill(state: AtlasState, passes) -> AtlasState:
+    for start, ids, classes, capitalised, split, values in passes:
+        acts = {3: torch.from_numpy(values[:, :5]), 7: torch.from_numpy(values[:, 5:])}
+        state.add_pass(start, ids, classes, capitalised, split, acts)
+    return state
+
+
+def new_state() -> AtlasState:
+    return AtlasState(LAYERS, sample=SAMPLE, contexts=CONTEXTS, before=BEFORE, after=AFTER, seed=SEED, meta={"test": 1})
+
+
+@pytest.fixture(scope="module")
+def stream():
+    passes = make_stream()
+    everything = {
+        "values": np.concatenate([p[5] for p in passes]),
+        "classes": np.concatenate([p[2] for p in passes]),
+        "capitalised": np.concatenate([p[3] for p in passes]),
+        "split": np.concatenate([np.full(len(p[1]), p[4]) for p in passes]),
+        "pass": np.concatenate([np.full(len(p[1]), i) for i, p in enumerate(passes)]),
+        "ids": np.concatenate([p[1] for p in passes]),
+    }
+    return passes, everything, fill(new_state(), passes)
+
+
+# ---------------------------------------------------------------- sums, histograms
+
+
+def test_counts_means_and_sds_equal_numpy_over_all_tokens(stream):
+    _, every, state = stream
+    for split in (TRAIN, HELDOUT):
+        for c in range(3):
+            assert state.counts[split, c] == np.sum((every["split"] == split) & (every["classes"] == c))
+    counts, mean, sd = state.means_and_sds()
+    for c in range(3):
+        x = every["values"][every["classes"] == c].astype(np.float64)
+        assert counts[c] == len(x)
+        np.testing.assert_allclose(mean[c], x.mean(0), atol=1e-5)  # sums in units of 2**-16
+        np.testing.assert_allclose(sd[c], x.std(0, ddof=1), atol=1e-4)
+
+
+def literal_bin(value: float, positive_edges: list[float]) -> int:
+    """The documented bins: eight per doubling from 1/128 to 1024, one around zero, one beyond each
+    end; bin i of the positive side holds edge[i-1] <= value < edge[i]; negatives are mirrored."""
+    steps = sum(edge <= abs(value) for edge in positive_edges)  # 0: the middle bin
+    return 137 + steps if value >= 0 else 137 - steps
+
+
+def test_histograms_equal_a_literal_count(stream):
+    _, every, state = stream
+    positive = [2.0**e * (1 + k / 8) for e in range(-7, 10) for k in range(8)] + [1024.0]
+    edges = histogram_edges()
+    np.testing.assert_array_equal(edges, np.array([-x for x in positive[::-1]] + positive, np.float32))
+    for c in range(3):
+        x = every["values"][every["classes"] == c]
+        for j in range(N_NEURONS):
+            expected = np.zeros(len(edges) + 1, int)
+            for value in x[:, j].tolist():
+                expected[literal_bin(value, positive)] += 1
+            np.testing.assert_array_equal(state.hist[c, j], expected)
+
+
+def test_histogram_bins_at_and_around_every_edge():
+    from lessonkit._atlas_state import histogram_bins
+
+    positive = [2.0**e * (1 + k / 8) for e in range(-7, 10) for k in range(8)] + [1024.0]
+    probes = [0.0, -0.0, 1e-30, 5000.0, -5000.0, 3.4e38]
+    for edge in positive:
+        below = float(np.nextafter(np.float32(edge), np.float32(0)))
+        probes += [edge, -edge, below, -below]
+    bins = histogram_bins(torch.tensor(probes, dtype=torch.float32)).tolist()
+    assert bins == [literal_bin(v, positive) for v in np.float32(probes).tolist()]
+
+
+# ---------------------------------------------------------------- top contexts
+
+
+@pytest.mark.parametrize("end", [LARGEST, SMALLEST])
+def test_top_contexts_equal_a_sort_of_every_value(stream, end):
+    passes, every, state = stream
+    starts = [p[0] for p in passes]
+    for j in range(N_NEURONS):
+        column = every["values"][:, j]
+        order = sorted(range(len(column)), key=lambda i: (-column[i] if end == LARGEST else column[i], i))[:CONTEXTS]
+        kept = state.top_contexts(end, j)
+        assert [where for _, where, *_ in kept] == order  # ties: the earlier token
+        for (value, where, ids, values, centre) in kept:
+            assert value == column[where]
+            p = every["pass"][where]
+            low, high = max(starts[p], where - BEFORE), min(starts[p] + len(passes[p][1]), where + AFTER + 1)
+            np.testing.assert_array_equal(ids, every["ids"][low:high])  # only tokens of its own pass
+            np.testing.assert_array_equal(values, column[low:high])
+            assert centre == where - low
+
+
+# ---------------------------------------------------------------- reservoirs
+
+
+def test_reservoirs_keep_the_smallest_keys_of_each_class(stream):
+    _, every, state = stream
+    for split in (TRAIN, HELDOUT):
+        for classes in [(PROPER,), (CAPITALISED,), (OTHER,), (CAPITALISED, OTHER)]:
+            tokens = np.flatnonzero((every["split"] == split) & np.isin(every["classes"], classes))
+            expected = sorted(tokens.tolist(), key=lambda i: (reference_key(i, SEED), i))[:SAMPLE]
+            kept = state.sample(split, classes)
+            assert kept.index.tolist() == expected
+            np.testing.assert_array_equal(kept.values, every["values"][expected])
+            np.testing.assert_array_equal(kept.capitalised, every["capitalised"][expected])
+
+
+def test_a_reservoir_holds_every_token_while_they_fit():
+    state = AtlasState({0: 2}, sample=1000, seed=3)
+    values = np.arange(20, dtype=np.float32).reshape(10, 2)
+    state.add_pass(0, np.arange(10), np.array([0, 1, 2, 0, 1, 2, 0, 1, 2, 2]), np.zeros(10, bool), TRAIN,
+                   {0: torch.from_numpy(values)})  # fmt: skip
+    kept = state.sample(TRAIN, (OTHER,))
+    assert sorted(kept.index.tolist()) == [2, 5, 8, 9]
+
+
+# ---------------------------------------------------------------- merging and saving
+
+
+def assert_same_state(a: AtlasState, b: AtlasState) -> None:
+    for name in ("counts", "sums", "squares", "hist", "top_key", "top_ids", "top_values"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+    for split in (TRAIN, HELDOUT):
+        for c in range(3):
+            for x, y in zip(a.sample(split, (c,)), b.sample(split, (c,))):
+                np.testing.assert_array_equal(x, y)
+    assert a.progress["tokens"] == b.progress["tokens"] and a.progress["passes"] == b.progress["passes"]
+
+
+def test_merging_shards_equals_one_run_in_any_order(stream):
+    passes, _, whole = stream
+    shards = [fill(new_state(), passes[r::3]) for r in range(3)]  # three "ranks", every third pass
+    forward = fill(new_state(), passes[0::3])
+    forward.merge(shards[1])
+    forward.merge(shards[2])
+    assert_same_state(forward, whole)
+    backward = fill(new_state(), passes[2::3])
+    backward.merge(shards[0])
+    backward.merge(shards[1])
+    assert_same_state(backward, whole)
+
+
+def test_states_with_other_settings_do_not_merge(stream):
+    other = AtlasState(LAYERS, sample=SAMPLE + 1, contexts=CONTEXTS, before=BEFORE, after=AFTER, seed=SEED, meta={"test": 1})
+    with pytest.raises(ValueError, match="different settings"):
+        new_state().merge(other)
+
+
+def test_save_and_load_round_trip(stream, tmp_path):
+    _, _, state = stream
+    state.progress["next_pass"] = 5
+    state.save(tmp_path / "s.npz")
+    loaded = AtlasState.load(tmp_path / "s.npz")
+    assert_same_state(loaded, state)
+    assert loaded.meta == state.meta and loaded.progress == state.progress
+    assert [p.name for p in tmp_path.iterdir()] == ["s.npz"]  # no temporary file left
+
+
+def test_too_large_or_nan_activations_are_refused():
+    state = AtlasState({0: 1}, sample=4)
+    for bad in (np.nan, 1e6):
+        with pytest.raises(ValueError, match="finite values below"):
+            state.add_pass(0, np.arange(2), np.zeros(2), np.zeros(2, bool), TRAIN, {0: torch.tensor([[0.0], [bad]])})
+
+
+# ---------------------------------------------------------------- the neuron table
+
+
+def test_neuron_table_against_scipy_and_statsmodels(stream):
+    _, every, state = stream
+    table = atlas.neuron_table(state)
+    assert len(table) == N_NEURONS and table.layer.tolist() == [3] * 5 + [7] * 4
+    assert table.neuron.tolist() == list(range(5)) + list(range(4))
+    for split, prefix in ((TRAIN, ""), (HELDOUT, "heldout_")):
+        nouns, others = state.sample(split, (PROPER,)), state.sample(split, (CAPITALISED, OTHER))
+        capital_others = state.sample(split, (CAPITALISED,)).values.astype(np.float64)
+        nouns = nouns._replace(values=nouns.values.astype(np.float64))
+        others = others._replace(values=others.values.astype(np.float64))
+        for j in range(N_NEURONS):
+            u = stats.mannwhitneyu(nouns.values[:, j], others.values[:, j]).statistic
+            assert table[prefix + "auroc"][j] == pytest.approx(u / (len(nouns.index) * len(others.index)), abs=1e-12)
+            capital_nouns = nouns.values[nouns.capitalised, j]
+            u = stats.mannwhitneyu(capital_nouns, capital_others[:, j]).statistic
+            assert table[prefix + "capitalised_auroc"][j] == pytest.approx(u / (len(capital_nouns) * len(capital_others)), abs=1e-12)
+    assert table.auroc[0] > 0.7  # the planted neuron
+    # the regression: m proper nouns and m others of the training sample, statsmodels' numbers
+    nouns, others = state.sample(TRAIN, (PROPER,)), state.sample(TRAIN, (CAPITALISED, OTHER))
+    m = min(len(nouns.index), len(others.index))
+    assert table.attrs["n_regression"] == 2 * m
+    y = np.r_[np.ones(m), np.zeros(m)]
+    for j in (0, 6):
+        x = np.r_[nouns.values[:m, j], others.values[:m, j]].astype(np.float64)
+        fit = sm.Logit(y, sm.add_constant(x)).fit(disp=0)
+        assert table.beta[j] == pytest.approx(fit.params[1], rel=1e-6)
+        assert table.pvalue[j] == pytest.approx(fit.pvalues[1], rel=1e-5)
+    assert table.significant[0]
+
+
+def test_hanley_mcneil_standard_error_written_out():
+    a, n1, n0 = 0.8, 30, 50
+    q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
+    expected = ((a * (1 - a) + (n1 - 1) * (q1 - a * a) + (n0 - 1) * (q2 - a * a)) / (n1 * n0)) ** 0.5
+    assert atlas.hanley_mcneil_se(np.array([a]), n1, n0)[0] == pytest.approx(expected)
+
+
+# ---------------------------------------------------------------- passes, splits, layers, classes
+
+
+def test_heldout_passes_are_the_share_spread_evenly():
+    assert [p for p in range(15) if atlas.is_heldout(p, 0.2)] == [4, 9, 14]
+    assert [p for p in range(8) if atlas.is_heldout(p, 0.25)] == [3, 7]
+    assert sum(atlas.is_heldout(p, 0.3) for p in range(1000)) == 300
+
+
+@pytest.mark.parametrize("spec, expected", [("all", list(range(6))), ("3", [3]), ("0-2,5", [0, 1, 2, 5]),
+                                            (" 4 , 1-2 ", [1, 2, 4]), ([5, 1], [1, 5]), (2, [2])])  # fmt: skip
+def test_parse_layers(spec, expected):
+    assert atlas.parse_layers(spec, 6) == expected
+
+
+@pytest.mark.parametrize("spec, message", [("6", "layers 0 to 5"), ("x", "such as"), ("3-1", "layers 0 to 5"),
+                                           ("-1", "such as"), ("1,,2", "such as"), ("2-", "such as")])  # fmt: skip
+def test_parse_layers_rejects(spec, message):
+    with pytest.raises(ValueError, match=message):
+        atlas.parse_layers(spec, 6)
+
+
+def test_passes_cut_the_lecture_stream(gpt2_tokenizer):
+    from lessonkit.text import tokenize_rows
+
+    rows = [f"Row {i} about Paris and London.\n" * (i % 4 + 1) for i in range(150)]
+    whole = tokenize_rows(rows, gpt2_tokenizer)[0].numpy()
+    passes = list(token_passes(rows, gpt2_tokenizer, pass_tokens=100, max_tokens=None))
+    np.testing.assert_array_equal(np.concatenate([p.ids for p in passes]), whole)
+    assert all(len(p.ids) == 100 for p in passes[:-1]) and 0 < len(passes[-1].ids) <= 100
+    assert [p.index for p in passes] == list(range(len(passes)))
+    assert [p.start for p in passes] == [100 * i for i in range(len(passes))]
+    assert len(passes[0].previous) == 0 and all(np.array_equal(a.ids, b.previous) for a, b in zip(passes, passes[1:]))
+    short = list(token_passes(rows, gpt2_tokenizer, pass_tokens=100, max_tokens=250))
+    assert [len(p.ids) for p in short] == [100, 100, 50]
+    np.testing.assert_array_equal(np.concatenate([p.ids for p in short]), whole[:250])
+
+
+def test_classes_per_pass_equal_the_lecture_loop_on_the_whole_stream(gpt2_tokenizer):
+    from lessonkit.tagging import lecture_rule_loop
+    from lessonkit.text import tokenize_rows
+
+    rows = ["The Battle of Hastings was fought in England. Then William ruled:\n", "Paris is in France ; the river Seine\n"] * 20
+    whole = tokenize_rows(rows, gpt2_tokenizer)[0].numpy()
+    classes, capitalised = [], []
+    for one in token_passes(rows, gpt2_tokenizer, pass_tokens=7, max_tokens=None):  # names cut across passes
+        c, cap = atlas.token_classes(one.ids, one.previous, gpt2_tokenizer, "lecture")
+        classes.append(c)
+        capitalised.append(cap)
+    classes, capitalised = np.concatenate(classes), np.concatenate(capitalised)
+    tags = lecture_rule_loop(whole, gpt2_tokenizer)
+    literal_capital = np.array([gpt2_tokenizer.decode([t]).strip()[:1].isupper() for t in whole])
+    np.testing.assert_array_equal(classes == PROPER, tags == 1)
+    np.testing.assert_array_equal(capitalised, literal_capital)
+    np.testing.assert_array_equal(classes == CAPITALISED, literal_capital & (tags == 0))
+    assert (classes == PROPER).sum() > 10 and (classes == CAPITALISED).sum() > 10
+
+
+def test_strongest_keys_with_many_ties_equal_a_sort():
+    from lessonkit._atlas_state import decode_top_keys, strongest_keys
+
+    rng = np.random.default_rng(5)
+    rows = torch.from_numpy(rng.choice([0.0, 1.0, 2.0], size=(6, 50), p=[0.7, 0.2, 0.1]).astype(np.float32))
+    rows[0] = 0.0  # every value tied
+    keys = strongest_keys(rows, start=1000, k=5).numpy()
+    for j in range(6):
+        expected = sorted(range(50), key=lambda i: (-rows[j, i].item(), i))[:5]
+        values, index = decode_top_keys(keys[j])
+        assert index.tolist() == [1000 + i for i in expected]
+        assert values.tolist() == [rows[j, i].item() for i in expected]
+
+
+def test_text_files_are_read_row_by_row(tmp_path):
+    from lessonkit._atlas_io import ScanInputError, check_text, read_rows
+
+    jsonl = tmp_path / "rows.jsonl"
+    jsonl.write_text('{"text": "First row about Paris.\\n"}\n\n{"text": "Second row."}\n', encoding="utf-8")
+    plain = tmp_path / "notes.txt"
+    plain.write_text("One line.\nAnother line, in Rome.\n", encoding="utf-8")
+    assert "file" in check_text(str(jsonl)) and "file" in check_text(str(plain))
+    assert list(read_rows(str(jsonl))) == ["First row about Paris.\n", "Second row."]
+    assert list(read_rows(str(plain))) == ["One line.\n", "Another line, in Rome.\n"]
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"text": "fine"}\n["no", "text"]\n', encoding="utf-8")
+    with pytest.raises(ScanInputError, match="broken.jsonl, line 2: expected a JSON object"):
+        list(read_rows(str(broken)))
+    for bad, message in ((str(tmp_path / "missing.jsonl"), "no such file"), (str(tmp_path), "is a folder")):
+        with pytest.raises(ScanInputError, match=message):
+            check_text(bad)
