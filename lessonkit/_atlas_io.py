@@ -291,28 +291,6 @@ def check_settings(settings: Any) -> None:
         raise ScanInputError(f"--site must be 'pre' or 'post', got {settings.site!r}")
 
 
-class _LastLayerDone(Exception):
-    """Raised by a hook once the last chosen layer is recorded: ends the forward pass early."""
-
-
-@contextmanager
-def stop_after(site: Any) -> Iterator[None]:
-    """Inside the block, the forward pass ends right after ``site`` (an ``MlpSite``) has run; the
-    hook is removed on the way out, whatever happens."""
-
-    def stop(*args: Any) -> None:
-        raise _LastLayerDone
-
-    hook = site.module.register_forward_hook if site.take == "output" else site.module.register_forward_pre_hook
-    handle = hook(stop)
-    try:
-        yield
-    except _LastLayerDone:
-        pass
-    finally:
-        handle.remove()
-
-
 _CAPITALS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 

@@ -20,8 +20,9 @@ import torch
 
 from ._atlas_state import CAPITALISED, CLASS_NAMES, HELDOUT, LARGEST, OTHER, PROPER, SMALLEST, AtlasState, decode_top_keys
 from .heatmap import token_heatmap
-from .hooks import mlp_site_modules
 from .plots import plot_layer_profile
+from .readout import logit_effects
+from .text import token_texts
 
 CLASS_COLOURS = ("tab:red", "tab:blue", "0.45")
 PROMOTED = 10  # tokens listed as promoted and as suppressed
@@ -210,29 +211,12 @@ def write_neuron_page(pages: Path, row: Any, state: AtlasState, table: Any, mode
 
 
 def promoted_tokens(model: Any, tokenizer: Any, layer: int, neuron: int) -> tuple[list, list]:
-    """The next tokens this neuron's output most raises and most lowers: its output weights (a column
-    of ``down_proj`` / ``dense_4h_to_h``, a row of GPT-2's ``c_proj``) times the unembedding, with the
-    final normalisation's gain folded in (as TransformerLens's ``fold_ln`` does). Per unit of the
-    neuron's post-nonlinearity value; ignores what the layers after it do with the write."""
-    projection = mlp_site_modules(model, layer, "post")[layer].module
-    weight = projection.weight.detach().float()
-    out = weight[:, neuron] if isinstance(projection, torch.nn.Linear) else weight[neuron, :]
-    gain = _final_norm_gain(model)
-    if gain is not None:
-        out = out * gain
-    scores = model.get_output_embeddings().weight.detach().float() @ out
+    """The next tokens this neuron's output most raises and most lowers (:func:`lessonkit.readout.logit_effects`:
+    its output weights, the final norm's gain, the unembedding), as ``(text, logit)`` pairs."""
+    scores = logit_effects(model, layer, neuron)
     top, bottom = torch.topk(scores, PROMOTED), torch.topk(-scores, PROMOTED)
     def named(ids, values): return [(tokenizer.decode([int(i)]), float(v)) for i, v in zip(ids, values)]
     return named(top.indices, top.values), named(bottom.indices, -bottom.values)
-
-
-def _final_norm_gain(model: Any) -> torch.Tensor | None:
-    base = getattr(model, "base_model", model)
-    for name in ("ln_f", "norm", "final_layer_norm"):
-        weight = getattr(getattr(base, name, None), "weight", None)
-        if isinstance(weight, torch.Tensor):
-            return weight.detach().float().to(model.get_output_embeddings().weight.device)
-    return None
 
 
 def _numbers_table(row: Any) -> str:
@@ -284,10 +268,11 @@ def _contexts_html(state: AtlasState, column: int, tokenizer: Any, fires_less: b
         parts.append(f"<h3>{heading}</h3>")
         for rank, (value, where, ids, values, centre) in enumerate(contexts, start=1):
             mark = np.arange(len(ids)) == centre
-            texts = [tokenizer.decode([int(t)]) for t in ids]
+            texts = token_texts(ids, tokenizer)
             title = f"#{rank}: {value:.4g} at token {where:,} of the text"
+            cmap = "Blues_r" if end == SMALLEST else "Reds"  # the most negative value darkest
             heatmap = token_heatmap(texts, values, backend="html", vmin=vmin, vmax=vmax, highlight=mark, title=title,
-                                    diverging=end == SMALLEST)  # fmt: skip
+                                    cmap=cmap)  # fmt: skip
             parts.append(f"<div class='context'>{heatmap.html}</div>")
     return ("<p class='note'>The strongest activations over the whole text; the token itself is underlined, shown "
             "with the tokens around it in its own pass (the model saw those before it, never another pass).</p>"
@@ -361,7 +346,7 @@ def _layer_ranges(layers: list[int]) -> str:
 
 def index_page(table: Any, by_heldout: list[int], by_capitalised: list[int], facts: dict) -> str:
     warning = ("" if facts["ranked_by"] == "held-out" else
-               f"<p><b>No held-out pass</b>: the text is too short, so the rankings use the training AUROCs.</p>")
+               "<p><b>No held-out pass</b>: the text is too short, so the rankings use the training AUROCs.</p>")
     body = ["<h1>Neuron atlas: proper nouns</h1>", _facts_html(facts), warning,
             "<h2>Where in the network</h2><img src='figures/layer_profile.png' alt='layer profile'>",
             "<img src='figures/capitalised_profile.png' alt='capitalised profile'>",

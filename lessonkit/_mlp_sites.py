@@ -9,7 +9,8 @@ clear errors, and the checks of a token stream for ``capture_mlp``.
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 import torch
@@ -129,6 +130,32 @@ def check_dtype(dtype: Any) -> torch.dtype:
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
         raise TypeError(f"dtype must be a floating torch dtype such as torch.float16, got {dtype!r}.")
     return dtype
+
+
+# ---------------------------------------------------------------- stopping a pass early
+
+
+class _LastLayerDone(Exception):
+    """Raised by :func:`stop_after`'s hook to end a forward pass once the last wanted layer has run."""
+
+
+@contextmanager
+def stop_after(site: MlpSite) -> Iterator[None]:
+    """Inside the block, a forward pass ends right after ``site``'s module has run (and after any hook
+    registered on it before this one, such as a recorder's): the layers above it and the output layer
+    are never computed. Enter it inside ``record_mlp``'s block; its hook is removed on the way out."""
+
+    def stop(module, inputs, output):
+        raise _LastLayerDone
+
+    setattr(stop, HOOK_MARK, f"stop after {site.name}")
+    handle = site.module.register_forward_hook(stop)
+    try:
+        yield
+    except _LastLayerDone:
+        pass
+    finally:
+        handle.remove()
 
 
 # ---------------------------------------------------------------- the input guard

@@ -56,6 +56,7 @@ from . import _atlas_io as io
 from ._atlas_io import parse_layers
 from ._atlas_report import write_report
 from ._atlas_state import CAPITALISED, HELDOUT, OTHER, PROPER, TRAIN, AtlasState
+from ._mlp_sites import stop_after
 from .hooks import mlp_site_modules, record_mlp
 from .models import mlp_shape
 from .regression import auroc, bonferroni, fit_logit
@@ -121,7 +122,7 @@ def run_passes(model: Any, passes: list[np.ndarray], layers: list[int], site: st
     ids = torch.as_tensor(np.stack(passes)).to(next(model.parameters()).device)
     last = mlp_site_modules(model, max(layers), site)[max(layers)]
     with record_mlp(model, layers, site=site) as acts:
-        with io.stop_after(last), torch.inference_mode():
+        with stop_after(last), torch.inference_mode():
             model(input_ids=ids, use_cache=False)
         return {layer: acts[layer].reshape(len(passes), ids.shape[1], -1).clone() for layer in layers}
 

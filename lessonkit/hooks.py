@@ -46,7 +46,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ._mlp_sites import (HOOK_MARK, SITES, MlpSite, add_input_guard, as_stream, check_dtype, keep_on_cpu,
-                         mlp_site_modules, model_device, pass_length)
+                         mlp_site_modules, model_device, pass_length, stop_after)
 
 __all__ = ["record_mlp", "capture_mlp", "count_hooks", "remove_lessonkit_hooks", "mlp_site_modules",
            "MlpRecorder", "MlpActivations", "SITES"]
@@ -184,7 +184,8 @@ def capture_mlp(
     Each pass is a fresh forward pass that knows nothing of the text before it: token 1,025 is the
     first token of the second pass and sees no earlier text at all, just like the first token of the
     stream -- the lecture's batches work the same way. Tokens near the start of a pass see little
-    context (and the very first one is an outlier in many neurons).
+    context (and the very first one is an outlier in many neurons). Each pass stops after the last
+    recorded layer: the layers above it and the output layer are never computed.
 
     Memory: ``n_tokens x neurons`` values per chosen layer (gpt2-medium, 24 layers x 1,024 tokens:
     about 400 MB in float32); pick layers, or ``dtype=torch.float16`` to halve it.
@@ -194,10 +195,11 @@ def capture_mlp(
     if model.training:
         warnings.warn("The model is in training mode, so dropout makes activations random; call model.eval() first.", stacklevel=2)
     device, result = model_device(model), MlpActivations(site)
+    last = recorder.sites[max(recorder.sites)]  # nothing above the last recorded layer needs computing
     with recorder as acts, tqdm(total=len(stream), unit="tok", desc=f"MLP {site}", disable=not progress) as bar:
         for start in range(0, len(stream), step):
             piece = stream[start : start + step]
-            with torch.inference_mode():
+            with stop_after(last), torch.inference_mode():
                 model(input_ids=piece.unsqueeze(0).to(device), use_cache=False)  # a 2-D batch: [1, len]
             for layer, values in acts.items():
                 if layer not in result:  # allocated once, outside inference mode: an ordinary tensor

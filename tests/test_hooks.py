@@ -325,6 +325,22 @@ def test_chunking_restarts_the_context():
     assert not torch.allclose(chunked[19], in_context[-1])
 
 
+def test_capture_stops_after_the_last_recorded_layer():
+    model, calls = tiny_gpt2(), []
+    handles = [model.transformer.h[2].attn.register_forward_hook(lambda *a: calls.append("block 2")),
+               model.lm_head.register_forward_hook(lambda *a: calls.append("lm_head"))]
+    try:
+        early = capture_mlp(model, ids(20)[0], layers=[0, 1], site="post", progress=False)
+        assert calls == []  # nothing above layer 1 ran
+        full = capture_mlp(model, ids(20)[0], layers=[1, 2], site="post", progress=False)
+        assert calls == ["block 2"] * 2  # two passes of 16 and 4 tokens reach block 2; no output layer
+    finally:
+        for handle in handles:
+            handle.remove()
+    torch.testing.assert_close(early[1], full[1])
+    assert count_hooks(model) == 0
+
+
 def test_a_batch_of_sequences_gives_their_rows_one_after_another():
     model = tiny_gpt2()
     batch = torch.cat([ids(5, seed=1), ids(5, seed=2)])  # [2, 5]
