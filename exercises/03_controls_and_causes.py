@@ -107,8 +107,8 @@ capital = lk.is_capitalised(texts[batch])
 within = lk.auroc_within(acts, word_labels[batch], capital)  # every neuron of the layer
 best = int(np.argmax(np.abs(within - 0.5)))
 print(f"capitalised alone, against the lecture's tags: AUROC {lk.feature_auroc(capital, labels[batch]):.3f}")
-print(f"among capitalised tokens (word tags): neuron {chosen} {within[chosen]:.3f}; "
-      f"the layer's best, neuron {best}: {within[best]:.3f} (chosen on this text, so optimistic)")
+print(f"among capitalised tokens (word tags): neuron {chosen} {within[chosen]:.3f}; the layer's neuron furthest "
+      f"from chance, {best}: {within[best]:.3f} (found on this very text, so optimistic)")
 
 
 # %%
@@ -177,15 +177,19 @@ checks.check_ablation(loss_change_without)
 
 # %% [markdown]
 # The lecture's neuron switched off on the 128 new tokens, beside three random neurons of the same
-# layer (any neuron switched off costs something: the random ones are the yardstick). Where it
-# should matter -- at a proper noun and right after it -- and elsewhere. `lk.ablation_losses` runs
-# the four in one batched forward pass.
+# layer (any neuron switched off costs something: the random ones are the yardstick), with
+# lessonkit's `lk.ablate_mlp` -- a `with` block whose hook is gone when it ends. Where it should
+# matter -- at a proper noun and right after it -- and elsewhere:
 
 # %%
 near_name = piece_labels | np.r_[False, piece_labels[:-1]]
 others = np.setdiff1d(np.arange(acts.shape[1]), [chosen])
 neurons = [chosen, *np.random.default_rng(SEED).choice(others, size=3, replace=False).tolist()]
-changes = lk.ablation_losses(model, piece, layer, neurons, value=0.0) - clean
+changes = []
+for neuron in neurons:
+    with lk.ablate_mlp(model, {layer: [neuron]}, value=0.0):
+        changes.append(lk.next_token_losses(model, piece) - clean)
+changes = np.array(changes)  # [neurons, positions]
 for neuron, change in zip(neurons, changes):
     print(f"neuron {neuron:5d}{' (the lecture’s)' if neuron == chosen else '               '}: loss change "
           f"{np.nanmean(change[near_name]):+.5f} near names, {np.nanmean(change[~near_name]):+.5f} elsewhere")
@@ -212,8 +216,8 @@ assert lk.count_hooks(model) == 0
 #
 # Zero is not "nothing" for a neuron whose activation is rarely near zero: setting it to zero can
 # push the model somewhere it never goes. Mean ablation sets the neuron to its mean over the text
-# instead (`lk.ablation_losses(..., value="mean")`, or `lk.ablate_mlp(model, {layer: [neuron]},
-# value="mean")`). Does the lecture's neuron cost the model more or less that way?
+# instead (`lk.ablate_mlp(model, {layer: [neuron]}, value="mean")`). Does the lecture's neuron cost
+# the model more or less that way?
 
 # %%
 # your code here
