@@ -119,6 +119,7 @@ checks.check_mlp_hook(keep_mlp_neurons)
 # on the real model: the first 20 tokens, layer 18, against `lk.record_mlp`.
 
 # %%
+# Try it: your keep_mlp_neurons on the real model (first 20 tokens, layer 18) against lk.record_mlp
 # your code here
 
 # %% [markdown]
@@ -151,6 +152,7 @@ print(f"lk.tag_proper_nouns tags {labels.sum():,} of {len(labels):,} tokens")
 
 
 # %%
+# Try it: your lecture_rule on `texts` -- does it tag the same tokens as lk.tag_proper_nouns?
 # your code here
 
 # %% [markdown]
@@ -217,6 +219,7 @@ print(sm.Logit(y10, sm.add_constant(x10)).fit(disp=0).summary())
 
 
 # %%
+# Try it: your one_neuron_logit on x10, y10 -- read beta's sign and whether p < .05
 # your code here
 
 # %% [markdown]
@@ -248,6 +251,7 @@ print(f"layer {layer}: {(fits.pvalue < 0.05).sum():,} of {n_neurons:,} neurons a
 
 
 # %%
+# Try it: your bonferroni_significant on fits.pvalue -- the same neurons as lk.bonferroni?
 # your code here
 
 # %% [markdown]
@@ -284,6 +288,7 @@ lk.token_heatmap(texts[:160], values[:160], vmin=vmin, vmax=vmax, backend="matpl
                  title=f"layer {layer}, neuron {neuron}")
 
 # %%
+# Try it: your lecture_colours on `values` -- the same colours as lk.heatmap.token_colours(values)?
 # your code here
 
 # %% [markdown]
@@ -299,4 +304,5 @@ lk.token_heatmap(texts[:160], values[:160], vmin=vmin, vmax=vmax, backend="matpl
 # neuron?
 
 # %%
+# Your answer: list the disagreements between the two rules in the first 1,024 tokens
 # your code here

@@ -102,6 +102,7 @@ print(f"layer {layer}: neuron {best} has the AUROC furthest from chance on the t
 
 
 # %%
+# Try it: your auroc_one on neuron `best` -- the same number as lk.auroc?
 # your code here
 
 # %% [markdown]
@@ -132,6 +133,7 @@ checks.check_heldout_choice(choose_and_score)
 # its training and held-out AUROCs compare? Then compare with neuron `best` from exercise 2.1.
 
 # %%
+# Try it: your choose_and_score on layer 18 -- training AUROC vs held-out AUROC of its neuron
 # your code here
 
 # %% [markdown]
@@ -165,6 +167,7 @@ print(f"layer {layer}: {lk.bonferroni(pvalues).sum()} significant by Bonferroni,
       f"{lk.benjamini_hochberg(pvalues).sum()} by Benjamini-Hochberg, of {len(pvalues):,}")
 
 # %%
+# Try it: your bh_significant on layer 18's p-values (a NaN p-value: never significant)
 # your code here
 
 # %% [markdown]
@@ -178,6 +181,7 @@ print(f"layer {layer}: {lk.bonferroni(pvalues).sum()} significant by Bonferroni,
 # it one of the proper-noun neurons?
 
 # %%
+# Your answer: tag digits, choose on the training text, score on the held-out text
 # your code here
 
 # %% [markdown]
@@ -190,4 +194,5 @@ print(f"layer {layer}: {lk.bonferroni(pvalues).sum()} significant by Bonferroni,
 # your `choose_and_score` with these labels. Same neuron? Better held-out AUROC?
 
 # %%
+# Your answer: choose_and_score with the word rule's tags
 # your code here

@@ -112,6 +112,7 @@ print(f"among capitalised tokens (word tags): neuron {chosen} {within[chosen]:.3
 
 
 # %%
+# Try it: your auroc_among_capitalised for the lecture's neuron (word tags) against lk.auroc_within
 # your code here
 
 # %% [markdown]
@@ -146,6 +147,7 @@ print(f"mean next-token loss on {piece.shape[1]} tokens: {np.nanmean(clean):.3f}
 
 
 # %%
+# Try it: your next_token_loss on the model's logits for `piece` against lk.next_token_losses
 # your code here
 
 # %% [markdown]
@@ -196,6 +198,7 @@ for neuron, change in zip(neurons, changes):
 assert lk.count_hooks(model) == 0
 
 # %%
+# Try it: your loss_change_without for the lecture's neuron on `piece` against lk.ablate_mlp
 # your code here
 
 # %% [markdown]
@@ -207,6 +210,7 @@ assert lk.count_hooks(model) == 0
 # something else? What would you need to be sure (more text? more random neurons? other models?)
 
 # %%
+# Your answer: three sentences, each with a number
 # your code here
 
 # %% [markdown]
@@ -220,4 +224,5 @@ assert lk.count_hooks(model) == 0
 # the model more or less that way?
 
 # %%
+# Your answer: the lecture's neuron with mean ablation, against zero ablation
 # your code here

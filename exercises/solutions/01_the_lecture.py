@@ -131,6 +131,7 @@ checks.check_mlp_hook(keep_mlp_neurons)
 # on the real model: the first 20 tokens, layer 18, against `lk.record_mlp`.
 
 # %%
+# Try it: your keep_mlp_neurons on the real model (first 20 tokens, layer 18) against lk.record_mlp
 ### BEGIN SOLUTION
 first_tokens = tokens[:, :20].to(model.device)  # on the GPU, when the model is there
 mine = keep_mlp_neurons(model, 18, first_tokens).cpu()
@@ -176,6 +177,7 @@ labels = lk.tag_proper_nouns(tokens, tokenizer, rule="lecture")
 print(f"lk.tag_proper_nouns tags {labels.sum():,} of {len(labels):,} tokens")
 
 # %%
+# Try it: your lecture_rule on `texts` -- does it tag the same tokens as lk.tag_proper_nouns?
 ### BEGIN SOLUTION
 mine = np.array(lecture_rule(texts))
 print(f"your rule tags {mine.sum():,} tokens; it disagrees with lk.tag_proper_nouns on {(mine != labels).sum()}")
@@ -252,6 +254,7 @@ x10, y10 = acts[10][sample, 33].numpy().astype(float), batch_labels[sample]
 print(sm.Logit(y10, sm.add_constant(x10)).fit(disp=0).summary())
 
 # %%
+# Try it: your one_neuron_logit on x10, y10 -- read beta's sign and whether p < .05
 ### BEGIN SOLUTION
 beta, p = one_neuron_logit(x10, y10)
 print(f"layer 10, neuron 33: beta = {beta:+.3f}, p = {p:.3g} -> "
@@ -289,6 +292,7 @@ print(f"layer {layer}: {(fits.pvalue < 0.05).sum():,} of {n_neurons:,} neurons a
       f"{lk.bonferroni(fits.pvalue).sum():,} after Bonferroni (p < .05 / {n_neurons:,})")
 
 # %%
+# Try it: your bonferroni_significant on fits.pvalue -- the same neurons as lk.bonferroni?
 ### BEGIN SOLUTION
 mine = bonferroni_significant(fits.pvalue, 0.05)
 print(f"yours: {mine.sum():,} significant; the same neurons as lk.bonferroni: {np.array_equal(mine, lk.bonferroni(fits.pvalue))}")
@@ -335,6 +339,7 @@ lk.token_heatmap(texts[:160], values[:160], vmin=vmin, vmax=vmax, backend="matpl
                  title=f"layer {layer}, neuron {neuron}")
 
 # %%
+# Try it: your lecture_colours on `values` -- the same colours as lk.heatmap.token_colours(values)?
 ### BEGIN SOLUTION
 same = np.allclose(lecture_colours(values), lk.heatmap.token_colours(values))
 print(f"your colours for neuron {neuron} over the batch are lessonkit's: {same}")
@@ -353,6 +358,7 @@ print(f"your colours for neuron {neuron} over the batch are lessonkit's: {same}"
 # neuron?
 
 # %%
+# Your answer: list the disagreements between the two rules in the first 1,024 tokens
 ### BEGIN SOLUTION
 word = lk.tag_proper_nouns(tokens, tokenizer, rule="word")[:seq_len]
 for name, where in (("tagged by the lecture's rule only", (batch_labels == 1) & (word == 0)),

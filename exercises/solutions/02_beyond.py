@@ -105,6 +105,7 @@ best = int(np.argmax(np.abs(train_auroc - 0.5)))
 print(f"layer {layer}: neuron {best} has the AUROC furthest from chance on the training text: {train_auroc[best]:.3f}")
 
 # %%
+# Try it: your auroc_one on neuron `best` -- the same number as lk.auroc?
 ### BEGIN SOLUTION
 print(f"your auroc_one for neuron {best}: {auroc_one(train_x[:, best], train_y):.6f} (lk.auroc: {train_auroc[best]:.6f})")
 ### END SOLUTION
@@ -142,6 +143,7 @@ checks.check_heldout_choice(choose_and_score)
 # its training and held-out AUROCs compare? Then compare with neuron `best` from exercise 2.1.
 
 # %%
+# Try it: your choose_and_score on layer 18 -- training AUROC vs held-out AUROC of its neuron
 ### BEGIN SOLUTION
 neuron, heldout_score = choose_and_score(train_x, train_y, heldout_x, heldout_y)
 print(f"the lecture's choice: neuron {neuron}, AUROC {train_auroc[neuron]:.3f} on the training text, "
@@ -190,6 +192,7 @@ print(f"layer {layer}: {lk.bonferroni(pvalues).sum()} significant by Bonferroni,
       f"{lk.benjamini_hochberg(pvalues).sum()} by Benjamini-Hochberg, of {len(pvalues):,}")
 
 # %%
+# Try it: your bh_significant on layer 18's p-values (a NaN p-value: never significant)
 ### BEGIN SOLUTION
 mine = bh_significant(np.nan_to_num(pvalues, nan=1.0))  # a separated neuron has no p-value: never significant
 print(f"yours: {mine.sum()} significant; the same neurons as lk.benjamini_hochberg: "
@@ -207,6 +210,7 @@ print(f"yours: {mine.sum()} significant; the same neurons as lk.benjamini_hochbe
 # it one of the proper-noun neurons?
 
 # %%
+# Your answer: tag digits, choose on the training text, score on the held-out text
 ### BEGIN SOLUTION
 has_digit = np.array([any(c.isdigit() for c in text) for text in texts], dtype=int)
 digit_neuron, digit_score = choose_and_score(train_x, has_digit[train], heldout_x, has_digit[held])
@@ -224,6 +228,7 @@ print(f"{has_digit[train].sum()} digit tokens in the training text; neuron {digi
 # your `choose_and_score` with these labels. Same neuron? Better held-out AUROC?
 
 # %%
+# Your answer: choose_and_score with the word rule's tags
 ### BEGIN SOLUTION
 word = lk.tag_proper_nouns(tokens, tokenizer, rule="word")
 word_neuron, word_score = choose_and_score(train_x, word[train], heldout_x, word[held])

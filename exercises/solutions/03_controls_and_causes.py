@@ -115,6 +115,7 @@ print(f"among capitalised tokens (word tags): neuron {chosen} {within[chosen]:.3
       f"from chance, {best}: {within[best]:.3f} (found on this very text, so optimistic)")
 
 # %%
+# Try it: your auroc_among_capitalised for the lecture's neuron (word tags) against lk.auroc_within
 ### BEGIN SOLUTION
 print(f"your control for neuron {chosen}: {auroc_among_capitalised(acts[:, chosen], word_labels[batch], texts[batch]):.4f} "
       f"(lk.auroc_within: {within[chosen]:.4f})")
@@ -154,6 +155,7 @@ clean = lk.next_token_losses(model, piece)
 print(f"mean next-token loss on {piece.shape[1]} tokens: {np.nanmean(clean):.3f} nats")
 
 # %%
+# Try it: your next_token_loss on the model's logits for `piece` against lk.next_token_losses
 ### BEGIN SOLUTION
 with torch.no_grad():
     logits = model(piece.to(model.device)).logits[0].cpu()
@@ -223,6 +225,7 @@ for neuron, change in zip(neurons, changes):
 assert lk.count_hooks(model) == 0
 
 # %%
+# Try it: your loss_change_without for the lecture's neuron on `piece` against lk.ablate_mlp
 ### BEGIN SOLUTION
 print(f"your loss change for neuron {chosen}: {loss_change_without(model, layer, chosen, piece):+.6f} "
       f"(lk.ablate_mlp: {np.nanmean(changes[0]):+.6f}); hooks left: {lk.count_hooks(model)}")
@@ -237,6 +240,7 @@ print(f"your loss change for neuron {chosen}: {loss_change_without(model, layer,
 # something else? What would you need to be sure (more text? more random neurons? other models?)
 
 # %%
+# Your answer: three sentences, each with a number
 ### BEGIN SOLUTION
 print(f"1. Capitalisation alone scores {lk.feature_auroc(capital, labels[batch]):.3f} on the lecture's tags; "
       f"the neuron {lk.auroc(acts[:, [chosen]], labels[batch])[0]:.3f}.")
@@ -259,6 +263,7 @@ print(f"3. Switched off, it ranks {rank} of {len(neurons)} for hurting the loss 
 # the model more or less that way?
 
 # %%
+# Your answer: the lecture's neuron with mean ablation, against zero ablation
 ### BEGIN SOLUTION
 with lk.ablate_mlp(model, {layer: [chosen]}, value="mean"):
     mean_change = lk.next_token_losses(model, piece) - clean
