@@ -463,3 +463,21 @@ def test_the_ablation_cases_tell_every_mistake_apart():
         want = _checks_models._ablation_variants(model, 1, 5, _checks_models.token_ids(16, 4))
         values = [want["right"], -want["right"], want["sum"], want["whole layer"], want["position"], 0.0]
         assert min(abs(a - b) for i, a in enumerate(values) for b in values[i + 1:]) > 1e-4, values
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_no_hint_gives_the_answer(strict):
+    """A hint names the mistake; it never prints the number the exercise asks for."""
+    case = _checks_beyond.choice_case()
+    x, y = _checks_lecture._logit_case(0, 0.6)
+    right = _checks_lecture._logit_variants(x, y)
+    answers = {
+        checks.check_heldout_choice: [f"neuron {case['right']}", f"{case['heldout_auroc']:.3f}", f"{case['heldout_auroc']:.4g}"],
+        checks.check_one_neuron_logit: [f"{right['beta']:.3f}", f"{right['beta']:.4g}", f"{right['p']:.3g}"],
+    }
+    for check, mistake, _ in MISTAKES:
+        if check not in answers:
+            continue
+        with pytest.raises(checks.CheckFailed) as failed:
+            check(mistake)
+        assert not any(answer in str(failed.value) for answer in answers[check]), str(failed.value)
