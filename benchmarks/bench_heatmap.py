@@ -13,7 +13,6 @@ is printed against the target (1,024 tokens in 20 ms).
 
 from __future__ import annotations
 
-import io
 import os
 import statistics
 import time
@@ -23,10 +22,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib as mpl
-import matplotlib.pyplot as plt
 import numpy as np
 
+from lecture_cells import lecture_heatmap  # a copy of the lecture's cells
 from lessonkit.heatmap import token_heatmap
 from lessonkit.models import load_gpt2_tokenizer
 from lessonkit.text import load_bundled_corpus, read_jsonl_rows, select_lecture_rows, token_texts, tokenize_rows
@@ -43,30 +41,6 @@ def lecture_tokens(n: int) -> tuple[str, list[str]]:
     tokenizer = load_gpt2_tokenizer()
     ids = tokenize_rows(rows, tokenizer)[0, :n].tolist()
     return source, token_texts(ids, tokenizer)
-
-
-def lecture_heatmap(tokens: list[str], acts: np.ndarray) -> None:
-    """A copy of the lecture's cells: measure 'n', then one ax.text with a rounded Reds box per token,
-    20 tokens a line, on a 10 x 2 inch figure; drawn in full, then closed."""
-    scaled = (acts - acts.min()) / (acts.max() - acts.min())
-    fig, ax = plt.subplots(figsize=(10, 2))
-    temp = ax.text(0, 0, "n", fontsize=12, fontfamily="monospace")
-    box = temp.get_window_extent(renderer=fig.canvas.get_renderer())
-    corners = ax.transAxes.inverted().transform([[box.x0, box.y0], [box.x1, box.y1]])
-    en_width = corners[1, 0] - corners[0, 0]
-    temp.remove()
-    ax.axis("off")
-    x_pos, y_pos, count = 0.0, 1.0, 0
-    for i, text in enumerate(tokens):
-        width = en_width * len(text)
-        ax.text(x_pos + width / 2, y_pos, text, fontsize=12, ha="center", va="center", fontfamily="monospace",
-                bbox=dict(boxstyle="round,pad=.3", facecolor=mpl.cm.Reds(scaled[i] ** 2), edgecolor="none", alpha=0.8))
-        count += 1
-        x_pos += width + 0.01
-        if count >= 20:
-            y_pos, x_pos, count = y_pos - 0.17, 0.0, 0
-    fig.savefig(io.BytesIO(), format="png", bbox_inches="tight")  # what the notebook's inline backend does
-    plt.close(fig)
 
 
 def lessonkit_heatmap(tokens: list[str], acts: np.ndarray) -> None:

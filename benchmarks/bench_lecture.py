@@ -19,6 +19,7 @@ import statsmodels.api as sm
 import torch
 
 import lessonkit as lk
+from lecture_cells import lecture_heatmap  # a copy of the lecture's cells
 from lessonkit.tagging import lecture_rule_loop
 
 
@@ -51,32 +52,6 @@ def lecture_forward(model, batch, sites):
         for handle in handles:
             handle.remove()
     return activations
-
-
-def lecture_heatmap(texts, values) -> None:
-    """The lecture's heatmap cell: one ax.text with a rounded Reds box per token, 20 a line (drawn, closed)."""
-    import matplotlib as mpl
-    import matplotlib.pyplot as plt
-
-    scaled = ((values - values.min()) / (values.max() - values.min())).numpy()  # over the whole batch
-    fig, ax = plt.subplots(figsize=(10, 2))
-    temp = ax.text(0, 0, "n", fontsize=12, fontfamily="monospace")
-    box = temp.get_window_extent(renderer=fig.canvas.get_renderer())
-    corners = ax.transAxes.inverted().transform([[box.x0, box.y0], [box.x1, box.y1]])
-    en_width = corners[1, 0] - corners[0, 0]
-    temp.remove()
-    ax.axis("off")
-    x_pos, y_pos, count = 0.0, 1.0, 0
-    for i, text in enumerate(texts):
-        width = en_width * len(text)
-        ax.text(x_pos + width / 2, y_pos, text, fontsize=12, ha="center", va="center", fontfamily="monospace",
-                bbox=dict(boxstyle="round,pad=.3", facecolor=mpl.cm.Reds(scaled[i] ** 2), edgecolor="none", alpha=0.8))
-        count += 1
-        x_pos += width + 0.01
-        if count >= 20:
-            y_pos, x_pos, count = y_pos - 0.17, 0.0, 0
-    fig.canvas.draw()
-    plt.close(fig)
 
 
 def lessonkit_forward(model, batch):
@@ -152,7 +127,7 @@ def main() -> None:
     texts = lk.token_texts(batch[0, :512].cpu(), tokenizer)
     values = acts[18][:, 0]
     html_s, _ = timed(lk.token_heatmap, texts, values[:512])
-    lecture_figure_s, _ = timed(lecture_heatmap, texts, values)
+    lecture_figure_s, _ = timed(lecture_heatmap, texts, values.numpy())
     figure_s, figure = timed(lambda: lk.token_heatmap(texts, values[:512], vmin=float(values.min()), vmax=float(values.max()),
                                                       backend="matplotlib").canvas.draw())
     report("heatmap of 512 tokens (matplotlib / HTML)", lecture_figure_s, figure_s)

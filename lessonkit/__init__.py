@@ -19,7 +19,7 @@ machinery sits beside it in a private ``_module``):
                                             widgets     NeuronExplorer (sliders over NeuronStats)
     is it really a proper-noun neuron?      controls    is_capitalised, feature_auroc, auroc_within, position_profile
                                             uncertainty auroc_ci, standardized_effect, permutation_null, significance_by_seed
-                                            ablation    ablate_mlp, next_token_losses, ablation_losses
+                                            ablation    ablate_mlp, next_token_losses, ablation_effects
                                             readout     promoted_tokens (what a neuron writes)
                                             pages       neuron_page (Neuroscope-style)
                                             probes      sparse_probes (one neuron or many?)
@@ -90,7 +90,7 @@ _EXPORTS: dict[str, str] = {
     # is it really a proper-noun neuron? controls, uncertainty, ablation
     "ablate_mlp": "ablation",
     "next_token_losses": "ablation",
-    "ablation_losses": "ablation",
+    "ablation_effects": "ablation",
     "is_capitalised": "controls",
     "is_sentence_start": "controls",
     "feature_auroc": "controls",

@@ -125,25 +125,27 @@ def next_token_losses(model: nn.Module, tokens: Any, *, chunk: int | None = None
     return losses
 
 
-def ablation_losses(model: nn.Module, tokens: Any, layer: int, neurons: Sequence[int], *, value: Any = 0.0,
-                    rows_per_pass: int = 4) -> np.ndarray:
-    """Next-token losses with each of ``neurons`` switched off in turn: ``[len(neurons), n_tokens]``.
+def ablation_effects(model: nn.Module, tokens: Any, layer: int, neurons: Sequence[int], *, value: Any = 0.0,
+                     rows_per_pass: int = 4) -> np.ndarray:
+    """How much each of ``neurons``, switched off in turn, changes each next-token loss: ``[len(neurons), n_tokens]``.
 
-    Exactly ``ablate_mlp(model, {layer: [neuron]}, value)`` + :func:`next_token_losses` for each
-    neuron, but several neurons share one forward pass, one per batch row (on a CPU a batch of four
-    costs about half of four passes). ``tokens``: one pass of text (at most the model's context).
-    value: 0.0 or "mean" (each neuron's mean over the tokens of its own row).
+    The same numbers as ``ablate_mlp(model, {layer: [neuron]}, value)`` with :func:`next_token_losses`
+    before and after, but several neurons share one forward pass, one per batch row (on a CPU a batch
+    costs about half as much per row), and every pass carries one row with nothing switched off: a
+    batched pass rounds differently from a single one (here by ~1e-4 nats a token, not always in the
+    same direction), so each change is measured against a clean row of the same pass. ``tokens``: one
+    pass of text (at most the model's context). value: 0.0 or "mean" (the neuron's mean over its row).
     """
     stream, device = as_stream(tokens), model_device(model)
     if len(stream) > pass_length(model, None):
-        raise ValueError(f"{len(stream)} tokens: ablation_losses runs one pass, at most {pass_length(model, None)} tokens.")
-    if value != "mean" and not isinstance(value, (int, float)):
+        raise ValueError(f"{len(stream)} tokens: ablation_effects runs one pass, at most {pass_length(model, None)} tokens.")
+    if value != "mean" and (isinstance(value, bool) or not isinstance(value, (int, float))):
         raise ValueError(f"value must be a number or 'mean', got {value!r}.")
     ((_, site),) = mlp_site_modules(model, layer, "post").items()
-    losses = []
+    changes = []
     for start in range(0, len(neurons), rows_per_pass):
         chosen = torch.as_tensor(list(neurons[start : start + rows_per_pass]), dtype=torch.long)
-        rows = torch.arange(len(chosen))
+        rows = torch.arange(1, len(chosen) + 1)  # row 0: nothing switched off
 
         def hook(module, args):
             x = args[0].clone()
@@ -153,11 +155,11 @@ def ablation_losses(model: nn.Module, tokens: Any, layer: int, neurons: Sequence
         setattr(hook, HOOK_MARK, f"ablation of layer {layer}")
         handle = site.module.register_forward_pre_hook(hook)
         try:
-            batch = stream.to(device).unsqueeze(0).expand(len(chosen), -1)
+            batch = stream.to(device).unsqueeze(0).expand(len(chosen) + 1, -1)
             with torch.inference_mode():
                 logits = model(input_ids=batch, use_cache=False).logits[:, :-1].float()
-            loss = torch.nn.functional.cross_entropy(logits.transpose(1, 2), batch[:, 1:], reduction="none")
+            loss = torch.nn.functional.cross_entropy(logits.transpose(1, 2), batch[:, 1:], reduction="none").cpu().numpy()
         finally:
             handle.remove()
-        losses.append(np.c_[loss.cpu().numpy(), np.full(len(chosen), np.nan)])
-    return np.concatenate(losses)
+        changes.append(np.c_[loss[1:] - loss[0], np.full(len(chosen), np.nan)])
+    return np.concatenate(changes)

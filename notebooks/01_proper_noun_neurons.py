@@ -487,9 +487,13 @@ explorer
 # * The tags come from a **capitalisation rule**, so "predicts the tags" may simply mean "responds to
 #   capitalised words": this notebook cannot tell a proper-noun neuron from a capital-letter
 #   detector. That needs a control (compare proper nouns with other capitalised words).
-# * The neuron was chosen as the largest beta among many tests, on one random comparison sample; a
-#   different sample can choose a different neuron, and the largest beta is not the best classifier.
-# * This is **observational**: the neuron *responds* to proper nouns; whether the model *uses* it
-#   needs an intervention (ablating the neuron and measuring what changes).
+# * The neuron was chosen as the largest beta among many tests, on one random comparison sample.
+#   Whether another sample chooses the same neuron, and whether the largest beta is the best
+#   classifier, this notebook does not measure (notebook 03 does).
+# * This is **observational**: the neuron's activation goes with the tags; whether the model *uses*
+#   it needs an intervention (switching the neuron off and measuring what changes).
 # * The second notebook goes on: every layer at once, held-out scores for every neuron, better
-#   labels, Bonferroni vs Benjamini-Hochberg.
+#   labels, Bonferroni vs Benjamini-Hochberg. The third, `03_is_it_really_a_proper_noun_neuron.ipynb`,
+#   runs the controls named above: capitalisation and sentence-position baselines, AUROC among
+#   capitalised tokens only, confidence intervals, a shuffled-label null, other random samples,
+#   switching the neuron off, and probes with one to sixteen neurons against the whole layer.

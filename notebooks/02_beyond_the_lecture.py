@@ -91,13 +91,16 @@ scan.head()
 # The strongest significant neurons of the whole model, positive and negative. The AUROC columns are
 # oriented by the sign of beta (1 = a perfect detector in the neuron's own direction); chance is 0.5.
 # A neuron whose held-out AUROC stays high generalizes; one that drops toward 0.5 was luck.
+# "Predicts the lecture's tags" is not yet "detects proper nouns": the tags come from a
+# capitalisation rule, and notebook 03 (`03_is_it_really_a_proper_noun_neuron.ipynb`) tests whether
+# these neurons do better than capitalisation itself.
 
 # %%
 best = lk.top_neurons(scan, top=5)
 best
 
 # %%
-lk.plot_layer_profile(scan, title="Where are the proper-noun neurons?")
+lk.plot_layer_profile(scan, title="Where do neurons predict the lecture's proper-noun tags?")
 
 # %% [markdown]
 # ## 2. Which neuron generalizes best?

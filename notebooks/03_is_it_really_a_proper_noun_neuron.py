@@ -252,19 +252,18 @@ print(f"the largest significant beta, seed by seed: neurons {by_seed['top_positi
 # neuron's mean over the pass -- and removes its hooks afterwards. We measure the next-token loss on
 # the first 1,024 held-out tokens at and right after proper nouns, and elsewhere. The same
 # intervention on 7 random neurons of the same layer is the null: any neuron switched off costs
-# something. (`lk.ablation_losses` runs one neuron per batch row, several in one forward pass; it
-# gives exactly what `ablate_mlp` gives one neuron at a time.)
+# something. (`lk.ablation_effects` runs one neuron per batch row, several in one forward pass, each
+# measured against an untouched row of the same pass; tested against `ablate_mlp`, one neuron at a time.)
 
 # %%
 ablation_tokens = tokens[:, 1024:2048]
 ablation_labels = labels[1024:2048].astype(bool)
 near_name = ablation_labels | np.r_[False, ablation_labels[:-1]]  # the proper noun, and the token after it
-clean = lk.next_token_losses(model, ablation_tokens)
 random_neurons = np.random.default_rng(SEED).choice(np.setdiff1d(np.arange(n_neurons), [chosen]), size=7, replace=False)
 ablated = [chosen, *random_neurons.tolist()]
 effects = []
 for value in (0.0, "mean"):
-    changes = lk.ablation_losses(model, ablation_tokens, layer, ablated, value=value) - clean
+    changes = lk.ablation_effects(model, ablation_tokens, layer, ablated, value=value)
     for neuron, change in zip(ablated, changes):
         effects.append({"ablation": "zero" if value == 0.0 else "mean", "neuron": neuron, "chosen": neuron == chosen,
                         "loss change near names": np.nanmean(change[near_name]),
@@ -281,7 +280,7 @@ for kind, group in effects.groupby("ablation"):
     null = group[~group["chosen"]]["near names minus elsewhere"]
     print(f"{kind} ablation: neuron {chosen} changes the loss near names by {mine:+.5f} nats more than elsewhere; "
           f"random neurons: {null.min():+.5f} to {null.max():+.5f} (the chosen neuron ranks "
-          f"{int((null >= mine).sum()) + 1} of {len(null) + 1})")
+          f"{int((null >= mine).sum()) + 1} of {len(null) + 1}; first place happens by chance 1 time in {len(null) + 1})")
 
 # %% [markdown]
 # ## 4. What the neuron writes
@@ -357,7 +356,8 @@ findings = [
     f"5. Uncertainty: held-out AUROC {intervals.loc['held-out text', 'AUROC']:.3f} "
     f"[{intervals.loc['held-out text', '95% low']:.3f}, {intervals.loc['held-out text', '95% high']:.3f}].",
     f"6. Causal test (zero ablation): the chosen neuron ranks {zero_rank} of {len(zero)} among itself and {len(zero) - 1} random neurons "
-    f"of layer {layer} for hurting the loss near names more than elsewhere.",
+    f"of layer {layer} for hurting the loss near names more than elsewhere; by chance alone a neuron ranks first "
+    f"1 time in {len(zero)}, so this null can show at best p = {1 / len(zero):.3f}: a hint, not proof.",
     f"7. One or many: layer {layer}'s best single neuron reaches held-out F1 {one[layer]:.3f}, the whole layer {whole[layer]:.3f}.",
 ]
 print("\n".join(findings))

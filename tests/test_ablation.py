@@ -121,17 +121,20 @@ def test_next_token_losses_equal_a_literal_loop():
 
 
 @pytest.mark.parametrize("value", [0.0, "mean"])
-def test_batched_ablation_losses_equal_one_ablation_at_a_time(value):
+def test_batched_ablation_effects_equal_one_ablation_at_a_time(value):
     model, stream = tiny_llama(), ids(30)[0]
     neurons = [3, 0, 47, 3, 12]
-    got = lessonkit.ablation_losses(model, stream, 1, neurons, value=value, rows_per_pass=2)
+    got = lessonkit.ablation_effects(model, stream, 1, neurons, value=value, rows_per_pass=2)
+    clean = lessonkit.next_token_losses(model, stream)
     for row, neuron in enumerate(neurons):
         with lessonkit.ablate_mlp(model, {1: [neuron]}, value=value):
-            expected = lessonkit.next_token_losses(model, stream)
+            expected = lessonkit.next_token_losses(model, stream) - clean
         np.testing.assert_allclose(got[row], expected, rtol=1e-4, atol=1e-5, equal_nan=True)
     assert count_hooks(model) == 0
     with pytest.raises(ValueError, match="one pass"):
-        lessonkit.ablation_losses(model, ids(65)[0], 1, [0])
+        lessonkit.ablation_effects(model, ids(65)[0], 1, [0])
+    with pytest.raises(ValueError, match="'mean'"):
+        lessonkit.ablation_effects(model, stream, 1, [0], value="median")
 
 
 @pytest.mark.slow
