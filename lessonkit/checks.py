@@ -32,6 +32,7 @@ __all__ = ["CheckFailed", "check_mlp_hook", "check_lecture_rule", "check_compari
            "check_benjamini_hochberg", "check_capitalisation_control", "check_next_token_loss", "check_ablation"]
 
 STRICT_VARIABLE = "LESSONKIT_STRICT_CHECKS"
+MAX_HINT = 300  # characters: a crash deep inside torch can say a lot
 STYLES = {"ok": ("\u2714", "#1a7f37"), "todo": ("\u2026", "#666"), "hint": ("\u2718", "#b00020")}
 
 
@@ -51,7 +52,8 @@ def _report(name: str, student: Callable[..., Any], run: Callable[[Callable[...,
         return
     except Exception as error:  # an AssertionError carries our hint; anything else is the student's crash
         hint = str(error) if isinstance(error, AssertionError) else f"your function raised {type(error).__name__}: {error}"
-        hint = " ".join(hint.split())  # one line, whatever the error said
+        hint = " ".join(hint.split())  # one line, whatever the error said ...
+        hint = hint if len(hint) <= MAX_HINT else hint[: MAX_HINT - 1] + "\u2026"  # ... and a short one
         _show(name, hint, "hint")
         if os.environ.get(STRICT_VARIABLE, "").strip().lower() in {"1", "true", "yes", "on"}:
             raise CheckFailed(f"{name}: {hint}") from None

@@ -400,6 +400,15 @@ def test_a_crash_in_the_students_function_is_one_line_too(capsys, lenient):
     assert len(lines) == 2 and "your function raised AttributeError" in lines[0] and "your function raised" in lines[1]
 
 
+def test_a_long_error_is_cut_to_one_short_line(capsys, lenient):
+    def raises_a_long_error(p, alpha):
+        raise ValueError("x" * 1000 + "\n" + "y" * 1000)
+
+    checks.check_bonferroni(raises_a_long_error)
+    (line,) = capsys.readouterr().out.splitlines()
+    assert len(line) <= len("\u2718 check_bonferroni: ") + checks.MAX_HINT and line.endswith("\u2026")
+
+
 def test_giving_the_result_instead_of_the_function_is_a_hint(capsys, strict):
     checks.check_bonferroni(np.array([True, False]))
     (line,) = capsys.readouterr().out.splitlines()
