@@ -16,7 +16,8 @@ the tests.
 The checks, in the order of the exercise notebooks (01 the lecture, 02 beyond it, 03 controls and
 causes), are listed below; their cases and hints live in ``_checks_lecture``, ``_checks_beyond``
 and ``_checks_models``. The expected answers come from independent references (a case table,
-statsmodels, matplotlib) or from lessonkit's own tested helpers -- the checks hold no solution.
+statsmodels, matplotlib, torch's cross-entropy, a pair count by definition) or from lessonkit's own
+tested helpers (``record_mlp``, ``ablate_mlp``); what a check prints is a hint, never the answer.
 """
 
 from __future__ import annotations
