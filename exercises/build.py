@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in stale:
         print(f"{verb}: {path.relative_to(HERE.parent)}")
     if not stale:
-        print(f"all {3 * len(sources())} exercise notebooks are up to date with exercises/solutions/*.py")
+        print(f"the {3 * len(sources())} files built from exercises/solutions/*.py are up to date")
     return 1 if args.check and stale else 0
 
 
