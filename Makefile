@@ -18,7 +18,7 @@ ifneq ($(wildcard $(SHARED_WIKITEXT)),)
 export LESSONKIT_WIKITEXT ?= $(SHARED_WIKITEXT)
 endif
 
-.PHONY: lab test venv benchmarks sync-notebooks colab-check clean FORCE
+.PHONY: lab test venv benchmarks sync-notebooks exercises colab-check clean FORCE
 
 venv: $(VENV)/.installed
 
@@ -68,6 +68,11 @@ benchmarks: venv
 # Re-create each notebook's .ipynb from its jupytext twin (notebooks/*.py, exercises/*.py).
 sync-notebooks: venv
 	$(BIN)/jupytext --sync notebooks/*.py exercises/*.py exercises/solutions/*.py
+
+# The exercise notebooks, student and solved, from their one source each (exercises/solutions/NN_*.py,
+# the solved notebook with ### BEGIN/END SOLUTION markers); see exercises/README.md.
+exercises: venv
+	$(BIN)/python exercises/build.py
 
 # Colab's stack, to check the lecture where students run it (not part of `make test`; a 7.5 GB venv, once).
 # A separate venv with Colab-like versions: Python 3.12, ipywidgets 7, transformers 4.5x, numpy 2.0,

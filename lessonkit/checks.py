@@ -1,13 +1,23 @@
 """Checks for the exercises: your function, run on small cases, compared with the expected answer.
 
-Each ``check_*`` takes the function you wrote and answers with one line: "passed", "not done yet"
-(your function still raises ``NotImplementedError``, so the notebook runs on to the end), or a hint
-that names the case that failed. Nothing else is printed and nothing is returned, so a cell ends
-with that one line. With ``LESSONKIT_STRICT_CHECKS=1`` (what ``make test`` sets) a failed check
-raises :class:`CheckFailed` instead, so a solved notebook that stops passing fails the tests.
+Each ``check_*`` takes the function you wrote and answers with one line:
 
-The expected answers are written out case by case (or computed by lessonkit's own, tested helpers);
-the checks never contain a solution to copy.
+* ``✔ check_x: passed.``
+* ``… check_x: not done yet`` -- your function still raises ``NotImplementedError``; the notebook
+  runs on to the end;
+* ``✘ check_x: <what your answer shows>. Hint: <what to do>`` -- the hint names the typical mistake
+  your answer shows, never the answer itself.
+
+Nothing else is printed and nothing is returned, so a cell ends with that one line (coloured HTML
+in a notebook, text elsewhere). With ``LESSONKIT_STRICT_CHECKS=1`` (what ``make test`` sets) a
+failed check raises :class:`CheckFailed` instead, so a solved notebook that stops passing fails
+the tests.
+
+The checks, in the order of the exercise notebooks (01 the lecture, 02 beyond it, 03 controls and
+causes), are listed below; their cases and hints live in ``_checks_lecture``, ``_checks_beyond``
+and ``_checks_models``. The expected answers come from independent references (a case table,
+statsmodels, matplotlib, torch's cross-entropy, a pair count by definition) or from lessonkit's own
+tested helpers (``record_mlp``, ``ablate_mlp``); what a check prints is a hint, never the answer.
 """
 
 from __future__ import annotations
@@ -16,40 +26,26 @@ import html
 import os
 from typing import Any, Callable
 
-import numpy as np
+from . import _checks_beyond, _checks_lecture, _checks_models
+
+__all__ = ["CheckFailed", "check_mlp_hook", "check_lecture_rule", "check_comparison_sample", "check_one_neuron_logit",
+           "check_bonferroni", "check_lecture_colours", "check_auroc", "check_heldout_choice",
+           "check_benjamini_hochberg", "check_capitalisation_control", "check_next_token_loss", "check_ablation"]
+
+STRICT_VARIABLE = "LESSONKIT_STRICT_CHECKS"
+MAX_HINT = 300  # characters: a crash deep inside torch can say a lot
+STYLES = {"ok": ("\u2714", "#1a7f37"), "todo": ("\u2026", "#666"), "hint": ("\u2718", "#b00020")}
 
 
 class CheckFailed(AssertionError):
-    """A check found a mistake; the message is the hint."""
-
-
-# (tokens as decoded text, expected tags, what the case teaches) for the lecture's tagging rule
-LECTURE_RULE_CASES: list[tuple[list[str], list[int], str]] = [
-    (["Paris", " is", " in", " France"], [0, 0, 0, 1],
-     "The first token is never tagged (it has no previous token), and ' France' is a proper noun."),
-    ([" the", " Li", " river"], [0, 1, 0],
-     "Length counts the leading space: ' Li' has 3 characters, so it is long enough."),
-    ([" the", " X", " factor"], [0, 0, 0],
-     "' X' has only 2 characters: the rule needs more than 2."),
-    ([" rain", ".", " The", " end"], [0, 0, 0, 0],
-     "After a token ending in '.', '!', '?' or ':' a capital starts a sentence: no tag."),
-    ([" said", ":", " Yes", "!", " Now", "?", " Why"], [0, 0, 0, 0, 0, 0, 0],
-     "The previous token may end in '.', '!', '?' or ':' -- all four block the tag."),
-    ([" in", " 2004", " and", " 3M"], [0, 0, 0, 0],
-     "The first non-space character must be an upper-case letter: ' 2004' and ' 3M' are not tagged."),
-    ([" a", " BBC", " show"], [0, 1, 0],
-     "Acronyms count: ' BBC' is longer than 2 characters and starts with a capital."),
-    ([" in", " St", ".", " Louis"], [0, 1, 0, 0],
-     "' St' is tagged, but ' Louis' follows a '.', so the rule misses it (a known false negative)."),
-    ([" the", " Royal", " Court", " Theatre"], [0, 1, 1, 1],
-     "Every capitalised token of a multi-word name is tagged on its own."),
-    ([" end", " \n", " In", " 2006"], [0, 0, 1, 0],
-     "A line break does not end in '.', so ' In' after it IS tagged (a known false positive of the rule)."),
-]
+    """A check found a mistake (strict mode only); the message is the hint."""
 
 
 def _report(name: str, student: Callable[..., Any], run: Callable[[Callable[..., Any]], None]) -> None:
     """Run one check and show its outcome as one line (see the module's docstring)."""
+    if not callable(student):
+        _show(name, f"give the check your function itself, not {type(student).__name__}.", "hint")
+        return
     try:
         run(student)
     except NotImplementedError:
@@ -57,14 +53,13 @@ def _report(name: str, student: Callable[..., Any], run: Callable[[Callable[...,
         return
     except Exception as error:  # an AssertionError carries our hint; anything else is the student's crash
         hint = str(error) if isinstance(error, AssertionError) else f"your function raised {type(error).__name__}: {error}"
+        hint = " ".join(hint.split())  # one line, whatever the error said ...
+        hint = hint if len(hint) <= MAX_HINT else hint[: MAX_HINT - 1] + "\u2026"  # ... and a short one
         _show(name, hint, "hint")
-        if os.environ.get("LESSONKIT_STRICT_CHECKS", "").strip().lower() in {"1", "true", "yes", "on"}:
+        if os.environ.get(STRICT_VARIABLE, "").strip().lower() in {"1", "true", "yes", "on"}:
             raise CheckFailed(f"{name}: {hint}") from None
         return
     _show(name, "passed.", "ok")
-
-
-STYLES = {"ok": ("\u2714", "#1a7f37"), "todo": ("\u2026", "#666"), "hint": ("\u2718", "#b00020")}
 
 
 def _show(name: str, message: str, kind: str) -> None:
@@ -83,87 +78,78 @@ def _show(name: str, message: str, kind: str) -> None:
         print(text)
 
 
+# --------------------------------------------------------------------------- 01: the lecture
+
+
+def check_mlp_hook(keep_mlp_neurons: Callable[..., Any]) -> None:
+    """``keep_mlp_neurons(model, layer, token_ids) -> [tokens, neurons]``: one layer's "pre" neurons,
+    kept by a forward hook that is gone afterwards -- also after an error or the stop button mid-pass.
+    Run on tiny GPT-2 and Llama models against ``lk.record_mlp``."""
+    _report("check_mlp_hook", keep_mlp_neurons, _checks_models.mlp_hook)
+
+
 def check_lecture_rule(lecture_rule: Callable[[list[str]], Any]) -> None:
     """``lecture_rule(token_texts) -> 0/1 per token``: the lecture's proper-noun rule on decoded tokens."""
-
-    def run(student: Callable[[list[str]], Any]) -> None:
-        for texts, expected, hint in LECTURE_RULE_CASES:
-            got = [int(v) for v in np.asarray(student(list(texts))).reshape(-1)]
-            assert len(got) == len(texts), f"{texts}: give one tag per token ({len(texts)}), got {len(got)}."
-            assert got == expected, f"For tokens {texts} expected {expected}, got {got}. Hint: {hint}"
-
-    _report("check_lecture_rule", lecture_rule, run)
+    _report("check_lecture_rule", lecture_rule, _checks_lecture.lecture_rule)
 
 
-def check_bonferroni(significant: Callable[[np.ndarray, float], Any]) -> None:
-    """``significant(pvalues, alpha) -> booleans``: Bonferroni significance over one layer."""
-
-    def run(student: Callable[[np.ndarray, float], Any]) -> None:
-        p = np.array([0.01, 0.0125, 0.009999, 1e-9, 0.5])  # 5 tests: threshold .05 / 5 = 0.01
-        expected = p < 0.05 / len(p)
-        got = np.asarray(student(p, 0.05), dtype=bool)
-        assert got.shape == p.shape, f"Return one True/False per p-value ({p.shape}), got shape {got.shape}."
-        if np.array_equal(got, p < 0.05):
-            raise AssertionError("You used p < alpha. Hint: Bonferroni divides alpha by the number of tests.")
-        if np.array_equal(got, p <= 0.05 / len(p)):
-            raise AssertionError("Hint: the lecture's test is strict: p < alpha / n, not <=.")
-        assert np.array_equal(got, expected), f"For p = {p.tolist()} expected {expected.tolist()}, got {got.tolist()}."
-        many = np.full(4096, 1e-5)
-        assert np.asarray(student(many, 0.05), dtype=bool).all(), (
-            "4,096 p-values of 1e-5 all pass .05 / 4,096 = 1.22e-5. Divide by the number of p-values given."
-        )
-
-    _report("check_bonferroni", significant, run)
+def check_comparison_sample(comparison_sample: Callable[[Any, int], Any]) -> None:
+    """``comparison_sample(labels, seed) -> token indices``: every proper noun, and as many other tokens
+    drawn at random without replacement, reproducibly from ``seed``."""
+    _report("check_comparison_sample", comparison_sample, _checks_lecture.comparison_sample)
 
 
-def check_auroc(auroc_one: Callable[[np.ndarray, np.ndarray], float]) -> None:
-    """``auroc_one(x, y) -> float``: one neuron's AUROC, ties counting half."""
-    from .regression import auroc
-
-    def run(student: Callable[[np.ndarray, np.ndarray], float]) -> None:
-        cases = [
-            (np.array([3.0, 4.0, 1.0, 2.0]), np.array([1, 1, 0, 0]), "perfect separation is 1.0"),
-            (np.array([1.0, 2.0, 3.0, 4.0]), np.array([1, 1, 0, 0]), "proper nouns lowest is 0.0, not 1.0: no flipping"),
-            (np.array([1.0, 1.0, 1.0, 1.0]), np.array([1, 0, 1, 0]), "ties count half: all equal gives 0.5"),
-            (np.array([2.0, 1.0, 2.0, 0.5]), np.array([1, 1, 0, 0]), "one tie between classes counts 1/2"),
-        ]
-        rng = np.random.default_rng(0)
-        x = np.round(rng.normal(size=200), 1)  # rounded: plenty of ties
-        y = (rng.random(200) < 0.3).astype(int)
-        cases.append((x, y, "random data with ties"))
-        for x, y, hint in cases:
-            expected = float(auroc(x[:, None], y)[0])
-            got = float(student(x, y))
-            assert abs(got - expected) < 1e-9, f"x = {x[:8]}..., y = {y[:8]}...: expected {expected:.4f}, got {got:.4f}. Hint: {hint}."
-
-    _report("check_auroc", auroc_one, run)
+def check_one_neuron_logit(one_neuron_logit: Callable[[Any, Any], Any]) -> None:
+    """``one_neuron_logit(x, y) -> (beta, p)``: the lecture's logistic regression (with an intercept) of
+    the labels on one neuron's activations; its slope and the slope's p-value, as statsmodels gives them."""
+    _report("check_one_neuron_logit", one_neuron_logit, _checks_lecture.one_neuron_logit)
 
 
-def check_heldout_choice(choose_and_score: Callable[..., tuple[int, float]], train_x: np.ndarray, train_y: np.ndarray,
-                         heldout_x: np.ndarray, heldout_y: np.ndarray, *, seed: int = 42) -> None:
-    """``choose_and_score(train_x, train_y, heldout_x, heldout_y) -> (neuron, heldout_auroc)``.
+def check_bonferroni(significant: Callable[[Any, float], Any]) -> None:
+    """``significant(pvalues, alpha) -> booleans``: Bonferroni significance over one layer (p < alpha / n)."""
+    _report("check_bonferroni", significant, _checks_lecture.bonferroni)
 
-    The neuron: the largest positive beta among Bonferroni-significant neurons of a logistic regression
-    on the balanced training sample (``balanced_sample(train_y, seed=seed)``); its AUROC on held-out text.
-    """
-    from .regression import auroc, balanced_sample, bonferroni, fit_logit
 
-    def run(student: Callable[..., tuple[int, float]]) -> None:
-        sample = balanced_sample(train_y, seed=seed)
-        fit = fit_logit(train_x[sample], train_y[sample])
-        candidates = np.flatnonzero(bonferroni(fit.pvalue) & (fit.beta > 0))
-        assert len(candidates), "No significant positive neuron in this layer: try another layer."
-        neuron = int(candidates[np.argmax(fit.beta[candidates])])
-        expected = float(auroc(heldout_x[:, [neuron]], heldout_y)[0])
-        got_neuron, got_auroc = student(train_x, train_y, heldout_x, heldout_y)
-        if int(got_neuron) != neuron:
-            raise AssertionError(
-                f"Expected neuron {neuron}, got {got_neuron}. Hints: fit on the balanced sample drawn with "
-                f"seed={seed}; keep only Bonferroni-significant neurons (p < .05 / neurons); take the largest beta."
-            )
-        assert abs(float(got_auroc) - expected) < 1e-6, (
-            f"Right neuron, but held-out AUROC {float(got_auroc):.4f} instead of {expected:.4f}. "
-            "Hint: score on ALL held-out tokens (no balanced sample needed for an AUROC)."
-        )
+def check_lecture_colours(lecture_colours: Callable[[Any], Any]) -> None:
+    """``lecture_colours(values) -> [tokens, 4]``: min-max scale, square, matplotlib's Reds, alpha .8."""
+    _report("check_lecture_colours", lecture_colours, _checks_lecture.lecture_colours)
 
-    _report("check_heldout_choice", choose_and_score, run)
+
+# --------------------------------------------------------------------------- 02: beyond the lecture
+
+
+def check_auroc(auroc_one: Callable[[Any, Any], float]) -> None:
+    """``auroc_one(x, y) -> float``: one neuron's AUROC for y = 1, ties counting half."""
+    _report("check_auroc", auroc_one, _checks_beyond.auroc_one)
+
+
+def check_heldout_choice(choose_and_score: Callable[..., Any]) -> None:
+    """``choose_and_score(train_x, train_y, heldout_x, heldout_y) -> (neuron, heldout_auroc)``: the largest
+    positive beta among the Bonferroni-significant neurons, fitted on the training text's balanced sample
+    (seed 42), scored by its AUROC on all held-out tokens. Run on a synthetic layer built to tell mistakes apart."""
+    _report("check_heldout_choice", choose_and_score, _checks_beyond.heldout_choice)
+
+
+def check_benjamini_hochberg(significant: Callable[[Any, float], Any]) -> None:
+    """``significant(pvalues, alpha) -> booleans``: the Benjamini-Hochberg procedure, against statsmodels."""
+    _report("check_benjamini_hochberg", significant, _checks_beyond.benjamini_hochberg)
+
+
+# --------------------------------------------------------------------------- 03: controls and causes
+
+
+def check_capitalisation_control(auroc_among_capitalised: Callable[..., float]) -> None:
+    """``auroc_among_capitalised(values, labels, token_texts) -> float``: the AUROC among capitalised tokens only."""
+    _report("check_capitalisation_control", auroc_among_capitalised, _checks_beyond.capitalisation_control)
+
+
+def check_next_token_loss(next_token_loss: Callable[[Any, Any], Any]) -> None:
+    """``next_token_loss(logits, token_ids) -> n - 1 losses``: the cross-entropy (nats) of each next token."""
+    _report("check_next_token_loss", next_token_loss, _checks_models.next_token_loss)
+
+
+def check_ablation(loss_change_without: Callable[..., float]) -> None:
+    """``loss_change_without(model, layer, neuron, token_ids) -> float``: the mean change in next-token loss
+    when the neuron is switched off (zero) by a hook that is gone afterwards. Run on tiny models against
+    ``lk.ablate_mlp``."""
+    _report("check_ablation", loss_change_without, _checks_models.ablation)

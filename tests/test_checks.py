@@ -1,13 +1,438 @@
-"""The exercise checks: right answers pass, typical mistakes fail with the matching hint."""
+"""The exercise checks: right answers pass, each typical mistake gets its own hint, one line each.
+
+The right answers below are written out here (literal loops, statsmodels, matplotlib, hand-written
+hooks), not taken from lessonkit, so a check whose reference drifted would fail them. The table
+MISTAKES proves each hint: a function with one typical mistake, and the words its hint must contain.
+"""
 
 from __future__ import annotations
 
+import matplotlib as mpl
 import numpy as np
 import pytest
+import statsmodels.api as sm
+import torch
 
-from lessonkit import checks
-from lessonkit.regression import auroc
+import lessonkit as lk
+from lessonkit import _checks_beyond, _checks_lecture, _checks_models, checks
 from lessonkit.tagging import lecture_rule_loop
+
+# --------------------------------------------------------------------------- right answers, written out
+
+
+def keep_mlp_neurons(model, layer, token_ids, *, keep=lambda module, inputs, output: output.detach()[0], where=None,
+                     remove="finally", grad=False):
+    """The recording exercise's answer; the keywords make its typical mistakes."""
+    module = (where or (lambda m: m))(lk.mlp_site_modules(model, layer)[layer].module)
+    kept = {}
+    handle = module.register_forward_hook(lambda m, i, o: kept.update(neurons=keep(m, i, o)))
+    if remove == "finally":
+        try:
+            with torch.set_grad_enabled(grad):
+                model(token_ids)
+        finally:
+            handle.remove()
+    elif remove == "except Exception":
+        try:
+            model(token_ids)
+        except Exception:
+            handle.remove()
+            raise
+        handle.remove()
+    else:  # "after": removed when nothing goes wrong; "never"
+        model(token_ids)
+        if remove == "after":
+            handle.remove()
+    return kept["neurons"]
+
+
+def lecture_rule(texts):
+    tags = [0] * len(texts)
+    for i in range(1, len(texts)):
+        if len(texts[i]) > 2 and texts[i].strip()[:1].isupper() and not texts[i - 1].endswith((".", "!", "?", ":")):
+            tags[i] = 1
+    return tags
+
+
+def comparison_sample(labels, seed, *, draw=lambda rng, others, n: rng.choice(others, size=n, replace=False)):
+    labels = np.asarray(labels)
+    proper, others = np.flatnonzero(labels == 1), np.flatnonzero(labels == 0)
+    return np.concatenate([proper, draw(np.random.default_rng(seed), others, len(proper))])
+
+
+def one_neuron_logit(x, y):
+    fit = sm.Logit(y, sm.add_constant(x)).fit(disp=0)
+    return fit.params[1], fit.pvalues[1]
+
+
+def bonferroni(p, alpha=0.05):
+    return np.asarray(p) < alpha / np.asarray(p).size
+
+
+def lecture_colours(values, *, scale=None, power=2, alpha=0.8, cmap="Reds"):
+    v = np.asarray(values, dtype=float)
+    span = v.max() - v.min()
+    a = scale(v) if scale else ((v - v.min()) / span if span > 0 else np.zeros_like(v))
+    rgba = mpl.colormaps[cmap](a**power)
+    rgba[:, 3] = alpha
+    return rgba
+
+
+def auroc_one(x, y, *, tie=0.5):
+    x, y = np.asarray(x), np.asarray(y)
+    above = x[y == 1][:, None] - x[y == 0][None, :]
+    return float((above > 0).mean() + tie * (above == 0).mean())
+
+
+def choose_and_score(train_x, train_y, heldout_x, heldout_y, *, score_on=None):
+    sample = lk.balanced_sample(train_y, seed=42)
+    results = [sm.Logit(train_y[sample], sm.add_constant(train_x[sample, j])).fit(disp=0) for j in range(train_x.shape[1])]
+    beta, p = np.array([r.params[1] for r in results]), np.array([r.pvalues[1] for r in results])
+    neuron = int(np.argmax(np.where((p < 0.05 / len(p)) & (beta > 0), beta, -np.inf)))
+    x, y = score_on(train_x, train_y, heldout_x, heldout_y) if score_on else (heldout_x, heldout_y)
+    return neuron, auroc_one(x[:, neuron], y)
+
+
+def benjamini_hochberg(p, alpha=0.05, *, compare=np.less_equal, first_rank=1):
+    p = np.asarray(p)
+    order = np.argsort(p)
+    passing = np.flatnonzero(compare(p[order], np.arange(first_rank, first_rank + p.size) / p.size * alpha))
+    significant = np.zeros(p.size, dtype=bool)
+    if len(passing):
+        significant[order[: passing[-1] + 1]] = True
+    return significant
+
+
+def auroc_among_capitalised(values, labels, texts, *, capitalised=lambda t: t.strip()[:1].isupper()):
+    keep = np.array([capitalised(t) for t in texts])
+    return auroc_one(np.asarray(values)[keep], np.asarray(labels)[keep])
+
+
+def next_token_loss(logits, token_ids):
+    return -torch.log_softmax(logits, dim=-1)[:-1].gather(1, token_ids[1:, None])[:, 0]
+
+
+def loss_change_without(model, layer, neuron, token_ids, *, switch_off=None, returns=True, remove="finally",
+                        summary=np.nanmean):
+    projection = lk.mlp_site_modules(model, layer, site="post")[layer].module
+    clean = lk.next_token_losses(model, token_ids)
+
+    def off(module, args):
+        x = args[0].clone()
+        (switch_off or (lambda x: x[..., neuron].zero_()))(x)
+        return (x, *args[1:]) if returns else None
+
+    handle = projection.register_forward_pre_hook(off)
+    if remove == "finally":
+        try:
+            ablated = lk.next_token_losses(model, token_ids)
+        finally:
+            handle.remove()
+    else:
+        ablated = lk.next_token_losses(model, token_ids)
+        if remove == "after":
+            handle.remove()
+    return float(summary(ablated - clean))
+
+
+RIGHT = [
+    (checks.check_mlp_hook, keep_mlp_neurons), (checks.check_lecture_rule, lecture_rule),
+    (checks.check_comparison_sample, comparison_sample), (checks.check_one_neuron_logit, one_neuron_logit),
+    (checks.check_bonferroni, bonferroni), (checks.check_lecture_colours, lecture_colours),
+    (checks.check_auroc, auroc_one), (checks.check_heldout_choice, choose_and_score),
+    (checks.check_benjamini_hochberg, benjamini_hochberg), (checks.check_capitalisation_control, auroc_among_capitalised),
+    (checks.check_next_token_loss, next_token_loss), (checks.check_ablation, loss_change_without),
+]
+
+
+@pytest.fixture
+def strict(monkeypatch):
+    monkeypatch.setenv("LESSONKIT_STRICT_CHECKS", "1")
+
+
+@pytest.fixture
+def lenient(monkeypatch):
+    monkeypatch.delenv("LESSONKIT_STRICT_CHECKS", raising=False)
+
+
+@pytest.mark.parametrize("check, answer", RIGHT, ids=[check.__name__ for check, _ in RIGHT])
+def test_a_right_answer_passes_in_one_line(check, answer, capsys, strict):
+    assert check(answer) is None  # nothing to echo in a notebook
+    assert capsys.readouterr().out.splitlines() == [f"\u2714 {check.__name__}: passed."]
+
+
+def test_every_public_check_is_proved_right_and_wrong():
+    public = {name for name in checks.__all__ if name.startswith("check_")}
+    assert public == {check.__name__ for check, _ in RIGHT} == {check.__name__ for check, _, _ in MISTAKES}
+    assert len(public) >= 10
+
+
+# --------------------------------------------------------------------------- typical mistakes and their hints
+
+
+def _tagger(long_enough=lambda t: len(t) > 2, capital=lambda t: t.strip()[:1].isupper(),
+            sentence_end=lambda previous, t: previous.endswith((".", "!", "?", ":")), first=1):
+    def rule(texts):
+        padded = [""] + list(texts)
+        return [int(i >= first and long_enough(t) and capital(t) and not sentence_end(padded[i], t))
+                for i, t in enumerate(texts)]
+    return rule
+
+
+def keep_after_nonlinearity(model, layer, token_ids):
+    site = lk.mlp_site_modules(model, layer)[layer]
+    mlp = model.get_submodule(site.name.rsplit(".", 1)[0])
+    nonlinearity = getattr(mlp, "act", None) or mlp.act_fn
+    return keep_mlp_neurons(model, layer, token_ids, where=lambda _: nonlinearity)
+
+
+def keep_the_whole_mlp(model, layer, token_ids):
+    site = lk.mlp_site_modules(model, layer)[layer]
+    return keep_mlp_neurons(model, layer, token_ids, where=lambda _: model.get_submodule(site.name.rsplit(".", 1)[0]))
+
+
+PILE: list = []
+
+
+def keep_in_a_global_list(model, layer, token_ids):
+    keep_mlp_neurons(model, layer, token_ids, keep=lambda m, i, o: PILE.append(o.detach()[0]))
+    return torch.cat(PILE)
+
+
+def never_removed(model, layer, token_ids):
+    return keep_mlp_neurons(model, layer, token_ids, remove="never")
+
+
+def position_off(model, layer, neuron, token_ids):
+    return loss_change_without(model, layer, neuron, token_ids, switch_off=lambda x: x[:, neuron].zero_())
+
+
+def shifted(logits, ids, *, by):
+    import torch.nn.functional as F
+
+    return F.cross_entropy(logits[:-1] if by >= 0 else logits[1:], ids[1:] if by > 0 else ids[:-1], reduction="none")
+
+
+def fit_variant(pick):
+    def answer(x, y):
+        fit = sm.Logit(y, sm.add_constant(x)).fit(disp=0)
+        return pick(fit, x, y)
+    return answer
+
+
+def choose_variant(pick=None, score_on=None):
+    def answer(train_x, train_y, heldout_x, heldout_y):
+        neuron, score = choose_and_score(train_x, train_y, heldout_x, heldout_y, score_on=score_on)
+        if pick:
+            neuron = pick(train_x, train_y, heldout_x, heldout_y)
+            score = auroc_one(heldout_x[:, neuron], heldout_y)
+        return neuron, score
+    return answer
+
+
+def _betas_and_p(x, y):
+    sample = lk.balanced_sample(y, seed=42)
+    fits = [sm.Logit(y[sample], sm.add_constant(x[sample, j])).fit(disp=0) for j in range(x.shape[1])]
+    return np.array([f.params[1] for f in fits]), np.array([f.pvalues[1] for f in fits])
+
+
+def _balanced_heldout(train_x, train_y, heldout_x, heldout_y):
+    sample = lk.balanced_sample(heldout_y, seed=42)
+    return heldout_x[sample], heldout_y[sample]
+
+
+MISTAKES = [
+    # 01: the recording hook
+    (checks.check_mlp_hook, never_removed, "were still on the tiny"),
+    (checks.check_mlp_hook, lambda *a: keep_mlp_neurons(*a, remove="after"), "After an error in the middle"),
+    (checks.check_mlp_hook, lambda *a: keep_mlp_neurons(*a, remove="except Exception"), "does not catch KeyboardInterrupt"),
+    (checks.check_mlp_hook, lambda *a: keep_mlp_neurons(*a, keep=lambda m, i, o: i[0].detach()[0]), "kept the module's input"),
+    (checks.check_mlp_hook, lambda *a: keep_mlp_neurons(*a, keep=lambda m, i, o: o.detach()), "drop the batch dimension"),
+    (checks.check_mlp_hook, lambda *a: keep_mlp_neurons(*a, keep=lambda m, i, o: o[0], grad=True), "autograd's graph"),
+    (checks.check_mlp_hook, keep_after_nonlinearity, "AFTER the nonlinearity"),
+    (checks.check_mlp_hook, keep_the_whole_mlp, "hook the module given"),
+    (checks.check_mlp_hook, keep_in_a_global_list, "make the storage fresh inside the function"),
+    # 01: the tagging rule
+    (checks.check_lecture_rule, _tagger(long_enough=lambda t: len(t.strip()) > 2), "length counts the leading space"),
+    (checks.check_lecture_rule, _tagger(long_enough=lambda t: len(t) >= 2), "MORE than 2"),
+    (checks.check_lecture_rule, _tagger(first=0), "the very first token is never tagged"),
+    (checks.check_lecture_rule, _tagger(capital=lambda t: t[:1].isupper()), "first character after the leading space"),
+    (checks.check_lecture_rule, _tagger(capital=lambda t: t.isupper()), "not the whole token"),
+    (checks.check_lecture_rule, _tagger(capital=lambda t: not t.strip()[:1].islower()), "upper-case LETTER"),
+    (checks.check_lecture_rule, _tagger(sentence_end=lambda p, t: p.endswith(".")), "all four of"),
+    (checks.check_lecture_rule, _tagger(sentence_end=lambda p, t: t.endswith((".", "!", "?", ":"))), "PREVIOUS token"),
+    (checks.check_lecture_rule, _tagger(sentence_end=lambda p, t: p.endswith((".", "!", "?", ":")) or "\n" in p), "IS tagged"),
+    (checks.check_lecture_rule, lambda texts: lecture_rule(texts)[:-1], "give one 0/1 tag per token"),
+    # 01: the comparison sample
+    (checks.check_comparison_sample, lambda labels, seed: np.isin(np.arange(len(labels)), comparison_sample(labels, seed)), "True/False"),
+    (checks.check_comparison_sample, lambda labels, seed: comparison_sample(labels, seed)[np.asarray(labels)[comparison_sample(labels, seed)] == 0],
+     "proper nouns are not in your sample"),
+    (checks.check_comparison_sample, lambda labels, seed: np.concatenate(
+        [np.flatnonzero(np.asarray(labels) == 1), np.random.default_rng(seed).choice(len(labels), size=int(np.sum(labels)), replace=False)]),
+     "A proper noun is in your sample twice"),
+    (checks.check_comparison_sample, lambda l, s: comparison_sample(l, s, draw=lambda rng, o, n: rng.choice(o, size=n, replace=True)),
+     "draw without replacement"),
+    (checks.check_comparison_sample, lambda l, s: comparison_sample(l, s, draw=lambda rng, o, n: rng.choice(o, size=n // 2, replace=False)),
+     "equal sizes"),
+    (checks.check_comparison_sample, lambda l, s: comparison_sample(l, s, draw=lambda rng, o, n: np.random.choice(o, size=n, replace=False)),
+     "Two calls with seed=42 gave different samples"),
+    (checks.check_comparison_sample, lambda l, s: comparison_sample(l, s, draw=lambda rng, o, n: o[:n]), "first"),
+    (checks.check_comparison_sample, lambda l, s: comparison_sample(l, 42), "not from a fixed number"),
+    # 01: one neuron's regression
+    (checks.check_one_neuron_logit, fit_variant(lambda f, x, y: (f.params[0], f.pvalues[0])), "is the intercept"),
+    (checks.check_one_neuron_logit, lambda x, y: (lambda f: (f.params[0], f.pvalues[0]))(sm.Logit(y, x).fit(disp=0)), "without an intercept"),
+    (checks.check_one_neuron_logit, lambda x, y: (lambda f: (f.params[1], f.pvalues[1]))(sm.OLS(y, sm.add_constant(x)).fit()), "linear regression"),
+    (checks.check_one_neuron_logit, fit_variant(lambda f, x, y: (np.exp(f.params[1]), f.pvalues[1])), "odds ratio"),
+    (checks.check_one_neuron_logit, fit_variant(lambda f, x, y: (f.pvalues[1], f.params[1])), "in this order"),
+    (checks.check_one_neuron_logit, fit_variant(lambda f, x, y: (abs(f.params[1]), f.pvalues[1])), "wrong sign"),
+    (checks.check_one_neuron_logit, fit_variant(lambda f, x, y: (f.params[1], f.pvalues[0])), "the intercept's"),
+    (checks.check_one_neuron_logit, fit_variant(lambda f, x, y: f), "return two numbers"),
+    # 01: Bonferroni
+    (checks.check_bonferroni, lambda p, alpha: np.asarray(p) < alpha, "divides alpha by the number of tests"),
+    (checks.check_bonferroni, lambda p, alpha: np.asarray(p) < alpha * len(p), "SMALLER"),
+    (checks.check_bonferroni, lambda p, alpha: np.asarray(p) <= alpha / len(p), "strict"),
+    (checks.check_bonferroni, lambda p, alpha: np.asarray(p) < alpha / 4096, "GIVEN"),
+    (checks.check_bonferroni, lambda p, alpha: np.asarray(p) < 0.05 / len(p), "the alpha you are given"),
+    (checks.check_bonferroni, lambda p, alpha: int((np.asarray(p) < alpha / len(p)).sum()), "one True/False per p-value"),
+    # 01: the colours
+    (checks.check_lecture_colours, lambda v: lecture_colours(v, power=1), "square the scaled value"),
+    (checks.check_lecture_colours, lambda v: lecture_colours(v, scale=lambda v: v / v.max()), "subtracts the minimum"),
+    (checks.check_lecture_colours, lambda v: lecture_colours(np.asarray(v, dtype=float) ** 2, power=1), "scale first"),
+    (checks.check_lecture_colours, lambda v: lecture_colours(v, alpha=1.0), "alpha .8"),
+    (checks.check_lecture_colours, lambda v: lecture_colours(v, cmap="Reds_r"), "runs backwards"),
+    (checks.check_lecture_colours, lambda v: lecture_colours(v)[:, :3], "RGBA"),
+    (checks.check_lecture_colours, lambda v: (lecture_colours(v) * 255).astype(np.uint8), "not 0..255"),
+    (checks.check_lecture_colours, lambda v: lecture_colours(v, scale=lambda v: (v - v.min()) / (v.max() - v.min())), "0 / 0"),
+    (checks.check_lecture_colours, lambda v: lecture_colours(v.astype(float)), "On a torch tensor"),
+    # 02: AUROC by hand
+    (checks.check_auroc, lambda x, y: 1 - auroc_one(x, y), "flipped"),
+    (checks.check_auroc, lambda x, y: auroc_one(x, y, tie=0.0), "counts half, not zero"),
+    (checks.check_auroc, lambda x, y: auroc_one(x, y, tie=1.0), "counts half, not one"),
+    (checks.check_auroc, lambda x, y: auroc_one(x, y) * np.mean(y), "divide by the number of such pairs"),
+    # 02: choose on one text, score on another
+    (checks.check_heldout_choice, choose_variant(pick=lambda tx, ty, hx, hy: choose_and_score(hx, hy, hx, hy)[0]), "HELD-OUT text would choose"),
+    (checks.check_heldout_choice, choose_variant(pick=lambda tx, ty, hx, hy: int(np.argmax(_betas_and_p(tx, ty)[0]))), "not Bonferroni-significant"),
+    (checks.check_heldout_choice, choose_variant(pick=lambda tx, ty, hx, hy: int(np.argmin(_betas_and_p(tx, ty)[1]))), "smallest p"),
+    (checks.check_heldout_choice, choose_variant(pick=lambda tx, ty, hx, hy: int(np.argmax(np.abs(_betas_and_p(tx, ty)[0])))), "POSITIVE beta"),
+    (checks.check_heldout_choice, choose_variant(pick=lambda *a: 0), "is not the lecture's choice"),
+    (checks.check_heldout_choice, choose_variant(score_on=lambda tx, ty, hx, hy: (tx, ty)), "TRAINING AUROC"),
+    (checks.check_heldout_choice, choose_variant(score_on=_balanced_heldout), "ALL held-out tokens"),
+    (checks.check_heldout_choice, lambda *a: choose_and_score(*a)[0], "return two things"),
+    # 02: Benjamini-Hochberg
+    (checks.check_benjamini_hochberg, lambda p, alpha: np.asarray(p) < alpha / len(p), "Bonferroni's"),
+    (checks.check_benjamini_hochberg, lambda p, alpha: (lambda o, m: np.isin(np.arange(len(p)), o[: int(np.cumprod(
+        np.asarray(p)[o] <= np.arange(1, m + 1) / m * alpha).sum())]))(np.argsort(p), len(p)), "first rank that fails"),
+    (checks.check_benjamini_hochberg, lambda p, alpha: np.asarray(p) <= (np.argsort(np.argsort(p)) + 1) / len(p) * alpha, "their own rank"),
+    (checks.check_benjamini_hochberg, lambda p, alpha: np.sort(benjamini_hochberg(p, alpha))[::-1], "SORTED p-values"),
+    (checks.check_benjamini_hochberg, lambda p, alpha: benjamini_hochberg(p, alpha, first_rank=0), "ranks start at 0"),
+    (checks.check_benjamini_hochberg, lambda p, alpha: benjamini_hochberg(p, alpha, compare=np.less), "less than or equal"),
+    # 03: the capitalisation control
+    (checks.check_capitalisation_control, lambda v, l, t: auroc_one(v, l), "over ALL tokens"),
+    (checks.check_capitalisation_control, lambda v, l, t: 1 - auroc_among_capitalised(v, l, t), "flipped"),
+    (checks.check_capitalisation_control, lambda v, l, t: auroc_among_capitalised(v, l, t, capitalised=str.isupper), "all in capitals"),
+    (checks.check_capitalisation_control, lambda v, l, t: auroc_among_capitalised(v, l, t, capitalised=lambda s: s[:1].isupper()),
+     "leading space"),
+    # 03: the next-token loss
+    (checks.check_next_token_loss, lambda lg, ids: shifted(lg, ids, by=0), "its OWN token"),
+    (checks.check_next_token_loss, lambda lg, ids: shifted(lg, ids, by=-1), "wrong way round"),
+    (checks.check_next_token_loss, lambda lg, ids: -lg[:-1].gather(1, ids[1:, None])[:, 0], "log_softmax"),
+    (checks.check_next_token_loss, lambda lg, ids: -torch.softmax(lg, -1)[:-1].gather(1, ids[1:, None])[:, 0], "LOG of the probability"),
+    (checks.check_next_token_loss, lambda lg, ids: -next_token_loss(lg, ids), "MINUS the log-probability"),
+    (checks.check_next_token_loss, lambda lg, ids: next_token_loss(lg, ids) / np.log(2), "natural log"),
+    (checks.check_next_token_loss, lambda lg, ids: -torch.log_softmax(lg, 0)[:-1].gather(1, ids[1:, None])[:, 0], "over the vocabulary"),
+    (checks.check_next_token_loss, lambda lg, ids: next_token_loss(lg, ids).mean(), "not their mean"),
+    (checks.check_next_token_loss, lambda lg, ids: torch.nn.functional.cross_entropy(lg, ids, reduction="none"), "n - 1 losses"),
+    # 03: switching a neuron off
+    (checks.check_ablation, lambda *a: -loss_change_without(*a), "wrong sign"),
+    (checks.check_ablation, lambda *a: loss_change_without(*a, returns=False), "must RETURN the changed input"),
+    (checks.check_ablation, lambda *a: loss_change_without(*a, summary=np.nansum), "MEAN change"),
+    (checks.check_ablation, lambda *a: loss_change_without(*a, switch_off=lambda x: x.zero_()), "every neuron of the layer"),
+    (checks.check_ablation, position_off, "a token position"),
+    (checks.check_ablation, lambda *a: loss_change_without(*a, remove="never"), "were still on the tiny"),
+    (checks.check_ablation, lambda *a: loss_change_without(*a, remove="after"), "After an error in the middle"),
+    (checks.check_ablation, lambda m, layer, n, ids: loss_change_without(m, layer + 1, n, ids), "not what switching off that one neuron does"),
+]
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # the 0 / 0 mistake
+@pytest.mark.parametrize("check, mistake, hint", MISTAKES, ids=[f"{c.__name__}-{i}" for i, (c, _, _) in enumerate(MISTAKES)])
+def test_each_typical_mistake_gets_its_hint(check, mistake, hint, strict):
+    PILE.clear()
+    with pytest.raises(checks.CheckFailed) as failed:
+        check(mistake)
+    message = str(failed.value)
+    assert hint in message, message
+    assert "\n" not in message and "Hint:" in message and message.startswith(f"{check.__name__}: ")
+
+
+# --------------------------------------------------------------------------- how a check answers
+
+
+def test_not_done_yet_is_not_an_error_even_when_strict(capsys, strict):
+    def stub(*args):
+        raise NotImplementedError
+
+    for check, _ in RIGHT:
+        assert check(stub) is None
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(RIGHT) and all("not done yet" in line for line in lines)
+
+
+def test_a_stub_that_registers_a_hook_first_is_not_done_yet_either(capsys, strict):
+    def stub(model, layer, token_ids):
+        lk.mlp_site_modules(model, layer)[layer].module  # the given line of the exercise
+        raise NotImplementedError
+
+    checks.check_mlp_hook(stub)
+    assert "not done yet" in capsys.readouterr().out
+
+
+def test_a_mistake_is_one_line_with_its_hint_and_no_error(capsys, lenient):
+    checks.check_bonferroni(lambda p, alpha: np.asarray(p) < alpha)  # a student's notebook: no traceback
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.startswith("\u2718 check_bonferroni:") and "Hint: Bonferroni divides alpha" in line
+
+
+def test_a_crash_in_the_students_function_is_one_line_too(capsys, lenient):
+    checks.check_auroc(lambda x, y: x.no_such_attribute)
+    checks.check_mlp_hook(lambda model, layer, ids: model(ids[0, :-1] + 10**6))  # an error deep inside torch
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and "your function raised AttributeError" in lines[0] and "your function raised" in lines[1]
+
+
+def test_a_long_error_is_cut_to_one_short_line(capsys, lenient):
+    def raises_a_long_error(p, alpha):
+        raise ValueError("x" * 1000 + "\n" + "y" * 1000)
+
+    checks.check_bonferroni(raises_a_long_error)
+    (line,) = capsys.readouterr().out.splitlines()
+    assert len(line) <= len("\u2718 check_bonferroni: ") + checks.MAX_HINT and line.endswith("\u2026")
+
+
+def test_giving_the_result_instead_of_the_function_is_a_hint(capsys, strict):
+    checks.check_bonferroni(np.array([True, False]))
+    (line,) = capsys.readouterr().out.splitlines()
+    assert "your function itself" in line
+
+
+def test_in_a_notebook_the_line_is_html(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.get_ipython", lambda: object())
+    monkeypatch.setattr("IPython.display.display", lambda data, raw: shown.append(data))
+    checks.check_bonferroni(bonferroni)
+    (data,) = shown
+    assert data["text/plain"] == "\u2714 check_bonferroni: passed."
+    assert data["text/html"].count("<div") == 1 and "check_bonferroni: passed." in data["text/html"]
+
+
+def test_no_hook_is_left_on_the_tiny_models_whatever_the_student_did(strict):
+    models = _checks_models.tiny_models()
+    with pytest.raises(checks.CheckFailed):
+        checks.check_mlp_hook(never_removed)  # its hooks sit on the check's own fresh models, not on any of these
+    assert all(lk.count_hooks(model) == 0 for model in models.values())
+
+
+# --------------------------------------------------------------------------- the checks' own references
 
 
 class TextTokenizer:
@@ -23,94 +448,45 @@ class TextTokenizer:
         return len(self.texts)
 
 
-def lecture_rule_on_texts(texts):
-    return lecture_rule_loop(np.arange(len(texts)), TextTokenizer(texts))
+@pytest.mark.parametrize("texts, expected, hints", _checks_lecture.LECTURE_RULE_CASES)
+def test_every_tagging_case_agrees_with_the_lectures_own_loop(texts, expected, hints):
+    assert lecture_rule_loop(np.arange(len(texts)), TextTokenizer(texts)).tolist() == expected
+    assert set(hints) <= {i for i in range(len(texts))}
 
 
-@pytest.mark.parametrize("texts, expected, hint", checks.LECTURE_RULE_CASES)
-def test_every_case_agrees_with_the_lectures_own_loop(texts, expected, hint):
-    assert lecture_rule_on_texts(texts).tolist() == expected
+def test_the_synthetic_layer_tells_every_choice_mistake_apart():
+    """The neuron each mistake chooses differs from the right one and from each other (else a hint could not be told)."""
+    case = _checks_beyond.choice_case()
+    train_x, train_y, held_x, held_y = case["data"]
+    beta, p = _betas_and_p(train_x, train_y)  # statsmodels, neuron by neuron
+    right = int(np.argmax(np.where((p < 0.05 / len(p)) & (beta > 0), beta, -np.inf)))
+    assert right == case["right"] == _checks_beyond._RIGHT
+    chosen = [right] + [neuron for neuron, _, _ in case["mistakes"]]
+    assert len(set(chosen)) == len(chosen), chosen
+    scores = [case["heldout_auroc"], case["training_auroc"], case["balanced_heldout_auroc"]]
+    assert min(abs(a - b) for i, a in enumerate(scores) for b in scores[i + 1:]) > 1e-4
 
 
-@pytest.fixture
-def strict(monkeypatch):
-    monkeypatch.setenv("LESSONKIT_STRICT_CHECKS", "1")
+def test_the_ablation_cases_tell_every_mistake_apart():
+    for model in _checks_models.tiny_models().values():
+        want = _checks_models._ablation_variants(model, 1, 5, _checks_models.token_ids(16, 4))
+        values = [want["right"], -want["right"], want["sum"], want["whole layer"], want["position"], 0.0]
+        assert min(abs(a - b) for i, a in enumerate(values) for b in values[i + 1:]) > 1e-4, values
 
 
-def test_a_right_answer_passes_in_one_line(capsys, strict):
-    assert checks.check_lecture_rule(lecture_rule_on_texts) is None  # nothing to echo in a notebook
-    checks.check_bonferroni(lambda p, alpha: np.asarray(p) < alpha / len(p))
-    checks.check_auroc(lambda x, y: auroc(np.asarray(x)[:, None], y)[0])
-    lines = capsys.readouterr().out.splitlines()
-    assert lines == ["\u2714 check_lecture_rule: passed.", "\u2714 check_bonferroni: passed.", "\u2714 check_auroc: passed."]
-
-
-def test_not_done_yet_is_not_an_error_even_when_strict(capsys, strict):
-    def stub(*args):
-        raise NotImplementedError
-
-    assert checks.check_lecture_rule(stub) is None
-    (line,) = capsys.readouterr().out.splitlines()
-    assert "not done yet" in line
-
-
-def test_a_mistake_is_one_line_with_its_hint_and_no_error(capsys, monkeypatch):
-    monkeypatch.delenv("LESSONKIT_STRICT_CHECKS", raising=False)
-    checks.check_bonferroni(lambda p, alpha: np.asarray(p) < alpha)  # a student's notebook: no traceback
-    (line,) = capsys.readouterr().out.splitlines()
-    assert line.startswith("\u2718 check_bonferroni:") and "divides alpha" in line
-
-
-def test_a_crash_in_the_students_function_is_one_line_too(capsys, monkeypatch):
-    monkeypatch.delenv("LESSONKIT_STRICT_CHECKS", raising=False)
-    checks.check_auroc(lambda x, y: x.no_such_attribute)
-    (line,) = capsys.readouterr().out.splitlines()
-    assert "your function raised AttributeError" in line
-
-
-def test_in_a_notebook_the_line_is_html(monkeypatch):
-    shown = []
-    monkeypatch.setattr("IPython.get_ipython", lambda: object())
-    monkeypatch.setattr("IPython.display.display", lambda data, raw: shown.append(data))
-    checks.check_bonferroni(lambda p, alpha: np.asarray(p) < alpha / len(p))
-    (data,) = shown
-    assert data["text/plain"] == "\u2714 check_bonferroni: passed."
-    assert data["text/html"].count("<div") == 1 and "check_bonferroni: passed." in data["text/html"]
-
-
-def test_typical_mistakes_get_their_hint(strict):
-    def strips_before_measuring(texts):
-        return [int(i > 0 and len(t.strip()) > 2 and t.strip()[:1].isupper() and not texts[i - 1].endswith((".", "!", "?", ":")))
-                for i, t in enumerate(texts)]
-
-    with pytest.raises(checks.CheckFailed, match="leading space"):
-        checks.check_lecture_rule(strips_before_measuring)
-    with pytest.raises(checks.CheckFailed, match="divides alpha"):
-        checks.check_bonferroni(lambda p, alpha: np.asarray(p) < alpha)
-    with pytest.raises(checks.CheckFailed, match="strict"):
-        checks.check_bonferroni(lambda p, alpha: np.asarray(p) <= alpha / len(p))
-
-    def ignores_ties(x, y):
-        x, y = np.asarray(x), np.asarray(y)
-        return float(np.mean([a > b for a in x[y == 1] for b in x[y == 0]]))
-
-    with pytest.raises(checks.CheckFailed, match="tie"):
-        checks.check_auroc(ignores_ties)
-
-
-def test_heldout_choice_check(capsys, strict):
-    rng = np.random.default_rng(1)
-    y_train, y_held = (rng.random(400) < 0.3).astype(int), (rng.random(400) < 0.3).astype(int)
-    x_train, x_held = rng.normal(size=(400, 20)), rng.normal(size=(400, 20))
-    x_train[:, 7] += 2 * y_train
-    x_held[:, 7] += 2 * y_held
-
-    def right(train_x, train_y, heldout_x, heldout_y):
-        return 7, float(auroc(heldout_x[:, [7]], heldout_y)[0])
-
-    checks.check_heldout_choice(right, x_train, y_train, x_held, y_held)
-    assert "passed" in capsys.readouterr().out
-    with pytest.raises(checks.CheckFailed, match="Expected neuron 7"):
-        checks.check_heldout_choice(lambda *a: (3, 0.5), x_train, y_train, x_held, y_held)
-    with pytest.raises(checks.CheckFailed, match="ALL held-out tokens"):
-        checks.check_heldout_choice(lambda *a: (7, 0.5), x_train, y_train, x_held, y_held)
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_no_hint_gives_the_answer(strict):
+    """A hint names the mistake; it never prints the number the exercise asks for."""
+    case = _checks_beyond.choice_case()
+    x, y = _checks_lecture._logit_case(0, 0.6)
+    right = _checks_lecture._logit_variants(x, y)
+    answers = {
+        checks.check_heldout_choice: [f"neuron {case['right']}", f"{case['heldout_auroc']:.3f}", f"{case['heldout_auroc']:.4g}"],
+        checks.check_one_neuron_logit: [f"{right['beta']:.3f}", f"{right['beta']:.4g}", f"{right['p']:.3g}"],
+    }
+    for check, mistake, _ in MISTAKES:
+        if check not in answers:
+            continue
+        with pytest.raises(checks.CheckFailed) as failed:
+            check(mistake)
+        assert not any(answer in str(failed.value) for answer in answers[check]), str(failed.value)
