@@ -131,9 +131,8 @@ def ablation_effects(model: nn.Module, tokens: Any, layer: int, neurons: Sequenc
 
     The same numbers as ``ablate_mlp(model, {layer: [neuron]}, value)`` with :func:`next_token_losses`
     before and after, but several neurons share one forward pass, one per batch row (on a CPU a batch
-    costs about half as much per row), and every pass carries one row with nothing switched off: a
-    batched pass rounds differently from a single one (here by ~1e-4 nats a token, not always in the
-    same direction), so each change is measured against a clean row of the same pass. ``tokens``: one
+    costs about half as much per row), and every pass carries one row with nothing switched off, so
+    each change is measured against the same pass, computed the same way. ``tokens``: one
     pass of text (at most the model's context). value: 0.0 or "mean" (the neuron's mean over its row).
     """
     stream, device = as_stream(tokens), model_device(model)
@@ -158,7 +157,11 @@ def ablation_effects(model: nn.Module, tokens: Any, layer: int, neurons: Sequenc
             batch = stream.to(device).unsqueeze(0).expand(len(chosen) + 1, -1)
             with torch.inference_mode():
                 logits = model(input_ids=batch, use_cache=False).logits[:, :-1].float()
-            loss = torch.nn.functional.cross_entropy(logits.transpose(1, 2), batch[:, 1:], reduction="none").cpu().numpy()
+            # a flat [tokens, vocabulary] layout, as next_token_losses uses: cross-entropy over a
+            # transposed [rows, vocabulary, tokens] view rounds differently, by ~1e-4 nats a token
+            flat = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch[:, 1:].reshape(-1),
+                                                     reduction="none")
+            loss = flat.reshape(len(batch), -1).cpu().numpy()
         finally:
             handle.remove()
         changes.append(np.c_[loss[1:] - loss[0], np.full(len(chosen), np.nan)])

@@ -80,7 +80,8 @@ def lab(tmp_path_factory):
         offline["LESSONKIT_WIKITEXT"] = os.environ["LESSONKIT_WIKITEXT"]
     pytest_variables = tuple(name for name in os.environ if name.startswith("PYTEST_"))
     started = time.perf_counter()
-    server = jl.LabServer(root, offline, drop_env=("MPLBACKEND", *pytest_variables))
+    # a student's kernel: figures drawn inline, checks answering in one line (never strict, as make test is)
+    server = jl.LabServer(root, offline, drop_env=("MPLBACKEND", "LESSONKIT_STRICT_CHECKS", *pytest_variables))
     try:
         driver = jl.start_chromium(tmp_path_factory.mktemp("chromium-profile"))
     except Exception:
@@ -331,6 +332,9 @@ def test_wrong_answer_shows_its_hint(lab):
         return lines;""", cell)
     assert hints, f"{path}: a wrong Bonferroni answer shows no hint; its outputs read: " + " | ".join(
         o["text"][-300:] for o in checked["outputs"])
+    shown = [line for o in checked["outputs"] for line in o["text"].splitlines() if line.strip()]
+    assert len(shown) == 1 and not any(o["type"] == "error" for o in checked["outputs"]), (
+        f"{path}: a student should see one line, not {len(shown)} lines / a traceback: {shown[:4]}")
     visible = run.page.driver.execute_script("""
         const area = arguments[0].querySelector('.jp-OutputArea');
         arguments[0].scrollIntoView({block: 'start'});
