@@ -134,7 +134,7 @@ def layer_profile_figure(table: Any) -> Any:
     """lessonkit's layer profile (significant neurons, best AUROC and its held-out AUROC per layer)."""
     profile = table[["layer", "auroc", "heldout_auroc"]].copy()
     profile["significant"] = table["significant"] if "significant" in table else False
-    return plot_layer_profile(profile, title="Proper-noun neurons by layer (atlas)")
+    return plot_layer_profile(profile, title="Neurons that predict the proper-noun tags, by layer (atlas)")
 
 
 def capitalised_profile_figure(table: Any, facts: dict) -> Any:

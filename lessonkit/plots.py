@@ -137,7 +137,7 @@ def plot_layer_profile(scan: Any, *, title: str | None = None) -> Any:
     fig = new_figure(figsize=(10, 6), layout="constrained")
     count_ax, auroc_ax = fig.subplots(2, 1, sharex=True)
     count_ax.bar(profile["layer"], profile["significant"], color="tab:red", gid="significant")
-    count_ax.set(ylabel="significant neurons\n(Bonferroni)", title=title or "Proper-noun neurons by layer")
+    count_ax.set(ylabel="significant neurons\n(Bonferroni)", title=title or "Neurons that predict the proper-noun tags, by layer")
     auroc_ax.plot(profile["layer"], profile["best_auroc"], "o-", color="tab:red", gid="best_auroc",
                   label="best neuron, in-sample")
     if _has_column(scan, "heldout_auroc"):
