@@ -49,9 +49,8 @@ def promoted_tokens(model: nn.Module, tokenizer: Any, layer: int, neuron: int, k
         raise ValueError(f"k must be a positive integer, got {k!r}.")
     effects = logit_effects(model, layer, neuron)
     up, down = torch.topk(effects, k), torch.topk(-effects, k)
-    return pd.DataFrame({
-        "promoted": [tokenizer.decode([i]) for i in up.indices.tolist()],
-        "logit +": up.values.numpy().round(3),
-        "suppressed": [tokenizer.decode([i]) for i in down.indices.tolist()],
-        "logit -": (-down.values).numpy().round(3),
-    })
+    def shown(ids: torch.Tensor) -> list[str]:  # quoted, so that spaces and line breaks show: ' Paris', '\n'
+        return [repr(tokenizer.decode([i])) for i in ids.tolist()]
+
+    return pd.DataFrame({"promoted": shown(up.indices), "logit +": up.values.numpy().round(3),
+                         "suppressed": shown(down.indices), "logit -": (-down.values).numpy().round(3)})

@@ -164,7 +164,7 @@ for L in range(n_layers):
                  "best within capitalised": best_within,
                  "its held-out AUROC within capitalised": oriented(held_within, within[best_within])})
 by_layer = pd.DataFrame(rows).set_index("layer")
-by_layer.round(3).T
+by_layer.round(3)
 
 # %%
 chosen_within = lk.auroc_within(acts[layer][held][:, [chosen]], word_labels[held], held_capital)[0]
@@ -358,7 +358,9 @@ findings = [
     f"6. Causal test (zero ablation): the chosen neuron ranks {zero_rank} of {len(zero)} among itself and {len(zero) - 1} random neurons "
     f"of layer {layer} for hurting the loss near names more than elsewhere; by chance alone a neuron ranks first "
     f"1 time in {len(zero)}, so this null can show at best p = {1 / len(zero):.3f}: a hint, not proof.",
-    f"7. One or many: layer {layer}'s best single neuron reaches held-out F1 {one[layer]:.3f}, the whole layer {whole[layer]:.3f}.",
+    f"7. One or many: layer {layer}'s best single neuron reaches held-out F1 {one[layer]:.3f}, the whole layer {whole[layer]:.3f}; "
+    f"over the layers probed, the best single neuron {one.max():.3f} (layer {int(one.idxmax())}), the best whole layer "
+    f"{whole.max():.3f} (layer {int(whole.idxmax())}).",
 ]
 print("\n".join(findings))
 if model.lessonkit_model["name"] == "smollm2-135m":  # the offline stand-in: the numbers this text was written from

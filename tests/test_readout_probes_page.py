@@ -52,8 +52,8 @@ def test_promoted_tokens_are_the_largest_and_smallest_effects(gpt2_tokenizer):
     effects = logit_effects(model, 0, 3).numpy()
     table = lessonkit.promoted_tokens(model, gpt2_tokenizer, 0, 3, k=4)
     order = np.argsort(effects)
-    assert table["promoted"].tolist() == [gpt2_tokenizer.decode([i]) for i in order[::-1][:4]]
-    assert table["suppressed"].tolist() == [gpt2_tokenizer.decode([i]) for i in order[:4]]
+    assert table["promoted"].tolist() == [repr(gpt2_tokenizer.decode([i])) for i in order[::-1][:4]]
+    assert table["suppressed"].tolist() == [repr(gpt2_tokenizer.decode([i])) for i in order[:4]]
     with pytest.raises(ValueError, match="0..127"):
         lessonkit.promoted_tokens(model, gpt2_tokenizer, 0, 128)
 
