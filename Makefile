@@ -67,7 +67,8 @@ benchmarks: venv
 
 # Re-create each notebook's .ipynb from its jupytext twin (notebooks/*.py, exercises/*.py).
 sync-notebooks: venv
-	$(BIN)/jupytext --sync notebooks/*.py exercises/*.py exercises/solutions/*.py
+	$(BIN)/jupytext --sync notebooks/*.py
+	$(BIN)/python exercises/build.py
 
 # The exercise notebooks, student and solved, from their one source each (exercises/solutions/NN_*.py,
 # the solved notebook with ### BEGIN/END SOLUTION markers); see exercises/README.md.
