@@ -591,3 +591,23 @@ def test_scan_layers_bad_input():
         lessonkit.scan_layers(acts, labels[:-1])
     with pytest.raises(ValueError, match="layers, n_tokens, neurons"):
         lessonkit.scan_layers(np.zeros((3, 4)), [0, 1, 0])
+
+
+def test_scan_layers_against_a_statsmodels_loop_on_a_small_case():
+    """Two layers, five neurons: every number of the table by statsmodels and a literal AUROC loop."""
+    rng = np.random.default_rng(11)
+    labels = (rng.random(160) < 0.3).astype(int)
+    acts = {layer: rng.normal(size=(160, 5)) + np.outer(labels, [1.2, 0, -0.8, 0, 0.3]) * scale for layer, scale in ((4, 1.0), (9, 1.5))}
+    table = lessonkit.scan_layers(acts, labels, seed=5)
+    positives, negatives = np.flatnonzero(labels == 1), np.flatnonzero(labels == 0)
+    sample = np.r_[positives, np.random.default_rng(5).choice(negatives, size=len(positives), replace=False)]
+    for layer, x in acts.items():
+        rows = table[table["layer"] == layer].reset_index(drop=True)
+        for j in range(5):
+            fit = sm.Logit(labels[sample], sm.add_constant(x[sample, j])).fit(disp=0)
+            assert rows["beta"][j] == pytest.approx(fit.params[1], rel=1e-6)
+            assert rows["pvalue"][j] == pytest.approx(fit.pvalues[1], rel=1e-6)
+            assert rows["significant"][j] == (fit.pvalues[1] < 0.05 / 5)
+            pos, neg = x[labels == 1, j], x[labels == 0, j]
+            literal = np.mean([(a > b) + 0.5 * (a == b) for a in pos for b in neg])
+            assert rows["auroc"][j] == pytest.approx(literal)
