@@ -18,7 +18,6 @@ import json
 import os
 import shutil
 import tempfile
-import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -289,20 +288,6 @@ def check_settings(settings: Any) -> None:
         raise ScanInputError(f"--rule must be one of {', '.join(RULES)}, got {settings.rule!r}")
     if settings.site not in ("pre", "post"):
         raise ScanInputError(f"--site must be 'pre' or 'post', got {settings.site!r}")
-
-
-_CAPITALS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def capitalised(ids: np.ndarray, tokenizer: Any) -> np.ndarray:
-    """Per token: is the first non-space character of its text upper case? Each id is decoded once."""
-    try:
-        known = _CAPITALS.setdefault(tokenizer, {})
-    except TypeError:  # not weak-referenceable: no cache
-        known = {}
-    for token in set(ids.tolist()) - known.keys():
-        known[token] = tokenizer.decode([token]).strip()[:1].isupper()
-    return np.array([known[token] for token in ids.tolist()], dtype=bool)
 
 
 class ScanRun:

@@ -120,7 +120,7 @@ def text_and_owners(ids: np.ndarray, tokenizer: Any) -> tuple[str, np.ndarray]:
     table = decoded_pieces(ids, tokenizer)
     pieces = table["text"][ids].tolist()
     starts = table["length"][ids]  # how many characters start in each token
-    for first, end in _runs(table["broken"][ids]):
+    for first, end in runs(table["broken"][ids]):
         run_text, run_starts = _split_characters(ids[first:end].tolist(), tokenizer)
         pieces[first:end] = [run_text] + [""] * (end - first - 1)
         starts[first:end] = run_starts
@@ -134,7 +134,7 @@ def text_and_owners(ids: np.ndarray, tokenizer: Any) -> tuple[str, np.ndarray]:
     return text, np.repeat(np.arange(len(ids)), starts)
 
 
-def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
+def runs(flags: np.ndarray) -> list[tuple[int, int]]:
     """``(first, end)`` of every run of consecutive True values."""
     edges = np.flatnonzero(np.diff(np.concatenate([[0], flags.astype(np.int8), [0]])))
     return list(zip(edges[::2].tolist(), edges[1::2].tolist()))

@@ -57,6 +57,8 @@ from ._atlas_io import parse_layers
 from ._atlas_report import write_report
 from ._atlas_state import CAPITALISED, HELDOUT, OTHER, PROPER, TRAIN, AtlasState
 from ._mlp_sites import stop_after
+from ._token_text import decoded_pieces
+from .controls import is_capitalised
 from .hooks import mlp_site_modules, record_mlp
 from .models import mlp_shape
 from .regression import auroc, bonferroni, fit_logit
@@ -131,7 +133,7 @@ def token_classes(ids: np.ndarray, previous: np.ndarray, tokenizer: Any, rule: s
     """(class per token, capitalised per token). The rule sees the previous pass too, so the lecture's
     rule tags exactly as on the whole stream. Capitalised: the first non-space character is upper case."""
     tags = tag_proper_nouns(np.concatenate([previous, ids]), tokenizer, rule=rule)[len(previous) :]
-    capitalised = io.capitalised(ids, tokenizer)
+    capitalised = is_capitalised(decoded_pieces(ids, tokenizer)["text"][ids])  # each id decoded once per tokenizer
     classes = np.where(tags == 1, PROPER, np.where(capitalised, CAPITALISED, OTHER))
     return classes.astype(np.int8), capitalised
 

@@ -21,8 +21,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import torch
 
+from ._token_text import REPLACEMENT, decode_exactly, decoded_pieces, runs
 from .assets import cache_dir, verify_sha256
 from .models import hub_reachable, notice
 
@@ -143,7 +145,6 @@ def load_wikitext_tokens(tokenizer, *, n_rows: int = 200, min_chars: int = 50, s
 
 # ---------------------------------------------------------------- tokens as text, for display
 
-REPLACEMENT = "\ufffd"  # what decoding shows for bytes that are only part of a character
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
@@ -154,21 +155,11 @@ def token_texts(ids, tokenizer) -> list[str]:
     each piece shows only "�". Here each piece shows the character it belongs to and its number:
     the three tokens of 杜 read "杜₁", "杜₂", "杜₃". Everything else is exactly the decoded token.
     """
-    ids = [int(i) for i in (ids.reshape(-1).tolist() if hasattr(ids, "reshape") else ids)]
-    decoded: dict[int, str] = {}  # each vocabulary entry decoded once
-    for i in set(ids):
-        decoded[i] = tokenizer.decode([i])
-    texts = [decoded[i] for i in ids]
-    start = 0
-    while start < len(ids):
-        if REPLACEMENT not in texts[start]:
-            start += 1
-            continue
-        end = start + 1  # a run of tokens that each hold part of a character
-        while end < len(ids) and REPLACEMENT in texts[end] and end - start < 16:
-            end += 1
-        texts[start:end] = _name_the_pieces(ids[start:end], texts[start:end], tokenizer)
-        start = end
+    ids = np.asarray(ids.reshape(-1).tolist() if hasattr(ids, "reshape") else ids, dtype=np.int64)
+    table = decoded_pieces(ids, tokenizer)  # each vocabulary entry decoded once per tokenizer
+    texts = table["text"][ids].tolist()
+    for first, end in runs(table["broken"][ids]):  # runs of tokens that each hold part of a character
+        texts[first:end] = _name_the_pieces(ids[first:end].tolist(), texts[first:end], tokenizer)
     return texts
 
 
@@ -177,7 +168,7 @@ def _name_the_pieces(run: list[int], shown: list[str], tokenizer) -> list[str]:
     labels = [""] * len(run)
     done, begun_at = "", None  # text finished so far; the token where an unfinished character began
     for k in range(len(run)):
-        decoded = tokenizer.decode(run[: k + 1])
+        decoded = decode_exactly(tokenizer, run[: k + 1])
         finished = decoded.rstrip(REPLACEMENT) if k < len(run) - 1 else decoded
         if not finished.startswith(done):  # a tokenizer that re-spaces on decode: leave the run as it was
             return shown
