@@ -96,9 +96,9 @@ def load_model(name: str | None = None, *, device: str | torch.device | None = N
         model, tokenizer = load_smollm2()
     else:
         _check_known(chosen)
-        model, tokenizer = _load_from_hub_or_fallback(chosen, is_default=name is None)
-        if model.config.model_type != "gpt2" and key in GPT2_FAMILY:  # the fallback ran
-            key, why = OFFLINE_MODEL, f"the Hugging Face Hub ({HUB_HOST}) cannot be reached and {chosen!r} is not cached"
+        model, tokenizer, fallback = _load_from_hub_or_fallback(chosen, is_default=name is None)
+        if fallback:
+            key, why = OFFLINE_MODEL, fallback
     model.lessonkit_model = {"name": key, "why": why}  # for model_card(): what runs, and why
     model.eval().requires_grad_(False)
     model.to(pick_device(device))
@@ -127,11 +127,12 @@ def _check_known(name: str) -> None:
     )
 
 
-def _load_from_hub_or_fallback(name: str, *, is_default: bool) -> tuple[Any, Any]:
+def _load_from_hub_or_fallback(name: str, *, is_default: bool) -> tuple[Any, Any, str | None]:
+    """``(model, tokenizer, why)``: ``why`` says why the offline stand-in came instead (None: it did not)."""
     if hub_reachable():
-        return load_pretrained(name, local_only=False)
+        return (*load_pretrained(name, local_only=False), None)
     try:  # already in the local Hugging Face cache? Then no network is needed.
-        return load_pretrained(name, local_only=True)
+        return (*load_pretrained(name, local_only=True), None)
     except OSError:
         pass
     why = "LESSONKIT_OFFLINE is set" if is_offline() else f"the Hugging Face Hub ({HUB_HOST}) cannot be reached"
@@ -143,7 +144,7 @@ def _load_from_hub_or_fallback(name: str, *, is_default: bool) -> tuple[Any, Any
             "Layer and neuron numbers of the lecture refer to gpt2-medium (24 x 4,096). "
             "Set LESSONKIT_OFFLINE=1 to choose this on purpose and silence this notice."
         )
-        return load_smollm2()
+        return (*load_smollm2(), f"{why} and {name!r} is not cached")
     raise RuntimeError(
         f"Cannot load {name!r}: {why} and it is not in the local Hugging Face cache. "
         f"Offline, use load_model({OFFLINE_MODEL!r}) (or set LESSONKIT_OFFLINE=1 and call load_model())."
