@@ -116,12 +116,9 @@ def next_token_losses(model: nn.Module, tokens: Any, *, chunk: int | None = None
     """
     stream, step, device = as_stream(tokens), pass_length(model, chunk), model_device(model)
     losses = np.full(len(stream), np.nan)
-    with torch.inference_mode():
-        for start in range(0, len(stream), step):
-            piece = stream[start : start + step].to(device)
-            logits = model(input_ids=piece.unsqueeze(0), use_cache=False).logits[0, :-1].float()
-            loss = torch.nn.functional.cross_entropy(logits, piece[1:], reduction="none")
-            losses[start : start + len(piece) - 1] = loss.cpu().numpy()
+    for start in range(0, len(stream), step):
+        piece = stream[start : start + step].to(device)
+        losses[start : start + len(piece) - 1] = _losses(model, piece.unsqueeze(0))[0]
     return losses
 
 
@@ -154,15 +151,21 @@ def ablation_effects(model: nn.Module, tokens: Any, layer: int, neurons: Sequenc
         setattr(hook, HOOK_MARK, f"ablation of layer {layer}")
         handle = site.module.register_forward_pre_hook(hook)
         try:
-            batch = stream.to(device).unsqueeze(0).expand(len(chosen) + 1, -1)
-            with torch.inference_mode():
-                logits = model(input_ids=batch, use_cache=False).logits[:, :-1].float()
-            # a flat [tokens, vocabulary] layout, as next_token_losses uses: cross-entropy over a
-            # transposed [rows, vocabulary, tokens] view rounds differently, by ~1e-4 nats a token
-            flat = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch[:, 1:].reshape(-1),
-                                                     reduction="none")
-            loss = flat.reshape(len(batch), -1).cpu().numpy()
+            loss = _losses(model, stream.to(device).unsqueeze(0).expand(len(chosen) + 1, -1))
         finally:
             handle.remove()
         changes.append(np.c_[loss[1:] - loss[0], np.full(len(chosen), np.nan)])
     return np.concatenate(changes)
+
+
+def _losses(model: nn.Module, batch: torch.Tensor) -> np.ndarray:
+    """``[rows, tokens - 1]``: each row's loss of predicting its next tokens, in one forward pass.
+
+    One layout for every caller: cross-entropy over a flat ``[tokens, vocabulary]`` matrix (over a
+    transposed ``[rows, vocabulary, tokens]`` view it rounds differently, by ~1e-4 nats a token).
+    """
+    with torch.inference_mode():
+        logits = model(input_ids=batch, use_cache=False).logits[:, :-1].float()
+        flat = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch[:, 1:].reshape(-1),
+                                                 reduction="none")
+    return flat.reshape(len(batch), -1).cpu().numpy()
