@@ -332,10 +332,13 @@ sample = lk.balanced_sample(labels, seed=SEED)  # all proper nouns + the same ra
 assert set(sample) == set(proper) | set(comparison)
 path = lk.stats_backend(acts[layer])
 start = time.perf_counter()
+fits = lk.fit_logit(acts[layer][sample], labels[sample])  # a first call may load (or compile) the kernel
+first_seconds = time.perf_counter() - start
+start = time.perf_counter()
 fits = lk.fit_logit(acts[layer][sample], labels[sample])
 fast_seconds = time.perf_counter() - start
-print(f"lk.fit_logit on the {path} path ({lk.regression.STATS_BACKENDS[path]}): {fast_seconds * 1000:.0f} ms, "
-      f"{loop_seconds / fast_seconds:.0f}x faster than the loop (a first call on the numba path includes compiling)")
+print(f"lk.fit_logit on the {path} path ({lk.regression.STATS_BACKENDS[path]}): {fast_seconds * 1000:.1f} ms, "
+      f"{loop_seconds / fast_seconds:.0f}x faster than the loop (its first call in this kernel: {first_seconds * 1000:.0f} ms)")
 print(fits)
 ok = fits.converged & ~fits.separated
 np.testing.assert_allclose(fits.beta[ok], betas[ok], rtol=1e-5)
@@ -384,16 +387,18 @@ vmin, vmax = lk.value_range(values)  # the lecture's scale: all 1,024 tokens
 lk.token_heatmap(token_texts[: seq_len // 2], values[: seq_len // 2], vmin=vmin, vmax=vmax, backend="matplotlib")
 
 # %% [markdown]
-# **Beyond the lecture: the first position.** If the heatmap above is pale pink almost everywhere,
-# the first token is to blame. At the first position of every forward pass, many neurons take an
-# extreme value that has nothing to do with the token there (the "attention sink" or "massive
-# activations" of Xiao et al. 2023 and Sun et al. 2024). One such token sets the minimum or maximum
-# of the min-max scale, and every other token is squeezed into a sliver of the colour map:
+# **Beyond the lecture: the first position.** Look at the very first token of the heatmap. At the
+# first position of every forward pass, many neurons take an extreme value that has nothing to do
+# with the token there (the "attention sink" or "massive activations" of Xiao et al. 2023 and Sun et
+# al. 2024). When that one token sets the minimum or maximum of the min-max scale, every other token
+# is squeezed into part of the colour map, and the heatmap loses contrast:
 
 # %%
 rest = values[1:]
+squeezed = ((rest.min() - vmin) / (vmax - vmin), (rest.max() - vmin) / (vmax - vmin))
 print(f"neuron {max_beta_neuron}: first position {values[0]:.3f}; the other {len(rest):,} tokens "
-      f"{rest.min():.3f} to {rest.max():.3f}")
+      f"{rest.min():.3f} to {rest.max():.3f}, i.e. a = {squeezed[0]:.2f} to {squeezed[1]:.2f} of the scale "
+      f"(colour a**2 = {squeezed[0] ** 2:.2f} to {squeezed[1] ** 2:.2f})")
 extreme = (acts[layer][0] == acts[layer].min(0).values) | (acts[layer][0] == acts[layer].max(0).values)
 print(f"the first position holds the minimum or maximum of {int(extreme.sum()):,} of the {n_neurons:,} neurons of layer {layer}")
 
@@ -475,10 +480,10 @@ lk.token_heatmap(token_texts2[: seq_len // 2], values2[: seq_len // 2], vmin=low
 # token (0.5 = chance, 1 = perfect). On the text that chose the neuron and on the new text:
 
 # %%
-auc_train = lk.auroc(values[:, None], labels)[0]
-auc_new = lk.auroc(values2[:, None], labels2)[0]
-print(f"neuron {max_beta_neuron}: AUROC {auc_train:.3f} on the first 1,024 tokens ({labels.sum()} proper nouns), "
-      f"{auc_new:.3f} on the next 1,024 ({labels2.sum()} proper nouns); chance is 0.5")
+for name, v, y in (("the first 1,024 tokens", values, labels), ("the next 1,024", values2, labels2)):
+    auc, low, high = lk.auroc_ci(v, y)  # with a 95% interval (DeLong): few proper nouns, wide interval
+    print(f"neuron {max_beta_neuron} on {name}: AUROC {auc:.3f}, 95% interval {low:.3f} to {high:.3f} "
+          f"({y.sum()} proper nouns); chance is 0.5")
 
 # %% [markdown]
 # **Beyond the lecture: every neuron, with sliders.** The activations of all layers for the first
