@@ -58,6 +58,7 @@ _EXPORTS: dict[str, str] = {
     # hooks
     "record_mlp": "hooks",
     "capture_mlp": "hooks",
+    "run_up_to_layer": "hooks",
     "remove_lessonkit_hooks": "hooks",
     "count_hooks": "hooks",
     "mlp_site_modules": "hooks",
