@@ -114,7 +114,7 @@ class MlpRecorder:
                 torch.cuda.synchronize()  # a pass stopped half-way may still be copying to the CPU
         finally:
             self.remove()  # after a normal end, an error or the stop button alike
-            if error is not None and not issubclass(error, _LastLayerDone):  # half a recording looks whole: say so
+            if error is not None and error is not _LastLayerDone:  # stopped half-way: every use will say so
                 self.activations.interrupt(f"{error.__name__}, {len(self.activations)} of {len(self.sites)} layers recorded")
 
     def remove(self) -> None:
