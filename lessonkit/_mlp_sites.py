@@ -3,7 +3,9 @@
 The hooks room (``hooks.py``) asks two questions of this module: *which module* holds layer i's
 neurons (:func:`mlp_site_modules`, from the table :data:`MLP_SITES`), and *how to keep* them cheaply
 (:func:`keep_on_cpu`). It also holds the input guard that turns the two classic input mistakes into
-clear errors, and the checks of a token stream for ``capture_mlp``.
+clear errors, the checks of a token stream for ``capture_mlp``, and what a live class needs: a
+dict that says so when its recording was interrupted (:class:`WholeOrNothing`), a hook that ends a
+pass after a given module (:func:`stop_after`), and a layer-by-layer progress bar (:class:`LayerProgress`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, NamedTuple
 
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
 SITES = ("pre", "post")
 HOOK_MARK = "_lessonkit_hook"  # every hook lessonkit adds carries this attribute
@@ -223,8 +226,6 @@ class LayerProgress:
     """
 
     def __init__(self, model: nn.Module, desc: str, *, upto: int | None = None, passes: int = 1) -> None:
-        from tqdm.auto import tqdm  # imported here: ipywidgets' bar needs a kernel only when one is drawn
-
         blocks = block_modules(model)
         self.blocks = blocks[: (len(blocks) if upto is None else upto + 1)]
         self.bar = tqdm(total=passes * len(self.blocks), desc=desc, unit="layer", delay=PROGRESS_DELAY)
