@@ -196,7 +196,8 @@ class _LastLayerDone(Exception):
 def stop_after(site: MlpSite | Block) -> Iterator[None]:
     """Inside the block, a forward pass ends right after ``site``'s module has run (and after any hook
     registered on it before this one, such as a recorder's): the layers above it and the output layer
-    are never computed, and ``model(...)`` returns None. Its hook is removed on the way out."""
+    are never computed. The pass ends by raising inside the block, so put nothing after the forward
+    pass in it (``run_up_to_layer`` wraps it for one call). Its hook is removed on the way out."""
 
     def stop(module, inputs, output):
         raise _LastLayerDone
