@@ -49,9 +49,10 @@ endif
 # class. The copies carry no jupytext pairing and JupyterLab runs without jupytext's server extension,
 # so no .py twin appears beside them (tools/lab.py; `python tools/lab.py` is the same without make).
 WORKSPACE   ?= workspace
+LAB_ARGS    ?=  # more options for jupyter lab, e.g. LAB_ARGS="--port=8890 --no-browser"
 
 lab: venv
-	$(BIN)/python tools/lab.py --workspace $(WORKSPACE)
+	$(BIN)/python tools/lab.py --workspace $(WORKSPACE) $(LAB_ARGS)
 
 # Tests run offline: the lecture's stand-ins (exact GPT-2 tokenizer, SmolLM2-135M, WikiText rows).
 test: export LESSONKIT_OFFLINE ?= 1

@@ -61,13 +61,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workspace", type=Path, default=ROOT / "workspace", help="where the copies go (default: workspace/)")
     parser.add_argument("--prepare-only", action="store_true", help="copy the notebooks, do not start JupyterLab")
-    args = parser.parse_args(argv)
+    args, lab_arguments = parser.parse_known_args(argv)  # the rest goes to jupyter lab, e.g. --port=8890
     prepare(args.workspace)
     if args.prepare_only:
         print(f"notebooks for the class are in {args.workspace}")
         return
     jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent)) or "jupyter"
-    command = [jupyter, "lab", *LAB_OPTIONS, str(args.workspace / FIRST)]
+    command = [jupyter, "lab", *LAB_OPTIONS, *lab_arguments, str(args.workspace / FIRST)]
     os.execv(jupyter, command)
 
 
