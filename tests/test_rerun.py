@@ -41,7 +41,7 @@ LECTURE = "notebooks/01_proper_noun_neurons.ipynb"
 RERUN = [LECTURE, *sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob("exercises/solutions/[0-9][0-9]_*.ipynb"))]
 CELL_TIMEOUT = 600  # seconds; one cell of the lecture takes ~10 s on two busy cores
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.rerun]  # `-m "not rerun"` leaves them out of a quick run
 
 # What legitimately changes from run to run, masked before comparing.
 MASKS = [
