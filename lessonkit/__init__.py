@@ -9,7 +9,8 @@ machinery sits beside it in a private ``_module``):
     4  tagging proper nouns                 tagging     lecture_rule_loop, tag_proper_nouns (every rule's door)
                                             word_rule   a better rule: per word, with evidence from the whole text
                                             gold        hand-made gold labels; score_tagger (precision, recall, F1)
-    5  the first 1,024 tokens               hooks       record_mlp / capture_mlp ([tokens, neurons] per layer)
+    5  the first 1,024 tokens               hooks       record_mlp / capture_mlp ([tokens, neurons] per layer),
+                                                        run_up_to_layer (a pass that ends after one layer)
     6-7 one regression per neuron           regression  fit_logit, balanced_sample, bonferroni, auroc, scan_layers
     8  the beta / -log(p) figure            plots       plot_classifier_results, plot_layer_profile
     9  the strongest neurons                regression  top_neurons
@@ -58,6 +59,7 @@ _EXPORTS: dict[str, str] = {
     # hooks
     "record_mlp": "hooks",
     "capture_mlp": "hooks",
+    "run_up_to_layer": "hooks",
     "remove_lessonkit_hooks": "hooks",
     "count_hooks": "hooks",
     "mlp_site_modules": "hooks",
