@@ -1,7 +1,7 @@
 """How fast does the explorer's text box answer Enter, against a plain full forward pass of the same text?
 
     .venv/bin/python benchmarks/bench_your_text.py                  # SmolLM2-135M, 64 tokens, layers 3, 18, 29
-    .venv/bin/python benchmarks/bench_your_text.py --tokens 256 --layers 18
+    .venv/bin/python benchmarks/bench_your_text.py --tokens 256 --layers 18 --threads 1
 
 Headless: Enter is ``box.text.value = text`` (what the front end sends on Enter), timed until the
 observer has written the new picture (what the front end then receives): tokenize, tag, the forward
@@ -66,7 +66,10 @@ def main() -> None:
     parser.add_argument("--layers", default="3,18,29", help="the chosen layers to time, comma-separated")
     parser.add_argument("--tokens", type=int, default=64, help="tokens per typed text (default 64)")
     parser.add_argument("--repeats", type=int, default=20, help="texts entered per layer (default 20)")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own choice)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     layers = [int(layer) for layer in args.layers.split(",")]
     load_before = os.getloadavg()
 

@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", metavar="SECONDS", default="600",
                         help="time limit for one whole notebook (default 600); a notebook over it is stopped and graded on what ran")
     parser.add_argument("--jobs", metavar="N", default="1",
-                        help="notebooks run at once, each in its own process and kernel (default 1; each needs ~1.5 GB)")
+                        help="notebooks run at once, each in its own process and kernel (default 1; each kernel needs ~1.3 GB)")
     parser.add_argument("--overwrite", action="store_true", help="replace the grades of an earlier run in --out")
 
     def one_line(message: str) -> NoReturn:
