@@ -18,7 +18,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -104,10 +105,12 @@ def _execute(notebook: Any, work: Path, cwd: Path, time_limit: float, threads: i
     client = NotebookClient(notebook, km=_kernel_manager(work), timeout_func=time_left, allow_errors=True,
                             startup_timeout=int(min(120, max(30, time_limit))), record_timing=False, shutdown_kernel="immediate",
                             resources={"metadata": {"path": str(cwd)}})
+    for cell in notebook.cells:  # what the student's own run left: never taken for this run's answers
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
     try:  # the kernel process's own messages (not the cells' output) stay out of the instructor's terminal
         with open(work / "kernel.log", "wb") as stream:
-            client.execute(cleanup_kc=True, env=_kernel_environment(work, threads),  # the kernel is ours to stop
-                           stdout=stream, stderr=stream)
+            _run_in_thread(client, env=_kernel_environment(work, threads), stdout=stream, stderr=stream)
     except (CellTimeoutError, _OutOfTime):
         where = _where(notebook, running.get("cell"))
         return "timed out", f"stopped after the time limit of {time_limit:g} s, {where}"
@@ -122,6 +125,28 @@ def _execute(notebook: Any, work: Path, cwd: Path, time_limit: float, threads: i
     count, first = errors[0]
     more = f"; {len(errors) - 1} more cell(s) raised" if len(errors) > 1 else ""
     return "ran, with errors", f"In [{count}] raised {first.get('ename')}: {_one_line(first.get('evalue', ''))}{more}"
+
+
+def _run_in_thread(client: Any, **options: Any) -> None:
+    """``client.execute`` in a thread of its own, so that Ctrl-C reaches this thread as KeyboardInterrupt:
+    in the main thread nbclient would take the signal, stop the kernel, and the next notebook would start.
+    On Ctrl-C the kernel is stopped here, and the interrupt goes on up: the grading run ends."""
+    global _RUNNER
+    if _RUNNER is None:  # one thread, kept: its event loop serves every notebook
+        _RUNNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lessonkit-grade")
+    running = _RUNNER.submit(client.execute, cleanup_kc=True, **options)  # cleanup_kc: the kernel is ours to stop
+    try:
+        running.result()
+    except KeyboardInterrupt:
+        process = getattr(getattr(client.km, "provisioner", None), "process", None)
+        if process is not None:
+            process.kill()  # the thread then sees a dead kernel, cleans up and ends
+        with suppress(Exception):
+            running.result(timeout=30)
+        raise
+
+
+_RUNNER: ThreadPoolExecutor | None = None
 
 
 def _where(notebook: Any, cell: Any) -> str:

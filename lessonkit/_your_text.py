@@ -44,6 +44,8 @@ class TextReader:
         from .tagging import RULES
 
         mlp_site_modules(model, 0)  # a model lessonkit cannot hook fails here, not at the first Enter
+        if not callable(tokenizer):
+            raise TypeError("tokenizer must be the model's tokenizer (lessonkit.load_model returns both).")
         if rule not in RULES:
             raise ValueError(f"Unknown rule {rule!r}: choose one of {RULES}.")
         self.model, self.tokenizer, self.rule = model, tokenizer, rule
