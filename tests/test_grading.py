@@ -86,6 +86,15 @@ def syntax_error_in(notebook: nbformat.NotebookNode, function: str) -> nbformat.
     return answered(notebook, function, "return [0] *")
 
 
+def with_a_saved_pass(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook as saved after some other run: its first check's cell shows a pass (never to be believed)."""
+    cell = next(c for c in notebook.cells if "checks.check_" in c.source)
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/plain": "\u2714 check_mlp_hook: passed."},
+                                           metadata={"lessonkit_check": {"check": "check_mlp_hook", "outcome": "passed",
+                                                                         "message": "passed."}})]
+    return notebook
+
+
 # The class: who sent what, and what each check of each notebook must say (passed / not done /
 # not run / the words of its hint).
 NOT_DONE = "not done"
@@ -102,7 +111,7 @@ CLASS = {
     "ada/03_controls_and_causes.ipynb": (lambda: check_cells(SOLVED / "03_controls_and_causes.ipynb"),
                                          _expected_for("03_controls_and_causes", "passed")),
     # the student notebooks as handed out: nothing done
-    "ben/01_the_lecture.ipynb": (lambda: student("01_the_lecture"), _expected_for("01_the_lecture", NOT_DONE)),
+    "ben/01_the_lecture.ipynb": (lambda: with_a_saved_pass(student("01_the_lecture")), _expected_for("01_the_lecture", NOT_DONE)),
     "ben/02_beyond.ipynb": (lambda: student("02_beyond"), _expected_for("02_beyond", NOT_DONE)),
     "ben/03_controls_and_causes.ipynb": (lambda: student("03_controls_and_causes"), _expected_for("03_controls_and_causes", NOT_DONE)),
     # one file per student (an LMS's flat download): wrong answers
@@ -354,3 +363,38 @@ def test_a_kernel_that_dies_gets_its_row(tmp_path):
     grade = grade_notebook(grading.Submission("kim", path, path.name), time_limit=120)
     assert grade.status == "kernel died" and "cell 2 ('import os')" in grade.notes
     assert grade.outcome("check_bonferroni") == "failed" and grade.outcome("check_lecture_rule") == "not run"
+
+
+@pytest.mark.slow
+def test_ctrl_c_ends_the_run_and_keeps_what_was_graded(tmp_path):
+    import signal
+    import time
+
+    import psutil
+
+    folder, out = tmp_path / "class", tmp_path / "out"
+    folder.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('hello')")]), folder / "a_notes.ipynb")
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in (
+        "import time\nfrom lessonkit import checks", "time.sleep(600)")]), folder / "b_01_the_lecture.ipynb")
+    code = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler)\n"  # as in a terminal
+            "from lessonkit.__main__ import main; sys.exit(main(sys.argv[1:]))")
+    grader = subprocess.Popen([sys.executable, "-c", code, "grade", str(folder), "--out", str(out)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not any("ipykernel" in " ".join(p.cmdline()) for p in psutil.Process(grader.pid).children(recursive=True)):
+            assert time.monotonic() < deadline and grader.poll() is None, "no kernel started"
+            time.sleep(0.2)
+        time.sleep(3)  # the kernel is in its sleeping cell now, or about to be
+        kernels = psutil.Process(grader.pid).children(recursive=True)
+        grader.send_signal(signal.SIGINT)
+        stdout, stderr = grader.communicate(timeout=60)
+    finally:
+        if grader.poll() is None:
+            grader.kill()
+    assert grader.returncode == 130 and "interrupted" in stderr and "[1/2] a_notes" in stdout and "[2/2]" not in stdout
+    with open(out / "grades.csv", newline="", encoding="utf-8") as handle:
+        assert [row["file"] for row in csv.DictReader(handle)] == ["a_notes.ipynb"]
+    psutil.wait_procs(kernels, timeout=10)
+    assert not [k for k in kernels if k.is_running() and k.status() != psutil.STATUS_ZOMBIE], "a kernel outlived the run"
