@@ -12,7 +12,8 @@ plain forward pass of the same texts through the whole model (every layer and th
 hooks) -- what a box that ran the model as usual would cost at least. Also: a neuron move on the
 typed text (from memory) and a layer move (one more short pass). Target: under 100 ms, Enter to
 picture, 64 tokens on 2 CPU cores. The load average is printed: on a shared machine it inflates
-every number.
+every wall-clock number. The CPU time of an Enter (all threads) is printed too: it suffers less from
+a loaded machine; with ``--threads 1`` it is about what one quiet core would take.
 """
 
 from __future__ import annotations
@@ -50,14 +51,21 @@ def texts_of(stream: torch.Tensor, tokenizer, n_tokens: int, count: int) -> list
     return found
 
 
-def plain_forward_ms(model, tokenizer, text: str) -> float:
+def cpu_and_wall_ms(action) -> tuple[float, float]:
+    """(wall-clock ms, CPU ms of this process, all threads) of one call."""
+    started = time.process_time()
+    wall = timed_ms(action)
+    return wall, (time.process_time() - started) * 1000
+
+
+def plain_forward_ms(model, tokenizer, text: str) -> tuple[float, float]:
     ids = torch.tensor([tokenizer(text, add_special_tokens=False)["input_ids"]])
 
     def forward() -> None:
         with torch.inference_mode():
             model(input_ids=ids, use_cache=False)
 
-    return timed_ms(forward)
+    return cpu_and_wall_ms(forward)
 
 
 def main() -> None:
@@ -86,22 +94,24 @@ def main() -> None:
     box.read(texts[-1])  # warm-up: first pass, first heatmap
     plain = [plain_forward_ms(model, tokenizer, text) for text in texts[:2]]  # warm-up
     plain = [plain_forward_ms(model, tokenizer, text) for text in texts[: args.repeats]]
-    plain_median = statistics.median(plain)
+    plain_median, plain_cpu = statistics.median(w for w, _ in plain), statistics.median(c for _, c in plain)
     print(f"plain full forward pass, {args.tokens} tokens, all {n_layers} layers + output layer, no hooks: "
-          f"median {plain_median:.1f} ms over {len(plain)} texts")
+          f"median {plain_median:.1f} ms over {len(plain)} texts; CPU time median {plain_cpu:.1f} ms")
 
     for layer in layers:
         explorer.show(layer, 33)
         box.read(texts[-2])  # this layer's first pass, not timed
-        enter = []
+        enter, cpu = [], []
         for text in texts[: args.repeats]:
-            enter.append(timed_ms(lambda: setattr(box.text, "value", text)))
+            wall, used = cpu_and_wall_ms(lambda: setattr(box.text, "value", text))
+            enter.append(wall), cpu.append(used)
             assert len(box.reader.current.ids) == args.tokens and box.seconds is not None
-        median = statistics.median(enter)
+        median, cpu_median = statistics.median(enter), statistics.median(cpu)
         verdict = "met" if median < TARGET_MS else "NOT met"
         print(f"Enter to picture, {args.tokens} tokens, layer {layer} (the pass stops after it): median {median:.1f} ms "
               f"(fastest {min(enter):.1f}, slowest {max(enter):.1f}) over {len(enter)} texts; target < {TARGET_MS:.0f} ms: "
-              f"{verdict}; {median / plain_median:.2f}x a plain full forward pass")
+              f"{verdict}; {median / plain_median:.2f}x a plain full forward pass; CPU time median {cpu_median:.1f} ms, "
+              f"{cpu_median / plain_cpu:.2f}x the plain pass's")
 
     neuron_ms = [timed_ms(lambda: explorer.show(layers[-1], neuron)) for neuron in range(1, 21)]
     layer_ms = [timed_ms(lambda: explorer.show(layer, 1)) for layer in layers * 3]
