@@ -11,8 +11,8 @@ It is a thin view: every number and picture comes from a :class:`lessonkit.Neuro
 milliseconds. Controls: layer, neuron (its maximum follows the layer), the layer's top neurons by
 beta, AUROC or activation, site pre/post and training/held-out text (when captured), heatmap as
 HTML or the lecture's matplotlib look, top contexts; and, given the model, a text box where anyone
-types a sentence and sees the chosen neuron on it (``_your_text``). Only widgets that exist in ipywidgets 7 and 8
-are used (JupyterLab, Notebook, VS Code, Colab). The view sets widget values rather than using
+types a sentence and sees the chosen neuron on it (``_your_text``). Only widgets that exist in
+ipywidgets 7 and 8 are used (JupyterLab, Notebook, VS Code, Colab). The view sets widget values rather than using
 ``ipywidgets.interactive``: the neuron slider's maximum and the top-neuron list depend on the layer,
 and an HTML widget's value can be checked without a browser.
 """
