@@ -69,7 +69,7 @@ def progress_line(grade: NotebookGrade) -> str:
 
 
 def write(grades: list[NotebookGrade], out: Path, settings: dict) -> None:
-    _replace(out / "grades.csv", _csv_text(grades))
+    _replace(out / "grades.csv", _csv_text(grades), encoding="utf-8-sig")  # the mark tells Excel it is UTF-8
     _replace(out / "summary.html", summary_html(grades, settings))
 
 
@@ -83,10 +83,10 @@ def _csv_text(grades: list[NotebookGrade]) -> str:
     return buffer.getvalue()
 
 
-def _replace(path: Path, text: str) -> None:
+def _replace(path: Path, text: str, encoding: str = "utf-8") -> None:
     """Write atomically: a reader (a spreadsheet open on grades.csv) never sees half a file."""
     handle, staging = tempfile.mkstemp(prefix=path.name, dir=path.parent)
-    with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+    with os.fdopen(handle, "w", encoding=encoding, newline="") as stream:
         stream.write(text)
     os.replace(staging, path)
 

@@ -158,7 +158,7 @@ def graded(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if k != "LESSONKIT_STRICT_CHECKS"} | {"LESSONKIT_STRICT_CHECKS": "1"}
     done = subprocess.run([sys.executable, "-m", "lessonkit", "grade", str(folder), "--out", str(out), "--jobs", "2"],
                           capture_output=True, text=True, env=env, timeout=900)
-    with open(out / "grades.csv", newline="", encoding="utf-8") as handle:
+    with open(out / "grades.csv", newline="", encoding="utf-8-sig") as handle:
         rows = {row["file"]: row for row in csv.DictReader(handle)}
     return {"folder": folder, "before": before, "out": out, "run": done, "rows": rows,
             "html": (out / "summary.html").read_text(encoding="utf-8")}
@@ -181,6 +181,7 @@ def test_the_run_succeeds_and_never_changes_a_submitted_file(graded):
 @pytest.mark.slow
 def test_each_notebook_has_one_row_and_skipped_files_none(graded):
     assert sorted(graded["rows"]) == sorted([*CLASS, *NOT_EXERCISES])
+    assert (graded["out"] / "grades.csv").read_bytes().startswith(b"\xef\xbb\xbfstudent,")  # UTF-8, said to spreadsheets
     assert graded["rows"]["cy.ipynb"]["student"] == "cy" and graded["rows"]["fay/week2/02_beyond.ipynb"]["student"] == "fay"
 
 
@@ -394,7 +395,7 @@ def test_ctrl_c_ends_the_run_and_keeps_what_was_graded(tmp_path):
         if grader.poll() is None:
             grader.kill()
     assert grader.returncode == 130 and "interrupted" in stderr and "[1/2] a_notes" in stdout and "[2/2]" not in stdout
-    with open(out / "grades.csv", newline="", encoding="utf-8") as handle:
+    with open(out / "grades.csv", newline="", encoding="utf-8-sig") as handle:
         assert [row["file"] for row in csv.DictReader(handle)] == ["a_notes.ipynb"]
     psutil.wait_procs(kernels, timeout=10)
     assert not [k for k in kernels if k.is_running() and k.status() != psutil.STATUS_ZOMBIE], "a kernel outlived the run"
