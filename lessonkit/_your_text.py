@@ -121,8 +121,8 @@ def describe(read: ReadText, values: np.ndarray, lecture: np.ndarray, lecture_la
                          f"and {np.median(other):.3g} on the other tokens.")
     tagged = np.flatnonzero(read.labels)
     if tagged.size:
-        shown = [f"{html.escape(repr(read.tokens[i]))} {values[i]:.3g} (above {np.mean(finite < values[i]):.0%} of the "
-                 "lecture's tokens)" for i in tagged[:SHOWN_NAMES]]
+        shown = [f"{html.escape(repr(read.tokens[i]))} {values[i]:.3g} ({_rank(np.mean(finite < values[i]))})"
+                 for i in tagged[:SHOWN_NAMES]]
         more = f" ... and {tagged.size - SHOWN_NAMES} more" if tagged.size > SHOWN_NAMES else ""
         lines.append(f"Your text's proper nouns, as the tagger sees them ({tagged.size}): " + " · ".join(shown) + more + ".")
     else:
@@ -134,6 +134,15 @@ def describe(read: ReadText, values: np.ndarray, lecture: np.ndarray, lecture_la
         lines.append(f"{outside.size} of your tokens lie outside that range and are drawn at its ends{first}.")
     items = "".join(f"<li>{line}</li>" for line in lines)
     return f'<ul class="lessonkit-your-text-numbers" style="margin:4px 0;font-size:90%">{items}</ul>'
+
+
+def _rank(share_below: float) -> str:
+    """Where a value stands among the lecture's tokens, rounded down: 99.96% is "above 99%", not 100%."""
+    if share_below == 1:
+        return "above every one of the lecture's tokens"
+    if share_below == 0:
+        return "at or below the lowest of the lecture's tokens"
+    return f"above {int(share_below * 100)}% of the lecture's tokens"
 
 
 # ---------------------------------------------------------------- the widget

@@ -103,8 +103,8 @@ def test_colours_use_the_lecture_texts_scale(explorer, model, gpt2_tokenizer, le
     expected = cm.Reds(np.clip((values - low) / (high - low), 0, 1) ** 2)[:, :3]  # the lecture's formula
     np.testing.assert_allclose([s["rgb"] for s in spans(box.view.value)], expected, atol=1 / 255)
     assert f"palest = {low:.3g}, darkest = {high:.3g}" in box.view.value
-    above = f"{np.mean(np.concatenate([train[1:], held[1:]]) < values[3]):.0%}"
-    assert f"{values[3]:.3g} (above {above} of the lecture" in box.view.value  # " Cur" (of Curie), token 3: tagged
+    above = int(100 * np.sum(np.concatenate([train[1:], held[1:]]) < values[3]) / (2 * N_TOKENS - 2))  # rounded down
+    assert 0 < above < 100 and f"{values[3]:.3g} (above {above}% of the lecture" in box.view.value  # " Cur" (of Curie), token 3: tagged
 
 
 def test_the_taggers_proper_nouns_are_underlined_and_listed(explorer, gpt2_tokenizer):
