@@ -103,8 +103,8 @@ def _execute(notebook: Any, work: Path, cwd: Path, time_limit: float, threads: i
         return max(1, math.ceil(left))
 
     client = NotebookClient(notebook, km=_kernel_manager(work), timeout_func=time_left, allow_errors=True,
-                            startup_timeout=int(min(120, max(30, time_limit))), record_timing=False, shutdown_kernel="immediate",
-                            resources={"metadata": {"path": str(cwd)}})
+                            startup_timeout=int(min(120, max(30, time_limit))), shutdown_kernel="immediate",
+                            record_timing=False, resources={"metadata": {"path": str(cwd)}})
     for cell in notebook.cells:  # what the student's own run left: never taken for this run's answers
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
