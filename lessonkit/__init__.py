@@ -17,7 +17,7 @@ machinery sits beside it in a private ``_module``):
     10 the heatmap over the text            heatmap     token_heatmap, value_range, top_contexts
     11 the next 1,024 tokens                (the same rooms, on new text)
     beyond: the explorer                    explorer    NeuronStats (numbers, no widgets)
-                                            widgets     NeuronExplorer (sliders over NeuronStats)
+                                            widgets     NeuronExplorer (sliders over NeuronStats; a box for your own text)
     is it really a proper-noun neuron?      controls    is_capitalised, feature_auroc, auroc_within, position_profile
                                             uncertainty auroc_ci, standardized_effect, permutation_null, significance_by_seed
                                             ablation    ablate_mlp, next_token_losses, ablation_effects
@@ -26,6 +26,7 @@ machinery sits beside it in a private ``_module``):
                                             probes      sparse_probes (one neuron or many?)
     a whole corpus, every neuron            atlas       scan_atlas, `python -m lessonkit scan` (streaming report)
     exercises                               checks      check_* with one-line hints
+    grading a class's exercises             grading     grade_class, `python -m lessonkit grade` (CSV, HTML summary)
 
 One vocabulary throughout: ``acts[layer]`` is a ``[tokens, neurons]`` tensor, so ``acts[18][:, 33]``
 is neuron 33 of layer 18, one value per token. ``lessonkit.show_code(...)`` shows any of it in class.
@@ -111,11 +112,13 @@ _EXPORTS: dict[str, str] = {
     "token_classes": "pages",
     # the atlas: every neuron of a model over a whole corpus, streaming (python -m lessonkit scan)
     "scan_atlas": "atlas",
+    # grading a class's exercise notebooks (python -m lessonkit grade)
+    "grade_class": "grading",
 }
 
 _MODULES = ("assets", "models", "text", "hooks", "tagging", "word_rule", "gold", "regression", "heatmap", "plots",
             "explorer", "widgets", "checks", "controls", "uncertainty", "ablation", "readout", "probes", "pages",
-            "atlas")
+            "atlas", "grading")
 
 __all__ = sorted(_EXPORTS)
 

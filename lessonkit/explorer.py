@@ -154,13 +154,21 @@ class NeuronStats:
                 backend: str = "html") -> Any:
         """The neuron's token heatmap on one text; one colour scale for both texts (first tokens left out)."""
         site, text = self.check_site(site), self.batches[batch]
-        first = 1 if self.skip_first else 0
-        vmin, vmax = value_range(*(other.acts[site][layer][first:, neuron] for other in self.batches.values()))
+        vmin, vmax = value_range(self.neuron_values(layer, neuron, site)[0])
         title = f"layer {layer}, neuron {neuron} ({site}) on the {BATCHES[batch]}"
         if text.labels is not None:
             title += " -- proper nouns (the tagger's) underlined"
         return token_heatmap(text.tokens, text.acts[site][layer][:, neuron], backend=backend, vmin=vmin, vmax=vmax,
                              highlight=text.labels, title=title)
+
+    def neuron_values(self, layer: int, neuron: int, site: str | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """The neuron's values on every text, one after the other, and their labels (None without labels):
+        what sets its colour scale (each text's first token left out with ``skip_first``)."""
+        site, first = self.check_site(site), 1 if self.skip_first else 0
+        texts = list(self.batches.values())
+        values = np.concatenate([text.acts[site][layer][first:, neuron] for text in texts])
+        labelled = all(text.labels is not None for text in texts)
+        return values, np.concatenate([text.labels[first:] for text in texts]) if labelled else None
 
     def contexts(self, layer: int, neuron: int, *, site: str | None = None, batch: str = "train") -> Any:
         """The neuron's ten strongest activations on one text, each in its context."""

@@ -214,3 +214,22 @@ explorer = lk.NeuronExplorer(train_acts, train_texts, train_labels,
 explorer.show(layer, neuron, batch="heldout")
 assert explorer.current == ("pre", layer, neuron)
 explorer
+
+# %% [markdown]
+# ### Your own sentence
+#
+# "What about *my* sentence?" Type one (or paste a paragraph) into the box below and press Enter:
+# the model reads it -- only up to the layer chosen in the explorer; the layers above it never run --
+# and the explorer's neuron colours each token on the colour scale of the lecture's text, so a dark
+# token here is as active as a dark token there. The tagger's proper nouns are underlined, and their
+# values stand beside the neuron's range on the lecture's text. Move the explorer's sliders: your
+# text is recoloured. A sentence to start with:
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+your_text = explorer.add_text_box(model, tokenizer)
+your_text.read("In Paris, Marie Curie and Pierre Curie worked at the Sorbonne, far from her home town of Warsaw.")
+your_tokens = your_text.reader.current
+assert len(your_tokens.ids) == len(tokenizer(your_tokens.text, add_special_tokens=False)["input_ids"])
+assert lk.count_hooks(model) == 0
+your_text

@@ -421,3 +421,76 @@ def test_rerunning_the_hooks_cell_after_step_7_leaves_step_10_as_it_was(notebook
     page.wait_for(lambda: page.driver.execute_script(
         jl.PANEL_JS + "return !panelFor(arguments[0]).context.model.dirty;", notebook.path), WIDGET_TIMEOUT,
         f"{notebook.path} was not saved")
+# ------------------------------------------------------------------------------------------------ your own text
+
+TYPED = "Ada Lovelace wrote to Charles Babbage from London about his Analytical Engine."
+
+_TEXT_BOX_JS = """
+const box = arguments[0].querySelector('.lessonkit-your-text');
+if (!box) return null;
+const view = box.querySelector('.lessonkit-your-text-view');
+const heatmap = view ? view.querySelector('div.lessonkit-heatmap') : null;
+return {box, input: box.querySelector('input'), status: box.querySelector('.lessonkit-your-text-status'), view,
+        spans: heatmap ? [...heatmap.querySelectorAll('span[title]')].map(s => s.getAttribute('title')) : [],
+        title: heatmap ? heatmap.firstElementChild.textContent : ''};
+"""
+
+
+def _typed_tokens(text: str) -> int:
+    """How many tokens the offline model's tokenizer makes of ``text`` (counted here, not by the page)."""
+    from transformers import AutoTokenizer
+
+    from lessonkit._stand_ins import smollm2_folder
+    from lessonkit.models import default_model_name
+
+    if default_model_name() != "smollm2-135m":
+        pytest.skip(f"the browser tests count SmolLM2's tokens; the default model here is {default_model_name()}")
+    return len(AutoTokenizer.from_pretrained(smollm2_folder())(text, add_special_tokens=False)["input_ids"])
+
+
+def test_a_typed_sentence_is_read_on_enter_and_follows_the_sliders(notebook):
+    from selenium.webdriver.common.keys import Keys
+
+    if "add_text_box" not in _full_source(notebook.path):
+        pytest.skip(f"{notebook.path} has no text box")
+    page, scope = notebook.page, notebook.page.notebook_node(notebook.path)
+    box = page.driver.execute_script(_TEXT_BOX_JS, scope)
+    assert box and box["input"] is not None and box["view"] is not None, f"{notebook.path}: no text box drawn as widgets"
+    before = box["spans"]
+    assert before, f"{notebook.path}: the text box shows no picture before anything is typed"
+    expected = _typed_tokens(TYPED)
+    page.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", box["input"])
+    box["input"].click()
+    box["input"].send_keys(Keys.CONTROL, "a")
+    box["input"].send_keys(Keys.DELETE)
+    box["input"].send_keys(TYPED + Keys.ENTER)
+
+    def redrawn():
+        now = page.driver.execute_script(_TEXT_BOX_JS, scope)
+        return now if now["spans"] != before and len(now["spans"]) == expected else None
+
+    try:
+        after = page.wait_for(redrawn, WIDGET_TIMEOUT, "no new picture")
+    except TimeoutError:
+        now = page.driver.execute_script(_TEXT_BOX_JS, scope)
+        pytest.fail(f"{notebook.path}: after typing and Enter the picture shows {len(now['spans'])} token spans "
+                    f"(expected {expected}, {'changed' if now['spans'] != before else 'unchanged'}); "
+                    f"status: {_text(notebook, now['status'])!r}")
+    status = _text(notebook, after["status"])
+    assert f"{expected} tokens" in status, f"{notebook.path}: the status line reads {status!r}"
+    assert [int(re.match(r"#(\d+)", t).group(1)) for t in after["spans"]] == list(range(expected))
+    time.sleep(0.3)
+    shot = page.screenshot_element(after["box"], SCREENSHOTS / f"{Path(notebook.path).stem}-your-text.png")
+    jl.REPORT.append(f"  {shot.name}: {notebook.path}, the text box after typing a sentence and Enter")
+
+    parts = _parts(notebook, _explorer(notebook))  # a key on the explorer's neuron slider recolours the typed text
+    neuron = re.search(r"neuron (\d+)", after["title"]).group(1)
+    at_end = page.driver.execute_script(
+        "const h = arguments[0]; return h.getAttribute('aria-valuenow') === h.getAttribute('aria-valuemax');", parts["handle"])
+    page.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", parts["handle"])
+    parts["handle"].send_keys(Keys.ARROW_LEFT if at_end else Keys.ARROW_RIGHT)
+    moved = str(int(neuron) + (-1 if at_end else 1))
+    page.wait_for(lambda: f"neuron {moved} " in page.driver.execute_script(_TEXT_BOX_JS, scope)["title"], WIDGET_TIMEOUT,
+                  f"{notebook.path}: the typed text was not recoloured for neuron {moved} after the slider moved")
+    final = page.driver.execute_script(_TEXT_BOX_JS, scope)
+    assert len(final["spans"]) == expected and final["spans"] != after["spans"]
