@@ -26,6 +26,13 @@ from .heatmap import token_heatmap, top_contexts, value_range
 
 BATCHES = {"train": "training text", "heldout": "held-out text"}
 RANKINGS = ("beta +", "beta -", "AUROC", "activation")  # how the "top neurons" list is ordered
+RANKING_NAMES = {"beta +": "beta, largest", "beta -": "beta, most negative", "AUROC": "AUROC, farthest from 0.5",
+                 "activation": "largest activation"}  # each ranking uses the training text only
+
+
+def direction(area: float) -> str:
+    """How a neuron with this AUROC (proper nouns above) behaves: it "fires more" or "fires less" on proper nouns."""
+    return "fires more" if area >= 0.5 else "fires less"
 
 
 class NeuronStats:
@@ -111,7 +118,8 @@ class NeuronStats:
 
     def top_neurons(self, layer: int, by: str = "beta +", site: str | None = None) -> list[int]:
         """The layer's ``top_k`` neurons: largest beta ("beta +"), smallest ("beta -"), AUROC farthest
-        from chance ("AUROC"), or largest activation on the training text ("activation")."""
+        from chance in either direction ("AUROC"), or largest activation ("activation") -- always on
+        the training text; the held-out text never takes part in a choice."""
         site = self.check_site(site)
         if by == "activation":
             strongest = np.nanmax(self.batches["train"].acts[site][self.check_layer(layer)], axis=0)
@@ -131,7 +139,8 @@ class NeuronStats:
             column = np.nanmax(self.batches["train"].acts[site][self.check_layer(layer)], axis=0)
             return {n: f"max activation {column[n]:.3g}" for n in self.top_neurons(layer, by, site)}
         table = self.stats(layer, site)
-        return {n: f"beta {table['beta'][n]:+.3g}, AUROC {table['auroc'][n]:.3f}" for n in self.top_neurons(layer, by, site)}
+        return {n: f"beta {table['beta'][n]:+.3g}, AUROC {table['auroc'][n]:.3f} ({direction(table['auroc'][n])})"
+                for n in self.top_neurons(layer, by, site)}
 
     def summary_line(self, layer: int, neuron: int, site: str | None = None) -> str:
         """One line of HTML: layer, neuron, beta, p, Bonferroni significance, AUROC (training, held-out)."""
@@ -142,11 +151,12 @@ class NeuronStats:
         row = self.stats(layer, site).iloc[neuron]
         verdict = "significant" if row["significant"] else "not significant"
         p_value = f"p = {row['pvalue']:.3g}" if np.isfinite(row["pvalue"]) else "p = n/a (separated or constant: no test)"
-        parts = [head, f"beta = {row['beta']:+.4g}", p_value, f"{verdict} at p &lt; .05/{self.neurons[layer]:,} (Bonferroni)",
-                 f"AUROC {row['auroc']:.3f} (training)"]
+        aurocs = f"AUROC, proper nouns above: {row['auroc']:.3f} (training)"
         if "heldout_auroc" in row:
-            parts.append(f"{row['heldout_auroc']:.3f} (held-out)")
-        return "<div>" + " · ".join(parts) + " · chance 0.5</div>"
+            aurocs += f", {row['heldout_auroc']:.3f} (held-out)"
+        parts = [head, f"beta = {row['beta']:+.4g}", p_value, f"{verdict} at p &lt; .05/{self.neurons[layer]:,} (Bonferroni)",
+                 f"{aurocs}; chance 0.5", f"it {direction(row['auroc'])} on proper nouns (training text)"]
+        return "<div>" + " · ".join(parts) + "</div>"
 
     # ---------------------------------------------------------------- pictures
 
@@ -156,8 +166,8 @@ class NeuronStats:
         site, text = self.check_site(site), self.batches[batch]
         vmin, vmax = value_range(self.neuron_values(layer, neuron, site)[0])
         title = f"layer {layer}, neuron {neuron} ({site}) on the {BATCHES[batch]}"
-        if text.labels is not None:
-            title += " -- proper nouns (the tagger's) underlined"
+        if text.labels is not None:  # the HTML heatmap underlines marked tokens; the matplotlib one outlines their boxes
+            title += f" -- proper nouns (the tagger's) {'underlined' if backend == 'html' else 'outlined'}"
         return token_heatmap(text.tokens, text.acts[site][layer][:, neuron], backend=backend, vmin=vmin, vmax=vmax,
                              highlight=text.labels, title=title)
 
