@@ -2,8 +2,8 @@
 
 If proper nouns were carried by one neuron, a probe on that neuron alone would do about as well as
 a probe on the whole layer. A *k-sparse probe* chooses k neurons on the training text (here: the
-largest standardised mean differences, Cohen's d, in either direction, between proper nouns and
-other tokens), fits a logistic regression on just those, and is scored on held-out text. Growing k
+training AUROCs farthest from 0.5, in either direction -- lessonkit's one meaning of "best neuron"),
+fits a logistic regression on just those, and is scored on held-out text. Growing k
 (1, 2, 4, 8, 16) and comparing with a regularised probe on every neuron of the layer shows how
 spread out the signal is.
 
@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from ._arrays import as_numpy
-from .uncertainty import standardized_effect
+from .regression import auroc
 
 SPARSE_C, LAYER_C = 1.0, 0.05  # barely regularised for k neurons; strongly for a whole layer (more neurons than tokens)
 
@@ -82,8 +82,8 @@ def sparse_probes(train_acts: Any, train_labels: Any, test_acts: Any, test_label
     """Held-out AUROC and F1 of k-sparse probes for each k, and of an L2 probe on the whole layer.
 
     train_acts, test_acts: ``[tokens, neurons]`` of one layer on two texts; labels 0/1 per token.
-    The k neurons are chosen on the training text alone (largest |Cohen's d|: a neuron that fires
-    less on proper nouns counts as much). The sparse probes are barely regularised (``SPARSE_C``);
+    The k neurons are chosen on the training text alone (training AUROC farthest from 0.5: a neuron
+    that fires less on proper nouns counts as much; ties by index). The sparse probes are barely regularised (``SPARSE_C``);
     the full-layer probe uses ``C`` (smaller C, stronger L2 penalty: with more neurons than training
     tokens a probe needs it). Returns a DataFrame with columns k, neurons (the chosen ones, or
     "all"), heldout_auroc, heldout_f1.
@@ -98,13 +98,13 @@ def sparse_probes(train_acts: Any, train_labels: Any, test_acts: Any, test_label
         raise ValueError("one label per token, please, on both texts.")
     if any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= train_x.shape[1] for k in ks):
         raise ValueError(f"each k must be an integer in 1..{train_x.shape[1]}, got {list(ks)}.")
-    ranked = np.argsort(-np.abs(np.nan_to_num(standardized_effect(train_x, train_y))), kind="stable")
+    ranked = np.argsort(-np.abs(auroc(train_x, train_y) - 0.5), kind="stable")
     rows = []
     for k in ks:
         chosen = ranked[:k]
-        auroc, f1 = _fit_and_score(train_x[:, chosen], train_y, test_x[:, chosen], test_y, C=SPARSE_C)
-        rows.append({"k": int(k), "neurons": chosen.tolist(), "heldout_auroc": auroc, "heldout_f1": f1})
+        area, f1 = _fit_and_score(train_x[:, chosen], train_y, test_x[:, chosen], test_y, C=SPARSE_C)
+        rows.append({"k": int(k), "neurons": chosen.tolist(), "heldout_auroc": area, "heldout_f1": f1})
     if full_layer:
-        auroc, f1 = _fit_and_score(train_x, train_y, test_x, test_y, C=C)
-        rows.append({"k": train_x.shape[1], "neurons": "all", "heldout_auroc": auroc, "heldout_f1": f1})
+        area, f1 = _fit_and_score(train_x, train_y, test_x, test_y, C=C)
+        rows.append({"k": train_x.shape[1], "neurons": "all", "heldout_auroc": area, "heldout_f1": f1})
     return pd.DataFrame(rows)

@@ -70,13 +70,10 @@ def planted_layer(seed=0, n=1200, neurons=40):
 def test_a_one_neuron_probe_scores_like_its_neuron():
     train_x, train_y, test_x, test_y = planted_layer()
     table = lessonkit.sparse_probes(train_x, train_y, test_x, test_y, ks=(1, 4, 16))
-    def cohens_d(a, b):
-        pooled = np.sqrt(((len(a) - 1) * a.var(ddof=1) + (len(b) - 1) * b.var(ddof=1)) / (len(a) + len(b) - 2))
-        return (a.mean() - b.mean()) / pooled
-
-    d = [cohens_d(train_x[train_y == 1, j], train_x[train_y == 0, j]) for j in range(train_x.shape[1])]
-    best = int(np.argmax(np.abs(d)))
+    distance = [abs(roc_auc_score(train_y, train_x[:, j]) - 0.5) for j in range(train_x.shape[1])]
+    best = int(np.argmax(distance))
     assert table["neurons"][0] == [best] == [20]
+    assert table["neurons"][1] == list(np.argsort(distance)[::-1][:4])
     single = roc_auc_score(test_y, test_x[:, best])  # a 1-neuron logistic probe is monotone in the neuron
     assert table["heldout_auroc"][0] == pytest.approx(max(single, 1 - single))
     assert table["k"].tolist() == [1, 4, 16, 40]
