@@ -84,6 +84,7 @@ _EXPORTS: dict[str, str] = {
     "auroc": "regression",
     "scan_layers": "regression",
     "top_neurons": "regression",
+    "auroc_direction": "regression",
     "stats_backend": "regression",
     # heatmap and plots
     "token_heatmap": "heatmap",

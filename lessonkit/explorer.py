@@ -23,16 +23,12 @@ import numpy as np
 from ._explorer_inputs import (SITES, check_index, check_same_shape, stats_tables, text_batch,
                                unpack_heldout)
 from .heatmap import token_heatmap, top_contexts, value_range
+from .regression import auroc_direction
 
 BATCHES = {"train": "training text", "heldout": "held-out text"}
 RANKINGS = ("beta +", "beta -", "AUROC", "activation")  # how the "top neurons" list is ordered
 RANKING_NAMES = {"beta +": "beta, largest", "beta -": "beta, most negative", "AUROC": "AUROC, farthest from 0.5",
                  "activation": "largest activation"}  # each ranking uses the training text only
-
-
-def direction(area: float) -> str:
-    """How a neuron with this AUROC (proper nouns above) behaves: it "fires more" or "fires less" on proper nouns."""
-    return "fires more" if area >= 0.5 else "fires less"
 
 
 class NeuronStats:
@@ -139,7 +135,7 @@ class NeuronStats:
             column = np.nanmax(self.batches["train"].acts[site][self.check_layer(layer)], axis=0)
             return {n: f"max activation {column[n]:.3g}" for n in self.top_neurons(layer, by, site)}
         table = self.stats(layer, site)
-        return {n: f"beta {table['beta'][n]:+.3g}, AUROC {table['auroc'][n]:.3f} ({direction(table['auroc'][n])})"
+        return {n: f"beta {table['beta'][n]:+.3g}, AUROC {table['auroc'][n]:.3f} ({auroc_direction(table['auroc'][n])})"
                 for n in self.top_neurons(layer, by, site)}
 
     def summary_line(self, layer: int, neuron: int, site: str | None = None) -> str:
@@ -155,7 +151,7 @@ class NeuronStats:
         if "heldout_auroc" in row:
             aurocs += f", {row['heldout_auroc']:.3f} (held-out)"
         parts = [head, f"beta = {row['beta']:+.4g}", p_value, f"{verdict} at p &lt; .05/{self.neurons[layer]:,} (Bonferroni)",
-                 f"{aurocs}; chance 0.5", f"it {direction(row['auroc'])} on proper nouns (training text)"]
+                 f"{aurocs}; chance 0.5", f"it {auroc_direction(row['auroc'])} on proper nouns (training text)"]
         return "<div>" + " · ".join(parts) + "</div>"
 
     # ---------------------------------------------------------------- pictures

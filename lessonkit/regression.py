@@ -9,7 +9,9 @@ gives the same numbers for thousands of neurons at once:
     balanced_sample    the lecture's comparison sample: all proper nouns + as many random other tokens
     bonferroni         the lecture's threshold, alpha / number of tests
     benjamini_hochberg the false-discovery-rate alternative
-    auroc              how well one neuron alone separates the two classes (0.5 = chance, 1 = perfect)
+    auroc              how well one neuron alone separates the two classes: the chance that a proper
+                       noun's activation lies above another token's (0.5 = chance; below 0.5 the
+                       neuron fires less on proper nouns: ``auroc_direction``)
     scan_layers        all of the above for every layer -> one table, with a held-out check
     stats_backend      which path computes the many-neuron statistics here
 
@@ -297,6 +299,11 @@ def scan_layers(acts: Mapping[Any, Any] | Any, labels: Any, *, heldout: tuple[An
     return table
 
 
+def auroc_direction(area: float) -> str:
+    """How a neuron with this AUROC (proper nouns above) behaves: it "fires more" or "fires less" on proper nouns."""
+    return "fires more" if area >= CHANCE_AUROC else "fires less"
+
+
 def top_neurons(table, top: int = 5):
     """The ``top`` most positive (beta > 0) and most negative (beta < 0) significant neurons of a
     ``scan_layers`` table; fewer rows where a layer has fewer such neurons. The choice uses only the
@@ -313,7 +320,7 @@ def top_neurons(table, top: int = 5):
     chosen = pd.concat([significant[significant["beta"] > 0].nlargest(top, "beta"),
                         significant[significant["beta"] < 0].nsmallest(top, "beta")])  # fmt: skip
     result = chosen[["layer", "neuron", "beta", "pvalue"]].copy()
-    result["fires on proper nouns"] = np.where(chosen["auroc"] >= CHANCE_AUROC, "more", "less")
+    result["fires on proper nouns"] = [auroc_direction(a).removeprefix("fires ") for a in chosen["auroc"]]
     result["auroc"] = chosen["auroc"]
     if "heldout_auroc" in chosen:
         result["heldout_auroc"] = chosen["heldout_auroc"]
