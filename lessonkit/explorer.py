@@ -66,6 +66,10 @@ class NeuronStats:
                    dtype: Any = None, progress: bool = True, **options: Any) -> "NeuronStats":
         """The lecture's set-up: the first ``n_tokens`` of the stream for training, the next ones held out.
 
+        As in the lecture's step 11 the held-out tokens follow the training tokens, so in WikiText they
+        come from the same article; for a held-out text from other articles build the two texts with
+        :func:`lessonkit.split_by_article` and pass them to the constructor (as notebook 02 does).
+
         Tags the whole stream with ``rule``, captures ``layers`` (None: all) at each of ``sites`` for
         both texts (one forward pass per text and site; hooks removed afterwards). Memory: layers x
         neurons x 2 x ``n_tokens`` x 4 bytes per site (gpt2-medium, all layers: about 800 MB).

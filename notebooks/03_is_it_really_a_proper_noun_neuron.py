@@ -56,6 +56,7 @@ if "google.colab" in sys.modules:
     get_ipython().run_line_magic("pip", f"install --quiet --no-deps {LESSONKIT_REPO}")
 
 # %%
+import os
 import time
 
 import numpy as np
@@ -276,7 +277,7 @@ print(f"with the real labels: {significant.sum():,} of {n_neurons:,}")
 
 # %% [markdown]
 # Few or no neurons pass with shuffled labels, so the lecture's significance is not luck -- but with
-# about a hundred proper nouns, very many neurons differ a little between proper nouns and other
+# a couple of hundred proper nouns, very many neurons differ a little between proper nouns and other
 # tokens. "Significant" says *there is a difference*, not that it is large or specific to names.
 #
 # **Confidence intervals.** The lecture's neuron's AUROC with 95% intervals, on the training text
@@ -464,11 +465,14 @@ findings = [
     f"for the name itself (loss {name_change:+.4f} nats there) and p = {lecture_ps['right after']:.3f} right after it; the "
     f"10 best together against 50 random sets of 10: p = {group_ps['the name itself']:.3f} and {group_ps['right after']:.3f}. "
     f"With six tests, p <= {corrected:.4f} counts -> " + (
-        "on both measures the model needs the lecture's neuron for names more than random neurons: evidence, from one text."
-        if len(lecture_hits) == 2 else
-        f"the model needs the lecture's neuron for {lecture_hits[0]} more than random neurons, not on the other measure: "
-        "evidence on one measure, from one text of a few dozen names." if lecture_hits else
-        "no test passes: no evidence that the model needs the lecture's neuron for names."),
+        "switching the lecture's neuron off hurts names more than switching off random neurons does, on both measures: "
+        "evidence that the model uses it for names (from one text)" if len(lecture_hits) == 2 else
+        f"switching the lecture's neuron off hurts predicting {lecture_hits[0]} more than switching off random neurons "
+        f"does (a small change, {name_change:+.4f} nats at names), not on the other measure: evidence on one measure, "
+        f"from one text of {positions['the name itself'].sum()} names" if lecture_hits else
+        "no test passes: no evidence that the model needs the lecture's neuron for names") + (
+        "; the layer's 10 best neurons, switched off together, hurt names no more than random sets of 10."
+        if min(group_ps.values()) > 0.05 else "; the layer's 10 best neurons together stand out from random sets of 10."),
     f"8. One or many: in layer {layer} one neuron reaches held-out F1 {one[layer]:.3f}, the whole layer {whole[layer]:.3f}; "
     f"one neuron beats the whole layer in {len(one_wins)} of {len(one)} layers probed.",
 ]
@@ -493,4 +497,5 @@ if model.lessonkit_model["name"] == "smollm2-135m":  # the offline stand-in: the
 # training AUROC with its held-out AUROC above).
 
 # %%
-print(f"notebook ran in {time.perf_counter() - started:.0f} s")
+load = f", load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores" if hasattr(os, "getloadavg") else ""
+print(f"notebook ran in {time.perf_counter() - started:.0f} s with {model.lessonkit_model['name']}{load}")
