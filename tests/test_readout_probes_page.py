@@ -105,6 +105,10 @@ def test_fit_probe_is_sklearns_lbfgs_with_an_unpenalised_intercept(shape):
         reference = LogisticRegression(C=C, class_weight="balanced", tol=1e-12, max_iter=100_000).fit(x, y)
         np.testing.assert_allclose(weights, reference.coef_[0], rtol=1e-5, atol=1e-6)
         assert intercept == pytest.approx(reference.intercept_[0], rel=1e-5, abs=1e-6)
+    threads = torch.get_num_threads()
+    with pytest.raises(ValueError, match="both classes"):
+        lessonkit.probes.fit_probe(x, np.zeros(len(x)), C=1.0)
+    assert torch.get_num_threads() == threads  # the one-thread fit gives the threads back, also after an error
     liblinear = LogisticRegression(C=0.05, class_weight="balanced", solver="liblinear").fit(x, y)
     assert abs(liblinear.intercept_[0] - intercept) > 1e-3  # the solver the probes used to take is another problem
 
