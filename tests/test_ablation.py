@@ -197,3 +197,19 @@ def test_smollm2_zero_ablation_equals_editing_down_proj(smollm2):
             weight[:, [123, 830]] = saved
     torch.testing.assert_close(ablated, edited, rtol=1e-4, atol=1e-4)
     assert count_hooks(model) == 0
+
+
+@pytest.mark.slow
+def test_smollm2_batched_ablations_equal_ablate_mlp_one_at_a_time(smollm2):
+    model, tokenizer = smollm2
+    stream = tokenizer("The river Thames flows through London, past Windsor Castle and the Tower of London.",
+                       return_tensors="pt")["input_ids"][0]
+    ablations = [123, [932, 1098, 44], 830]
+    got = lessonkit.ablation_effects(model, stream, 18, ablations, rows_per_pass=2)
+    clean = lessonkit.next_token_losses(model, stream)
+    for row, neurons in enumerate(ablations):
+        with lessonkit.ablate_mlp(model, {18: [neurons] if isinstance(neurons, int) else neurons}):
+            expected = lessonkit.next_token_losses(model, stream) - clean
+        np.testing.assert_allclose(got[row], expected, rtol=1e-3, atol=5e-5, equal_nan=True)
+    assert np.nanmax(np.abs(got)) > 1e-3
+    assert count_hooks(model) == 0
