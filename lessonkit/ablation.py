@@ -11,6 +11,9 @@ and elsewhere, against the same intervention on random neurons of the same layer
   contributes nothing" (zero) or "contributes its average" (mean). Hooks are removed on leaving the
   block, also after an error.
 * :func:`next_token_losses` -- the loss of predicting each next token, in the lecture's passes.
+* :func:`ablation_effects` -- the same comparison for hundreds of ablations (single neurons, or groups
+  switched off together) at once, with the numbers ``ablate_mlp`` gives one at a time: what a test
+  against 200 random neurons of the layer needs.
 """
 
 from __future__ import annotations
