@@ -88,7 +88,7 @@ lk.model_card(model, tokenizer)
 # paragraph retells the article's body, and whole phrases come back word for word.) Every layer is
 # recorded on both texts; the training text in float32, exactly as in notebook 01, so the lecture's
 # numbers agree to the last digit; the held-out text in float16, half the memory (AUROCs depend only on
-# the order of the values; the cell measures what float16 does to them).
+# the order of the values; the next cell measures what float16 does to them).
 
 # %%
 tokens = lk.load_wikitext_tokens(tokenizer)
