@@ -120,7 +120,7 @@ class NeuronExplorer:
         self.rank_by = widgets.Dropdown(options=[(RANKING_NAMES[r], r) for r in rankings], description="top by",
                                         layout=widgets.Layout(width="240px"), style={"description_width": "50px"})
         self.top_dropdown = widgets.Dropdown(options=[("top neurons ...", NO_CHOICE)], value=NO_CHOICE,
-                                             layout=widgets.Layout(width="300px"))
+                                             layout=widgets.Layout(width="400px"))
         self.site_buttons = widgets.ToggleButtons(options=data.sites, description="site")
         self.batch_buttons = widgets.ToggleButtons(options=[(BATCHES[b], b) for b in data.batches], description="text")
         self.backend_buttons = widgets.ToggleButtons(options=["html", "matplotlib"], value=backend, description="heatmap")
