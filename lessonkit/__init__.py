@@ -5,7 +5,7 @@ machinery sits beside it in a private ``_module``):
 
     1  the model and its tokenizer          models      load_model, model_card, mlp_shape
     2  hooks on the MLP neurons             hooks       record_mlp (MlpRecorder), capture_mlp, count_hooks
-    3  the text: WikiText-2, one stream     text        load_wikitext_tokens, token_texts
+    3  the text: WikiText-2, one stream     text        load_wikitext_tokens, token_texts, split_by_article
     4  tagging proper nouns                 tagging     lecture_rule_loop, tag_proper_nouns (every rule's door)
                                             word_rule   a better rule: per word, with evidence from the whole text
                                             gold        hand-made gold labels; score_tagger (precision, recall, F1)
@@ -19,7 +19,7 @@ machinery sits beside it in a private ``_module``):
     beyond: the explorer                    explorer    NeuronStats (numbers, no widgets)
                                             widgets     NeuronExplorer (sliders over NeuronStats; a box for your own text)
     is it really a proper-noun neuron?      controls    is_capitalised, feature_auroc, auroc_within, position_profile
-                                            uncertainty auroc_ci, standardized_effect, permutation_null, significance_by_seed
+                                            uncertainty auroc_ci, block_bootstrap_auroc, rank_in_null, standardized_effect, ...
                                             ablation    ablate_mlp, next_token_losses, ablation_effects
                                             readout     promoted_tokens (what a neuron writes)
                                             pages       neuron_page (Neuroscope-style)
@@ -57,6 +57,8 @@ _EXPORTS: dict[str, str] = {
     "select_lecture_rows": "text",
     "load_bundled_corpus": "text",
     "token_texts": "text",
+    "wikitext_articles": "text",
+    "split_by_article": "text",
     # hooks
     "record_mlp": "hooks",
     "capture_mlp": "hooks",
@@ -82,6 +84,7 @@ _EXPORTS: dict[str, str] = {
     "auroc": "regression",
     "scan_layers": "regression",
     "top_neurons": "regression",
+    "auroc_direction": "regression",
     "stats_backend": "regression",
     # heatmap and plots
     "token_heatmap": "heatmap",
@@ -105,6 +108,8 @@ _EXPORTS: dict[str, str] = {
     "auroc_ci": "uncertainty",
     "standardized_effect": "uncertainty",
     "permutation_null": "uncertainty",
+    "block_bootstrap_auroc": "uncertainty",
+    "rank_in_null": "uncertainty",
     "significance_by_seed": "uncertainty",
     "promoted_tokens": "readout",
     "sparse_probes": "probes",

@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ._heatmap_draw import png_bytes
-from .explorer import BATCHES, RANKINGS, NeuronStats
+from .explorer import BATCHES, RANKING_NAMES, RANKINGS, NeuronStats
 
 NO_CHOICE = -1  # the "top neurons" list's first entry: no neuron chosen
 
@@ -117,10 +117,10 @@ class NeuronExplorer:
         self.layer_slider = widgets.IntSlider(value=first, min=first, max=data.layers[-1], description="layer", **slider)
         self.neuron_slider = widgets.IntSlider(value=0, min=0, max=data.neurons[first] - 1, description="neuron", **slider)
         rankings = RANKINGS if data.batches["train"].labels is not None else ("activation",)
-        self.rank_by = widgets.Dropdown(options=rankings, description="top by", layout=widgets.Layout(width="180px"),
-                                        style={"description_width": "50px"})
+        self.rank_by = widgets.Dropdown(options=[(RANKING_NAMES[r], r) for r in rankings], description="top by",
+                                        layout=widgets.Layout(width="240px"), style={"description_width": "50px"})
         self.top_dropdown = widgets.Dropdown(options=[("top neurons ...", NO_CHOICE)], value=NO_CHOICE,
-                                             layout=widgets.Layout(width="300px"))
+                                             layout=widgets.Layout(width="400px"))
         self.site_buttons = widgets.ToggleButtons(options=data.sites, description="site")
         self.batch_buttons = widgets.ToggleButtons(options=[(BATCHES[b], b) for b in data.batches], description="text")
         self.backend_buttons = widgets.ToggleButtons(options=["html", "matplotlib"], value=backend, description="heatmap")
@@ -178,7 +178,7 @@ class NeuronExplorer:
     def _refresh_top_list(self) -> None:
         site, layer, neuron = self.current
         labels = self.data.top_labels(layer, self.rank_by.value, site)
-        self.top_dropdown.options = [(f"top {len(labels)} by {self.rank_by.value} ...", NO_CHOICE)] + [
+        self.top_dropdown.options = [(f"top {len(labels)} by {RANKING_NAMES[self.rank_by.value]} ...", NO_CHOICE)] + [
             (f"neuron {n}: {text}", n) for n, text in labels.items()]
         self.top_dropdown.value = neuron if neuron in labels else NO_CHOICE
 

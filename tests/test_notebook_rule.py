@@ -25,8 +25,6 @@ from IPython.core.inputtransformer2 import TransformerManager
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(p for folder in ("notebooks", "exercises", "exercises/solutions")
                    for p in (ROOT / folder).glob("*.ipynb"))
-# Notebooks that another change is rewriting to obey the rule; the lead removes these marks at merge.
-BEING_REWRITTEN = {"notebooks/02_beyond_the_lecture.ipynb", "notebooks/03_is_it_really_a_proper_noun_neuron.ipynb"}
 
 
 class TopLevelNames(ast.NodeVisitor):
@@ -138,14 +136,7 @@ def rule_breaks(notebook: nbformat.NotebookNode) -> list[str]:
     return broken
 
 
-def _case(path: Path):
-    relative = path.relative_to(ROOT).as_posix()
-    marks = [pytest.mark.xfail(strict=False, reason="notebook being rewritten under issue 20")] \
-        if relative in BEING_REWRITTEN else []
-    return pytest.param(path, id=relative, marks=marks)
-
-
-@pytest.mark.parametrize("path", [_case(p) for p in NOTEBOOKS])
+@pytest.mark.parametrize("path", [pytest.param(p, id=p.relative_to(ROOT).as_posix()) for p in NOTEBOOKS])
 def test_no_name_is_bound_in_two_code_cells(path):
     broken = rule_breaks(nbformat.read(path, as_version=4))
     assert not broken, (f"{path.relative_to(ROOT)} breaks the re-run rule (README, 'Contributing'): keep a loop's "
