@@ -368,6 +368,11 @@ causal.round(5)
 # 1/201 = 0.005). A loss change can also be negative: switching a neuron off can help the prediction at
 # some tokens. Six tests are read together, and among six, one p below 0.05 turns up by chance alone
 # about one time in four (1 - 0.95^6 = 0.26): the conclusion below counts a test only at p <= 0.05/6.
+#
+# This is **one stretch** of held-out text with the few names counted above: on another stretch the
+# p-values would move, and a verdict that rests on a p-value just under its threshold is fragile. The
+# length (384 tokens) was set by class time, not tuned; to see how much the verdict moves, change it
+# (or the start of the stretch) in the cell above and run this section again (more tokens, more time).
 
 # %% [markdown]
 # ## 4. What the neuron writes
