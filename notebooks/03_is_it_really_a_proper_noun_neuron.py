@@ -371,7 +371,7 @@ causal.round(5)
 #
 # This is **one stretch** of held-out text with the few names counted above: on another stretch the
 # p-values would move, and a verdict that rests on a p-value just under its threshold is fragile. The
-# length (384 tokens) was set by class time, not tuned; to see how much the verdict moves, change it
+# length (384 tokens) was set by class time; to see how much the verdict moves, change it
 # (or the start of the stretch) in the cell above and run this section again (more tokens, more time).
 
 # %% [markdown]
