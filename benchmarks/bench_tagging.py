@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from lessonkit import _token_text, tagging
+from lessonkit import tagging
+from lessonkit._machinery import token_text as _token_text
 from lessonkit.models import load_gpt2_tokenizer
 from lessonkit.text import load_bundled_corpus, read_jsonl_rows, select_lecture_rows, tokenize_rows
 

@@ -50,7 +50,7 @@ _EXPORTS: dict[str, str] = {
     "mlp_shape": "models",
     "KNOWN_MODELS": "models",
     "model_card": "models",
-    "show_code": "_display",
+    "show_code": "_machinery.display",
     # text
     "load_wikitext_rows": "text",
     "load_wikitext_tokens": "text",
@@ -121,9 +121,11 @@ _EXPORTS: dict[str, str] = {
     "grade_class": "grading",
 }
 
-_MODULES = ("assets", "models", "text", "hooks", "tagging", "word_rule", "gold", "regression", "heatmap", "plots",
+_MODULES = ("offline", "models", "text", "hooks", "tagging", "word_rule", "gold", "regression", "heatmap", "plots",
             "explorer", "widgets", "checks", "controls", "uncertainty", "ablation", "readout", "probes", "pages",
             "atlas", "grading")
+# modules that lived at the top of lessonkit before it had folders: lk.assets still finds offline/assets.py
+_MOVED = {"assets": "offline.assets"}
 
 __all__ = sorted(_EXPORTS)
 
@@ -131,6 +133,8 @@ __all__ = sorted(_EXPORTS)
 def __getattr__(name: str) -> Any:
     if name in _MODULES:  # lessonkit.hooks and friends, without importing them all up front
         return importlib.import_module(f".{name}", __name__)
+    if name in _MOVED:
+        return importlib.import_module(f".{_MOVED[name]}", __name__)
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'lessonkit' has no attribute {name!r}")

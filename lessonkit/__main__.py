@@ -39,7 +39,7 @@ def statistics_path() -> str:
 
 def doctor() -> int:
     """Print versions, device, and which model and text sources the lecture will use."""
-    from .assets import cache_dir
+    from .offline.assets import cache_dir
     from .models import OFFLINE_MODEL, default_model_name, hub_reachable, is_offline, pick_device
     from .text import BUNDLED_CORPUS, WIKITEXT_ENV, cached_wikitext, wikitext_source
 
@@ -57,7 +57,7 @@ def doctor() -> int:
         default += f" -> falls back to {OFFLINE_MODEL} unless cached locally"
     print(f"default model      {default}")
     cache = cache_dir()
-    from ._stand_ins import smollm2_folder
+    from .offline.stand_ins import smollm2_folder
 
     converted = (smollm2_folder() / "config.json").exists()
     print(f"cache folder       {cache}")

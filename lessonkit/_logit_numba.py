@@ -242,7 +242,7 @@ def default_threads() -> int:
 def _float_array(x) -> np.ndarray:
     """x as a C-contiguous float32 or float64 numpy array (the two types the kernels are built for)."""
     if hasattr(x, "detach"):
-        from ._arrays import as_numpy
+        from ._machinery.arrays import as_numpy
 
         x = as_numpy(x)
     if x.dtype not in (np.float32, np.float64):

@@ -23,7 +23,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ._arrays import as_numpy
+from ._machinery.arrays import as_numpy
 
 BACKEND_ENV = "LESSONKIT_STATS_BACKEND"
 STATS_BACKENDS = {

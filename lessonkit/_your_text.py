@@ -40,7 +40,7 @@ class TextReader:
     running the model only up to that layer (each layer once per text)."""
 
     def __init__(self, model: Any, tokenizer: Any, *, rule: str = "lecture", max_tokens: int | None = None) -> None:
-        from ._mlp_sites import LECTURE_PASS, context_length, mlp_site_modules
+        from ._machinery.mlp_sites import LECTURE_PASS, context_length, mlp_site_modules
         from .tagging import RULES
 
         mlp_site_modules(model, 0)  # a model lessonkit cannot hook fails here, not at the first Enter
@@ -74,7 +74,7 @@ class TextReader:
         """``[tokens, neurons]`` of ``layer`` on the text read last; the pass stops right after that layer."""
         import torch
 
-        from ._mlp_sites import model_device, stop_after
+        from ._machinery.mlp_sites import model_device, stop_after
         from .hooks import record_mlp
 
         if self.current is None:

@@ -56,8 +56,8 @@ from . import _atlas_io as io
 from ._atlas_io import parse_layers
 from ._atlas_report import write_report
 from ._atlas_state import CAPITALISED, HELDOUT, OTHER, PROPER, TRAIN, AtlasState
-from ._mlp_sites import stop_after
-from ._token_text import decoded_pieces
+from ._machinery.mlp_sites import stop_after
+from ._machinery.token_text import decoded_pieces
 from .controls import is_capitalised
 from .hooks import mlp_site_modules, record_mlp
 from .models import mlp_shape

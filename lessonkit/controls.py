@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ._arrays import as_numpy
+from ._machinery.arrays import as_numpy
 from .regression import auroc
 
 SENTENCE_END = (".", "!", "?", ":")

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from ._explorer_inputs import (SITES, check_index, check_same_shape, stats_tables, text_batch,
-                               unpack_heldout)
+from ._machinery.explorer_inputs import (SITES, check_index, check_same_shape, stats_tables, text_batch,
+                                         unpack_heldout)
 from .heatmap import token_heatmap, top_contexts, value_range
 from .regression import auroc_direction
 

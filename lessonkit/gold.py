@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ._token_text import text_and_owners
+from ._machinery.token_text import text_and_owners
 from .tagging import tag_proper_nouns
 from .word_rule import split_words, word_tokens
 

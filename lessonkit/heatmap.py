@@ -11,8 +11,8 @@ The lecture's recipe, step by step (``token_heatmap(..., backend="matplotlib")``
 
 ``backend="html"`` (the default, beyond the lecture) uses the same colours, wraps like text, and
 shows each token's index and exact value when the mouse hovers over it (no JavaScript, no network).
-Newlines show as "↵", tabs as "→". The fast drawing and the HTML live in ``_heatmap_draw`` and
-``_heatmap_html``; this module is the recipe.
+Newlines show as "↵", tabs as "→". The fast drawing and the HTML live in ``_machinery/heatmap_draw.py``
+and ``heatmap_html.py``; this module is the recipe.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from typing import Any, Sequence
 import matplotlib as mpl
 import numpy as np
 
-from . import _heatmap_draw, _heatmap_html
-from ._arrays import as_numpy
-from ._heatmap_html import HTMLSnippet
+from ._machinery import heatmap_draw as _heatmap_draw, heatmap_html as _heatmap_html
+from ._machinery.arrays import as_numpy
+from ._machinery.heatmap_html import HTMLSnippet
 
 LECTURE_CMAP = "Reds"  # the lecture's colour map ...
 BOX_ALPHA = 0.8  # ... on boxes with this alpha

@@ -23,9 +23,9 @@ twice (nothing grows, it only costs time). Here:
 
 Two *sites* per layer: ``"pre"`` is the first linear layer's output (the lecture's choice) and
 ``"post"`` is what the nonlinearity gives the output projection. Each is a module's own output or
-input (the table ``_mlp_sites.MLP_SITES``: GPT-2, GPT-NeoX, Llama), taken as it is -- never
+input (the table ``_machinery/mlp_sites.py``'s ``MLP_SITES``: GPT-2, GPT-NeoX, Llama), taken as it is -- never
 recomputed. :class:`MlpRecorder` is the whole idea in one screen; where the modules are, and the
-guards around a forward pass, live in ``_mlp_sites``.
+guards around a forward pass, live in ``_machinery/mlp_sites.py``.
 
 One vocabulary everywhere: ``acts[layer]`` is a ``[tokens, neurons]`` tensor on the CPU, so
 ``acts[18][:, 33]`` is neuron 33 of layer 18, one value per token, and ``acts[18][5]`` is every
@@ -47,9 +47,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from ._mlp_sites import (HOOK_MARK, SITES, LayerProgress, MlpSite, RecordingInterrupted, WholeOrNothing,
-                         _LastLayerDone, add_input_guard, as_stream, block_modules, check_dtype, keep_on_cpu,
-                         layer_indices, mlp_site_modules, model_device, pass_length, stop_after)
+from ._machinery.mlp_sites import (HOOK_MARK, SITES, LayerProgress, MlpSite, RecordingInterrupted, WholeOrNothing,
+                                   _LastLayerDone, add_input_guard, as_stream, block_modules, check_dtype, keep_on_cpu,
+                                   layer_indices, mlp_site_modules, model_device, pass_length, stop_after)
 
 __all__ = ["record_mlp", "capture_mlp", "run_up_to_layer", "count_hooks", "remove_lessonkit_hooks",
            "mlp_site_modules", "MlpRecorder", "MlpActivations", "RecordingInterrupted", "SITES"]

@@ -25,10 +25,10 @@ from typing import Any
 
 import torch
 
-from ._stand_ins import (RANDOM_GPT2_SHAPES, convert_smollm2_gguf, load_gpt2_tokenizer,  # noqa: F401
-                         load_pretrained, load_random_gpt2, load_smollm2, notice)
-from ._display import Markdown
-from .assets import cache_dir  # noqa: F401  (models.cache_dir: where the stand-ins are kept)
+from .offline.stand_ins import (RANDOM_GPT2_SHAPES, convert_smollm2_gguf, load_gpt2_tokenizer,  # noqa: F401
+                                load_pretrained, load_random_gpt2, load_smollm2, notice)
+from ._machinery.display import Markdown
+from .offline.assets import cache_dir  # noqa: F401  (models.cache_dir: where the stand-ins are kept)
 
 DEFAULT_MODEL = "gpt2-medium"
 OFFLINE_MODEL = "smollm2-135m"

@@ -15,9 +15,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ._arrays import as_numpy
-from ._heatmap_draw import new_figure, png_bytes
-from ._heatmap_html import HTMLSnippet
+from ._machinery.arrays import as_numpy
+from ._machinery.heatmap_draw import new_figure, png_bytes
+from ._machinery.heatmap_html import HTMLSnippet
 from .controls import is_capitalised
 from .heatmap import top_contexts
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from ._arrays import as_numpy
-from ._heatmap_draw import new_figure
+from ._machinery.arrays import as_numpy
+from ._machinery.heatmap_draw import new_figure
 
 LECTURE_TITLE = "Statistical parameters of proper noun classification"
 

@@ -10,7 +10,7 @@ the first token is never tagged. :func:`lecture_rule_loop` is that loop, as the 
 
 The rooms around it: ``tag_proper_nouns(tokens, tokenizer, rule=...)`` is what the notebooks call.
 ``rule="lecture"`` gives the loop's tags bit for bit, from a table that decodes each vocabulary id
-once (``_tagging_fast``); ``rule="word"`` is a better, word-aware rule (``word_rule``); ``rule="spacy"``
+once (``_machinery/tagging_fast.py``); ``rule="word"`` is a better, word-aware rule (``word_rule``); ``rule="spacy"``
 asks spaCy. How good each one is, against hand-made labels: ``gold``. :func:`show_tagged` prints the
 lecture's two display cells: tagged examples, then one of them in its context.
 """
@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from ._tagging_fast import tag_lecture_fast
-from ._token_text import as_token_ids, check_ids_fit, text_and_owners
+from ._machinery.tagging_fast import tag_lecture_fast
+from ._machinery.token_text import as_token_ids, check_ids_fit, text_and_owners
 from .word_rule import tag_words
 
 SENTENCE_END = (".", "!", "?", ":")

@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from ._token_text import REPLACEMENT, decode_exactly, decoded_pieces, runs
-from .assets import cache_dir, verify_sha256
+from ._machinery.token_text import REPLACEMENT, decode_exactly, decoded_pieces, runs
+from .offline.assets import cache_dir, verify_sha256
 from .models import hub_reachable, notice
 
 WIKITEXT_ENV = "LESSONKIT_WIKITEXT"

@@ -21,7 +21,7 @@ from typing import Any, Sequence
 import numpy as np
 from scipy import stats
 
-from ._arrays import as_numpy
+from ._machinery.arrays import as_numpy
 from .regression import balanced_sample, bonferroni, fit_logit
 
 

@@ -25,7 +25,7 @@ import traceback
 from contextlib import contextmanager
 from typing import Any
 
-from ._heatmap_draw import png_bytes
+from ._machinery.heatmap_draw import png_bytes
 from .explorer import BATCHES, RANKING_NAMES, RANKINGS, NeuronStats
 
 NO_CHOICE = -1  # the "top neurons" list's first entry: no neuron chosen

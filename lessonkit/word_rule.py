@@ -5,7 +5,7 @@ The lecture's rule looks at BPE pieces: it never tags a name's later pieces, mis
 heading and quotation. This rule reads the stream's text as words (:func:`split_words`), decides for
 each word in five steps (:func:`is_proper_by_word`; what it decides: :func:`tag_words`) and tags every
 token that carries a letter of a proper noun. Its word lists are general English, not names from any
-corpus. Characters map back to tokens exactly for byte-level tokenizers (GPT-2, SmolLM2: ``_token_text``).
+corpus. Characters map back to tokens exactly for byte-level tokenizers (GPT-2, SmolLM2: ``_machinery/token_text.py``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ._token_text import as_token_ids, check_ids_fit, text_and_owners
+from ._machinery.token_text import as_token_ids, check_ids_fit, text_and_owners
 
 SENTENCE_END = (".", "!", "?", ":")  # as in the lecture's rule
 HYPHEN = {"-", "@-@", "–", "—"}  # WikiText writes "Franco @-@ Prussian"

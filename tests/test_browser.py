@@ -440,7 +440,7 @@ def _typed_tokens(text: str) -> int:
     """How many tokens the offline model's tokenizer makes of ``text`` (counted here, not by the page)."""
     from transformers import AutoTokenizer
 
-    from lessonkit._stand_ins import smollm2_folder
+    from lessonkit.offline.stand_ins import smollm2_folder
     from lessonkit.models import default_model_name
 
     if default_model_name() != "smollm2-135m":

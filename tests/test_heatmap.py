@@ -14,7 +14,7 @@ import torch
 from matplotlib import cm
 
 import lessonkit
-from lessonkit import _heatmap_draw
+from lessonkit._machinery import heatmap_draw as _heatmap_draw
 from lessonkit.heatmap import NAN_COLOUR, NEWLINE_MARK, display_text, lecture_layout, token_colours, value_range
 
 TOKENS = [" The", " city", " of", " Paris", " is", " in", " France", ".", "\n", "\n", " It", "<script>", " &", '"']

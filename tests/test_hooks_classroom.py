@@ -15,7 +15,8 @@ import pytest
 import torch
 
 import lessonkit
-from lessonkit import _mlp_sites, hooks
+from lessonkit import hooks
+from lessonkit._machinery import mlp_sites as _mlp_sites
 from lessonkit.hooks import RecordingInterrupted, capture_mlp, count_hooks, record_mlp, run_up_to_layer
 
 from tiny_models import ids, tiny_gpt2, tiny_llama

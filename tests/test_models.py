@@ -11,8 +11,9 @@ import pytest
 import torch
 
 import lessonkit
-from lessonkit import assets, models
-from lessonkit.assets import AssetError, WheelAsset
+from lessonkit import models
+from lessonkit.offline import assets
+from lessonkit.offline.assets import AssetError, WheelAsset
 
 
 def test_gpt2_tokenizer_is_gpt2s_exact_tokenizer(gpt2_tokenizer):

@@ -223,7 +223,7 @@ def test_no_hook_is_left_on_a_model_after_any_stage(session):
 PRESS_STOP_IN_THE_PASS = """
 def _press_stop_when_block_5_starts():
     import os, signal, time
-    from lessonkit._mlp_sites import block_modules
+    from lessonkit._machinery.mlp_sites import block_modules
 
     def press(module, args):
         handle.remove()

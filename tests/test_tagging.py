@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lessonkit
-from lessonkit import _token_text, tagging
+from lessonkit import tagging
+from lessonkit._machinery import token_text as _token_text
 from lessonkit.tagging import format_tagged, lecture_rule_loop, show_tagged, tag_proper_nouns
 from lessonkit.text import load_bundled_corpus, read_jsonl_rows, select_lecture_rows, tokenize_rows
 

@@ -89,7 +89,7 @@ def test_a_checked_copy_in_the_cache_serves_offline_runs(wikitext_file, gpt2_tok
 
 
 def test_a_wrong_file_is_not_cached(tmp_path, monkeypatch):
-    from lessonkit.assets import AssetError
+    from lessonkit.offline.assets import AssetError
 
     monkeypatch.setenv("LESSONKIT_CACHE", str(tmp_path / "cache"))
     wrong = tmp_path / "rows.jsonl"

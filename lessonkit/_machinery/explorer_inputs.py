@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ._arrays import as_numpy
+from .arrays import as_numpy
 
 SITES = ("pre", "post")
 

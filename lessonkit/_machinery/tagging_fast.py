@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ._token_text import ids_not_known, per_tokenizer
+from .token_text import ids_not_known, per_tokenizer
 
 
 def _empty_answers(tokenizer: Any) -> dict[str, np.ndarray]:
