@@ -70,11 +70,11 @@ _EXPORTS: dict[str, str] = {
     "tag_proper_nouns": "tagging",
     "lecture_rule_loop": "tagging",
     "show_tagged": "tagging",
-    "tag_words": "word_rule",
-    "score_tagger": "gold",
-    "load_gold_labels": "gold",
-    "TaggerScore": "gold",
-    "GoldRow": "gold",
+    "tag_words": "beyond.word_rule",
+    "score_tagger": "beyond.gold",
+    "load_gold_labels": "beyond.gold",
+    "TaggerScore": "beyond.gold",
+    "GoldRow": "beyond.gold",
     # regression
     "fit_logit": "regression",
     "LogitResult": "regression",
@@ -96,36 +96,36 @@ _EXPORTS: dict[str, str] = {
     "NeuronStats": "explorer",
     "NeuronExplorer": "widgets",
     # is it really a proper-noun neuron? controls, uncertainty, ablation
-    "ablate_mlp": "ablation",
-    "next_token_losses": "ablation",
-    "ablation_effects": "ablation",
-    "is_capitalised": "controls",
-    "is_sentence_start": "controls",
-    "feature_auroc": "controls",
-    "auroc_within": "controls",
-    "token_identity_scores": "controls",
-    "position_profile": "controls",
-    "auroc_ci": "uncertainty",
-    "standardized_effect": "uncertainty",
-    "permutation_null": "uncertainty",
-    "block_bootstrap_auroc": "uncertainty",
-    "rank_in_null": "uncertainty",
-    "significance_by_seed": "uncertainty",
-    "promoted_tokens": "readout",
-    "sparse_probes": "probes",
-    "neuron_page": "pages",
-    "token_classes": "pages",
+    "ablate_mlp": "beyond.ablation",
+    "next_token_losses": "beyond.ablation",
+    "ablation_effects": "beyond.ablation",
+    "is_capitalised": "beyond.controls",
+    "is_sentence_start": "beyond.controls",
+    "feature_auroc": "beyond.controls",
+    "auroc_within": "beyond.controls",
+    "token_identity_scores": "beyond.controls",
+    "position_profile": "beyond.controls",
+    "auroc_ci": "beyond.uncertainty",
+    "standardized_effect": "beyond.uncertainty",
+    "permutation_null": "beyond.uncertainty",
+    "block_bootstrap_auroc": "beyond.uncertainty",
+    "rank_in_null": "beyond.uncertainty",
+    "significance_by_seed": "beyond.uncertainty",
+    "promoted_tokens": "beyond.readout",
+    "sparse_probes": "beyond.probes",
+    "neuron_page": "beyond.pages",
+    "token_classes": "beyond.pages",
     # the atlas: every neuron of a model over a whole corpus, streaming (python -m lessonkit scan)
     "scan_atlas": "atlas",
     # grading a class's exercise notebooks (python -m lessonkit grade)
     "grade_class": "grading",
 }
 
-_MODULES = ("offline", "models", "text", "hooks", "tagging", "word_rule", "gold", "regression", "heatmap", "plots",
-            "explorer", "widgets", "checks", "controls", "uncertainty", "ablation", "readout", "probes", "pages",
-            "atlas", "grading")
+_MODULES = ("offline", "models", "text", "hooks", "tagging", "regression", "heatmap", "plots",
+            "explorer", "widgets", "checks", "beyond", "atlas", "grading")
 # modules that lived at the top of lessonkit before it had folders: lk.assets still finds offline/assets.py
-_MOVED = {"assets": "offline.assets"}
+_MOVED = {"assets": "offline.assets", **{name: f"beyond.{name}" for name in (
+    "word_rule", "gold", "controls", "uncertainty", "ablation", "readout", "pages", "probes")}}
 
 __all__ = sorted(_EXPORTS)
 

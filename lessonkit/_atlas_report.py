@@ -21,7 +21,7 @@ import torch
 from ._atlas_state import CAPITALISED, CLASS_NAMES, HELDOUT, LARGEST, OTHER, PROPER, SMALLEST, AtlasState, decode_top_keys
 from .heatmap import token_heatmap
 from .plots import plot_layer_profile
-from .readout import logit_effects
+from .beyond.readout import logit_effects
 from .text import token_texts
 
 CLASS_COLOURS = ("tab:red", "tab:blue", "0.45")

@@ -204,7 +204,7 @@ def next_token_loss(student: Callable[[Any, Any], Any]) -> None:
 
 def _ablation_variants(model: Any, layer: int, neuron: int, ids: Any) -> dict[str, float]:
     """The mean loss change of lessonkit's ablation, and what typical mistakes measure instead."""
-    from .ablation import ablate_mlp, next_token_losses
+    from .beyond.ablation import ablate_mlp, next_token_losses
     from .hooks import mlp_site_modules
 
     clean = next_token_losses(model, ids)

@@ -58,7 +58,7 @@ from ._atlas_report import write_report
 from ._atlas_state import CAPITALISED, HELDOUT, OTHER, PROPER, TRAIN, AtlasState
 from ._machinery.mlp_sites import stop_after
 from ._machinery.token_text import decoded_pieces
-from .controls import is_capitalised
+from .beyond.controls import is_capitalised
 from .hooks import mlp_site_modules, record_mlp
 from .models import mlp_shape
 from .regression import auroc, bonferroni, fit_logit

@@ -11,7 +11,7 @@ It is a thin view: every number and picture comes from a :class:`lessonkit.Neuro
 milliseconds. Controls: layer, neuron (its maximum follows the layer), the layer's top neurons by
 beta, AUROC or activation, site pre/post and training/held-out text (when captured), heatmap as
 HTML or the lecture's matplotlib look, top contexts; and, given the model, a text box where anyone
-types a sentence and sees the chosen neuron on it (``_your_text``). Only widgets that exist in
+types a sentence and sees the chosen neuron on it (``beyond/_your_text.py``). Only widgets that exist in
 ipywidgets 7 and 8 are used (JupyterLab, Notebook, VS Code, Colab). The view sets widget values rather than using
 ``ipywidgets.interactive``: the neuron slider's maximum and the top-neuron list depend on the layer,
 and an HTML widget's value can be checked without a browser.
@@ -85,7 +85,7 @@ class NeuronExplorer:
         """A text box that follows these sliders: type a sentence, press Enter, and the chosen neuron colours
         it on the lecture text's colour scale (``_your_text.TextBox``; ``box.read(text)`` from code). It shows
         where it is displayed, or under the sliders with ``inside=True``. A second call replaces the first box."""
-        from ._your_text import TextBox
+        from .beyond._your_text import TextBox
 
         box = TextBox(self, model, tokenizer, rule=rule)  # bad arguments fail here, before the old box goes
         for old in self._text_boxes:

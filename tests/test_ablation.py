@@ -108,7 +108,7 @@ def test_bad_requests_are_explained_and_add_nothing(neurons, value, error, messa
 
 def test_next_token_losses_equal_a_literal_loop():
     model, stream = tiny_gpt2(), ids(40)[0]
-    got = lessonkit.ablation.next_token_losses(model, stream, chunk=16)
+    got = lessonkit.beyond.ablation.next_token_losses(model, stream, chunk=16)
     expected = np.full(40, np.nan)
     with torch.no_grad():
         for start in range(0, 40, 16):  # each pass on its own, as the lecture's batches

@@ -8,7 +8,7 @@ import statsmodels.api as sm
 from sklearn.metrics import roc_auc_score
 
 import lessonkit
-from lessonkit import controls, uncertainty
+from lessonkit.beyond import controls, uncertainty
 
 TEXTS = [" The", " city", " of", " Paris", ".", " It", " is", "\n", "In", " London", ":", " Big", " Ben", " is", " a"]
 

@@ -1,4 +1,4 @@
-"""Tests of lessonkit.gold: the hand-made labels, and scores checked against counts made by hand."""
+"""Tests of lessonkit.beyond.gold: the hand-made labels, and scores checked against counts made by hand."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import lessonkit
-from lessonkit import gold
-from lessonkit.gold import load_gold_labels, parse_marked, score_tagger
+from lessonkit.beyond import gold
+from lessonkit.beyond.gold import load_gold_labels, parse_marked, score_tagger
 from lessonkit.text import load_bundled_corpus, select_lecture_rows, tokenize_rows
 
 DATA = Path(lessonkit.__file__).parent / "data"

@@ -11,7 +11,7 @@ from sklearn.metrics import roc_auc_score
 
 import lessonkit
 from lessonkit.hooks import record_mlp
-from lessonkit.readout import logit_effects, output_direction
+from lessonkit.beyond.readout import logit_effects, output_direction
 
 from tiny_models import ids, tiny_gpt2, tiny_llama, tiny_neox
 
@@ -101,13 +101,13 @@ def test_fit_probe_is_sklearns_lbfgs_with_an_unpenalised_intercept(shape):
     x = rng.normal(size=shape)
     y = (x[:, 0] - 0.8 * x[:, 1] + rng.normal(size=shape[0]) > 1.2).astype(int)  # a rare class
     for C in (0.05, 1.0):
-        weights, intercept = lessonkit.probes.fit_probe(x, y, C=C)
+        weights, intercept = lessonkit.beyond.probes.fit_probe(x, y, C=C)
         reference = LogisticRegression(C=C, class_weight="balanced", tol=1e-12, max_iter=100_000).fit(x, y)
         np.testing.assert_allclose(weights, reference.coef_[0], rtol=1e-5, atol=1e-6)
         assert intercept == pytest.approx(reference.intercept_[0], rel=1e-5, abs=1e-6)
     threads = torch.get_num_threads()
     with pytest.raises(ValueError, match="both classes"):
-        lessonkit.probes.fit_probe(x, np.zeros(len(x)), C=1.0)
+        lessonkit.beyond.probes.fit_probe(x, np.zeros(len(x)), C=1.0)
     assert torch.get_num_threads() == threads  # the one-thread fit gives the threads back, also after an error
     liblinear = LogisticRegression(C=0.05, class_weight="balanced", solver="liblinear").fit(x, y)
     assert abs(liblinear.intercept_[0] - intercept) > 1e-3  # the solver the probes used to take is another problem

@@ -1,4 +1,4 @@
-"""Tests of lessonkit.word_rule and of the character -> token map it stands on (lessonkit._machinery.token_text).
+"""Tests of lessonkit.beyond.word_rule and of the character -> token map it stands on (lessonkit._machinery.token_text).
 
 The map is checked against two references that do not use lessonkit: the fast tokenizer's own
 ``return_offsets_mapping``, and the exact bytes of every token (GPT-2's published byte alphabet, as
@@ -17,7 +17,7 @@ from lessonkit import tag_words
 from lessonkit._machinery.token_text import text_and_owners
 from lessonkit.tagging import lecture_rule_loop, tag_proper_nouns
 from lessonkit.text import load_bundled_corpus, read_jsonl_rows, select_lecture_rows, tokenize_rows
-from lessonkit.word_rule import split_words, word_tokens
+from lessonkit.beyond.word_rule import split_words, word_tokens
 
 HARD_STRINGS = [
     " Du Fu ( 杜甫 ; 712 – 770 ) was a prominent Chinese poet .",

@@ -17,11 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from ._machinery.token_text import text_and_owners
-from .tagging import tag_proper_nouns
+from .._machinery.token_text import text_and_owners
+from ..tagging import tag_proper_nouns
 from .word_rule import split_words, word_tokens
 
-GOLD_LABELS = Path(__file__).parent / "data" / "gold_labels.jsonl"
+GOLD_LABELS = Path(__file__).parents[1] / "data" / "gold_labels.jsonl"
 COUNT_WORD_IF = ("any", "all", "first")
 
 # ---------------------------------------------------------------- the labels

@@ -18,8 +18,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ._machinery.arrays import as_numpy
-from .regression import auroc
+from .._machinery.arrays import as_numpy
+from ..regression import auroc
 
 SENTENCE_END = (".", "!", "?", ":")
 

@@ -21,8 +21,8 @@ from typing import Any, Sequence
 import numpy as np
 from scipy import stats
 
-from ._machinery.arrays import as_numpy
-from .regression import balanced_sample, bonferroni, fit_logit
+from .._machinery.arrays import as_numpy
+from ..regression import balanced_sample, bonferroni, fit_logit
 
 
 def auroc_ci(values: Any, labels: Any, *, level: float = 0.95) -> tuple[float, float, float]:

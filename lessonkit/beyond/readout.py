@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ._machinery.mlp_sites import mlp_site_modules
+from .._machinery.mlp_sites import mlp_site_modules
 
 FINAL_NORM = {"gpt2": "transformer.ln_f", "llama": "model.norm", "gpt_neox": "gpt_neox.final_layer_norm"}
 

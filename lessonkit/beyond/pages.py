@@ -15,11 +15,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ._machinery.arrays import as_numpy
-from ._machinery.heatmap_draw import new_figure, png_bytes
-from ._machinery.heatmap_html import HTMLSnippet
+from .._machinery.arrays import as_numpy
+from .._machinery.heatmap_draw import new_figure, png_bytes
+from .._machinery.heatmap_html import HTMLSnippet
 from .controls import is_capitalised
-from .heatmap import top_contexts
+from ..heatmap import top_contexts
 
 CLASSES = ("proper noun", "other capitalised", "other")
 CLASS_COLOURS = {"proper noun": "tab:red", "other capitalised": "tab:orange", "other": "tab:gray"}

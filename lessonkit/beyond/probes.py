@@ -23,8 +23,8 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from ._machinery.arrays import as_numpy
-from .regression import auroc
+from .._machinery.arrays import as_numpy
+from ..regression import auroc
 
 SPARSE_C, LAYER_C = 1.0, 0.05  # barely regularised for k neurons; strongly for a whole layer (more neurons than tokens)
 

@@ -40,8 +40,8 @@ class TextReader:
     running the model only up to that layer (each layer once per text)."""
 
     def __init__(self, model: Any, tokenizer: Any, *, rule: str = "lecture", max_tokens: int | None = None) -> None:
-        from ._machinery.mlp_sites import LECTURE_PASS, context_length, mlp_site_modules
-        from .tagging import RULES
+        from .._machinery.mlp_sites import LECTURE_PASS, context_length, mlp_site_modules
+        from ..tagging import RULES
 
         mlp_site_modules(model, 0)  # a model lessonkit cannot hook fails here, not at the first Enter
         if not callable(tokenizer):
@@ -56,8 +56,8 @@ class TextReader:
 
     def read(self, text: str) -> ReadText:
         """Tokenize (as the lecture's text: no special tokens) and tag ``text``; the model runs later."""
-        from .tagging import tag_proper_nouns
-        from .text import token_texts
+        from ..tagging import tag_proper_nouns
+        from ..text import token_texts
 
         if not isinstance(text, str):
             raise TypeError(f"the text must be a string, got {type(text).__name__}.")
@@ -74,8 +74,8 @@ class TextReader:
         """``[tokens, neurons]`` of ``layer`` on the text read last; the pass stops right after that layer."""
         import torch
 
-        from ._machinery.mlp_sites import model_device, stop_after
-        from .hooks import record_mlp
+        from .._machinery.mlp_sites import model_device, stop_after
+        from ..hooks import record_mlp
 
         if self.current is None:
             raise ValueError("No text read yet: type a sentence and press Enter.")
@@ -98,7 +98,7 @@ class TextReader:
 def picture(stats: Any, read: ReadText, values: np.ndarray, layer: int, neuron: int, site: str) -> str:
     """The typed text's heatmap (HTML, hover values) on the lecture text's colour scale, and a few lines
     that set its proper nouns' values beside the neuron's range on the lecture's text."""
-    from .heatmap import token_heatmap, value_range
+    from ..heatmap import token_heatmap, value_range
 
     lecture, lecture_labels = stats.neuron_values(layer, neuron, site)
     vmin, vmax = value_range(lecture)  # the explorer's own scale for this neuron
@@ -160,7 +160,7 @@ class TextBox:
                  max_tokens: int | None = None) -> None:
         import ipywidgets as widgets
 
-        from .models import mlp_shape
+        from ..models import mlp_shape
 
         self.explorer = explorer
         self.reader = TextReader(model, tokenizer, rule=rule, max_tokens=max_tokens)

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._machinery.mlp_sites import HOOK_MARK, as_stream, mlp_site_modules, model_device, pass_length
+from .._machinery.mlp_sites import HOOK_MARK, as_stream, mlp_site_modules, model_device, pass_length
 
 
 class MlpAblation:

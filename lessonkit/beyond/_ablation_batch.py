@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._machinery.mlp_sites import HOOK_MARK
+from .._machinery.mlp_sites import HOOK_MARK
 
 LOGITS_PER_STEP = 2**25  # logits held at once (128 MB in float32)
 

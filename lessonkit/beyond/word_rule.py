@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ._machinery.token_text import as_token_ids, check_ids_fit, text_and_owners
+from .._machinery.token_text import as_token_ids, check_ids_fit, text_and_owners
 
 SENTENCE_END = (".", "!", "?", ":")  # as in the lecture's rule
 HYPHEN = {"-", "@-@", "–", "—"}  # WikiText writes "Franco @-@ Prussian"
