@@ -61,7 +61,7 @@ def child(args: argparse.Namespace) -> None:
     import torch
 
     import lessonkit
-    from lessonkit._atlas_io import parse_layers, read_rows
+    from lessonkit.atlas.io import parse_layers, read_rows
 
     model, tokenizer = lessonkit.load_model(args.model, device=args.device)
     loaded = current_rss_mb()

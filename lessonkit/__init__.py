@@ -116,7 +116,7 @@ _EXPORTS: dict[str, str] = {
     "neuron_page": "beyond.pages",
     "token_classes": "beyond.pages",
     # the atlas: every neuron of a model over a whole corpus, streaming (python -m lessonkit scan)
-    "scan_atlas": "atlas",
+    "scan_atlas": "atlas.scan",
     # grading a class's exercise notebooks (python -m lessonkit grade)
     "grade_class": "grading",
 }

@@ -77,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("doctor", help="versions, device, model and text sources")
     add = commands.add_parser("add-wikitext", help="put the WikiText-2 raw test rows (JSON lines) into the cache")
     add.add_argument("file", help="the rows, as datasets yields them: one {\"text\": ...} per line")
-    from . import _atlas_cli, _grading_cli
+    from .atlas import cli as _atlas_cli
+    from . import _grading_cli
 
     _atlas_cli.add_arguments(commands.add_parser("scan", help="a neuron atlas of a model over a corpus (HTML, CSV, figures)"))
     grade = commands.add_parser("grade", help="run a class's exercise notebooks and grade their checks (CSV, HTML)")

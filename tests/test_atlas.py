@@ -12,9 +12,9 @@ import statsmodels.api as sm
 import torch
 from scipy import stats
 
-from lessonkit import atlas
-from lessonkit._atlas_io import token_passes
-from lessonkit._atlas_state import (CAPITALISED, HELDOUT, LARGEST, OTHER, PROPER, SMALLEST, TRAIN, AtlasState,
+from lessonkit.atlas import scan as atlas
+from lessonkit.atlas.io import token_passes
+from lessonkit.atlas.state import (CAPITALISED, HELDOUT, LARGEST, OTHER, PROPER, SMALLEST, TRAIN, AtlasState,
                                     histogram_edges)  # fmt: skip
 
 LAYERS = {3: 5, 7: 4}  # two layers, 9 neurons side by side
@@ -116,7 +116,7 @@ def test_histograms_equal_a_literal_count(stream):
 
 
 def test_histogram_bins_at_and_around_every_edge():
-    from lessonkit._atlas_state import histogram_bins
+    from lessonkit.atlas.state import histogram_bins
 
     positive = [2.0**e * (1 + k / 8) for e in range(-7, 10) for k in range(8)] + [1024.0]
     probes = [0.0, -0.0, 1e-30, 5000.0, -5000.0, 3.4e38]
@@ -260,7 +260,7 @@ class DigitsTokenizer:
 
 
 def test_the_atlas_chooses_its_neurons_on_the_training_passes_only(stream):
-    from lessonkit._atlas_report import add_ranking_columns, chosen_neurons
+    from lessonkit.atlas.report import add_ranking_columns, chosen_neurons
 
     _, _, state = stream
     table = add_ranking_columns(atlas.neuron_table(state), state, DigitsTokenizer())
@@ -340,7 +340,7 @@ def test_classes_per_pass_equal_the_lecture_loop_on_the_whole_stream(gpt2_tokeni
 
 
 def test_strongest_keys_with_many_ties_equal_a_sort():
-    from lessonkit._atlas_state import decode_top_keys, strongest_keys
+    from lessonkit.atlas.state import decode_top_keys, strongest_keys
 
     rng = np.random.default_rng(5)
     rows = torch.from_numpy(rng.choice([0.0, 1.0, 2.0], size=(6, 50), p=[0.7, 0.2, 0.1]).astype(np.float32))
@@ -354,7 +354,7 @@ def test_strongest_keys_with_many_ties_equal_a_sort():
 
 
 def test_text_files_are_read_row_by_row(tmp_path):
-    from lessonkit._atlas_io import ScanInputError, check_text, read_rows
+    from lessonkit.atlas.io import ScanInputError, check_text, read_rows
 
     jsonl = tmp_path / "rows.jsonl"
     jsonl.write_text('{"text": "First row about Paris.\\n"}\n\n{"text": "Second row."}\n', encoding="utf-8")

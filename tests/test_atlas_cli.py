@@ -136,7 +136,7 @@ def test_the_numbers_equal_a_hand_written_hook_scipy_and_statsmodels(report, smo
 
 
 def test_promoted_tokens_are_the_output_weights_times_the_unembedding(smollm2):
-    from lessonkit._atlas_report import promoted_tokens
+    from lessonkit.atlas.report import promoted_tokens
 
     model, tokenizer = smollm2
     column = model.model.layers[18].mlp.down_proj.weight[:, 123]  # what neuron 123 adds to the residual stream
@@ -189,7 +189,7 @@ def test_a_text_too_short_for_a_heldout_pass_still_gets_a_report(smollm2, tmp_pa
 
 
 def test_a_crash_while_writing_the_report_leaves_nothing_that_looks_complete(smollm2, tmp_path, monkeypatch):
-    from lessonkit import _atlas_report
+    from lessonkit.atlas import report as _atlas_report
 
     model, tokenizer = smollm2
     settings = dict(SETTINGS, max_tokens=2 * PASS)
@@ -213,7 +213,7 @@ def test_resume_refuses_other_settings(smollm2, tmp_path):
     out = tmp_path / "a"
     checkpoint = out / "checkpoint"
     checkpoint.mkdir(parents=True)
-    from lessonkit._atlas_state import AtlasState
+    from lessonkit.atlas.state import AtlasState
 
     state = AtlasState({18: 1536}, meta={"other": True})
     state.save(checkpoint / "rank0-of-1.npz")

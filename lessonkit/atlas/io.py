@@ -49,7 +49,7 @@ def check_text(spec: str) -> str:
         return f"the file {path}"
     if path.suffix.lower() in TEXT_SUFFIXES or spec.startswith((".", "/", "~")):
         raise ScanInputError(f"--text: no such file: {spec}")
-    from .models import hub_reachable
+    from ..models import hub_reachable
 
     if not hub_reachable():
         raise ScanInputError(
@@ -61,7 +61,7 @@ def check_text(spec: str) -> str:
 
 def read_rows(spec: str) -> Iterable[str]:
     """The rows of the text, one string at a time (a list for the built-in texts)."""
-    from . import text
+    from .. import text
 
     if spec == "lecture":
         return text.select_lecture_rows(text.load_wikitext_rows())
@@ -118,7 +118,7 @@ class Pass(NamedTuple):
 def token_passes(rows: Iterable[str], tokenizer: Any, pass_tokens: int, max_tokens: int | None) -> Iterator[Pass]:
     """Tokenize rows one by one (as the lecture does: no special tokens, joined in order) and cut the
     stream into passes of ``pass_tokens`` tokens; the last may be shorter. Holds two passes at most."""
-    from .text import tokenize_rows
+    from ..text import tokenize_rows
 
     buffer: list[int] = []
     previous = np.zeros(0, np.int64)
@@ -275,7 +275,7 @@ def publish(staging: Path, folder: Path, order: list[str], record: dict) -> None
 
 def check_settings(settings: Any) -> None:
     """The numbers of a scan, checked before any model is loaded."""
-    from .tagging import RULES
+    from ..tagging import RULES
 
     if settings.max_tokens is not None and settings.max_tokens <= 0:
         raise ScanInputError(f"--max-tokens must be a positive number of tokens, got {settings.max_tokens}")
@@ -312,7 +312,7 @@ class ScanRun:
         self._bar: Any = None
 
     def start_state(self, layers: list[int]):
-        from ._atlas_state import AtlasState
+        from .state import AtlasState
 
         s = self.settings
         sizes = {layer: _neurons(self.model) for layer in layers}
@@ -340,7 +340,7 @@ class ScanRun:
         rows = read_rows(self.settings.text)
         total = self.settings.max_tokens
         if isinstance(rows, list):  # the built-in texts are in memory: count their tokens
-            from .text import tokenize_rows
+            from ..text import tokenize_rows
 
             count = tokenize_rows(rows, self.tokenizer).shape[1]
             total = min(count, total) if total else count
@@ -381,7 +381,7 @@ class ScanRun:
 
     def merge(self, state: Any) -> Any:
         """Save the final state (a crash from here on loses nothing), then merge all processes' states."""
-        from ._atlas_state import merge_across_ranks
+        from .state import merge_across_ranks
 
         state.save(self.checkpoint)
         return merge_across_ranks(state) if self.world > 1 else state
@@ -392,7 +392,7 @@ class ScanRun:
 
 
 def _neurons(model: Any) -> int:
-    from .models import mlp_shape
+    from ..models import mlp_shape
 
     return mlp_shape(model)[1]
 

@@ -9,7 +9,7 @@ chosen layer over a whole text, like Neuroscope, without ever holding the activa
 2. Each token gets a class: proper noun (the rule's tag; the rule sees the pass before as context),
    other capitalised (first non-space character upper case), or lower case and other.
 3. One forward pass per pass, recorded with :func:`lessonkit.record_mlp`; the pass stops after the
-   last chosen layer. An :class:`~lessonkit._atlas_state.AtlasState` takes the activations and keeps,
+   last chosen layer. An :class:`~lessonkit.atlas.state.AtlasState` takes the activations and keeps,
    per neuron, a bounded summary: sums and histograms per class, the top contexts, and a reservoir
    sample of tokens per class (memory does not grow with the text).
 4. :func:`neuron_table` turns the state into one row per neuron: means by class, the lecture's
@@ -52,17 +52,17 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import _atlas_io as io
-from ._atlas_io import parse_layers
-from ._atlas_report import write_report
-from ._atlas_state import CAPITALISED, HELDOUT, OTHER, PROPER, TRAIN, AtlasState
-from ._machinery.mlp_sites import stop_after
-from ._machinery.token_text import decoded_pieces
-from .beyond.controls import is_capitalised
-from .hooks import mlp_site_modules, record_mlp
-from .models import mlp_shape
-from .regression import auroc, bonferroni, fit_logit
-from .tagging import tag_proper_nouns
+from . import io
+from .io import parse_layers
+from .report import write_report
+from .state import CAPITALISED, HELDOUT, OTHER, PROPER, TRAIN, AtlasState
+from .._machinery.mlp_sites import stop_after
+from .._machinery.token_text import decoded_pieces
+from ..beyond.controls import is_capitalised
+from ..hooks import mlp_site_modules, record_mlp
+from ..models import mlp_shape
+from ..regression import auroc, bonferroni, fit_logit
+from ..tagging import tag_proper_nouns
 
 
 @dataclass(frozen=True)

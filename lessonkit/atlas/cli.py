@@ -71,7 +71,7 @@ def _fail(message: str) -> int:
 def _run(args: argparse.Namespace) -> int:
     from types import SimpleNamespace
 
-    from ._atlas_io import ScanInputError, check_output, check_settings, check_text, parse_layers
+    from .io import ScanInputError, check_output, check_settings, check_text, parse_layers
 
     numbers = {name: _number(args, name, int) for name in ("max_tokens", "top", "sample", "contexts", "pass_tokens", "batch", "checkpoint_every", "seed")}
     share = _number(args, "heldout_share", float)
@@ -88,7 +88,7 @@ def _run(args: argparse.Namespace) -> int:
     except (ScanInputError, ValueError) as error:
         return _fail(str(error).splitlines()[0])
     try:
-        from .atlas import scan_atlas
+        from .scan import scan_atlas
 
         folder = scan_atlas(model, tokenizer, args.out, resume=args.resume, overwrite=args.overwrite,
                             progress=not args.no_progress, **settings)  # fmt: skip
@@ -100,8 +100,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _load(name: str | None, device: str | None):
-    from ._atlas_io import ScanInputError
-    from .models import load_model
+    from .io import ScanInputError
+    from ..models import load_model
 
     local_rank = os.environ.get("LOCAL_RANK")
     if local_rank is not None and int(os.environ.get("WORLD_SIZE", "1")) > 1:
@@ -117,8 +117,8 @@ def _load(name: str | None, device: str | None):
 
 def _say_memory(model, layers: list[int], settings: dict) -> None:
     """One line before a long run: how much memory the per-neuron state takes (it never grows)."""
-    from ._atlas_state import AtlasState
-    from .models import mlp_shape
+    from .state import AtlasState
+    from ..models import mlp_shape
 
     if os.environ.get("RANK", "0") != "0":
         return
@@ -129,6 +129,6 @@ def _say_memory(model, layers: list[int], settings: dict) -> None:
 
 
 def _layers_of(model) -> int:
-    from .models import mlp_shape
+    from ..models import mlp_shape
 
     return mlp_shape(model)[0]

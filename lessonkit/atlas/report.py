@@ -3,7 +3,7 @@
 Everything opens from disk with no network: plain HTML with inline CSS, PNG files beside it, token
 heatmaps as inline spans (``lessonkit.token_heatmap``, hover a token for its value). The report is
 first written into a staging folder inside ``out`` and then moved into place by
-``_atlas_io.publish`` (pages and figures, then ``index.html``, then ``atlas.json`` last).
+``io.publish`` (pages and figures, then ``index.html``, then ``atlas.json`` last).
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from ._atlas_state import CAPITALISED, CLASS_NAMES, HELDOUT, LARGEST, OTHER, PROPER, SMALLEST, AtlasState, decode_top_keys
-from .heatmap import token_heatmap
-from .plots import plot_layer_profile
-from .beyond.readout import logit_effects
-from .text import token_texts
+from .state import CAPITALISED, CLASS_NAMES, HELDOUT, LARGEST, OTHER, PROPER, SMALLEST, AtlasState, decode_top_keys
+from ..heatmap import token_heatmap
+from ..plots import plot_layer_profile
+from ..beyond.readout import logit_effects
+from ..text import token_texts
 
 CLASS_COLOURS = ("tab:red", "tab:blue", "0.45")
 PROMOTED = 10  # tokens listed as promoted and as suppressed
@@ -41,7 +41,7 @@ td.l,th.l{text-align:left} .note{color:#555;font-size:.9em} img{max-width:100%}
 
 def write_report(folder: Path, state: AtlasState, table: Any, model: Any, tokenizer: Any, settings: dict) -> None:
     """Write the report for ``state`` into ``folder`` (staged, then published; ``atlas.json`` last)."""
-    from ._atlas_io import publish
+    from .io import publish
 
     for left_over in folder.glob(".staging-*"):  # from a report that was interrupted while being written
         shutil.rmtree(left_over, ignore_errors=True)
