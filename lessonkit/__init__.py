@@ -118,13 +118,13 @@ _EXPORTS: dict[str, str] = {
     # the atlas: every neuron of a model over a whole corpus, streaming (python -m lessonkit scan)
     "scan_atlas": "atlas.scan",
     # grading a class's exercise notebooks (python -m lessonkit grade)
-    "grade_class": "grading",
+    "grade_class": "checks.grading",
 }
 
 _MODULES = ("offline", "models", "text", "hooks", "tagging", "regression", "heatmap", "plots",
-            "explorer", "widgets", "checks", "beyond", "atlas", "grading")
+            "explorer", "widgets", "checks", "beyond", "atlas")
 # modules that lived at the top of lessonkit before it had folders: lk.assets still finds offline/assets.py
-_MOVED = {"assets": "offline.assets", **{name: f"beyond.{name}" for name in (
+_MOVED = {"assets": "offline.assets", "grading": "checks.grading", **{name: f"beyond.{name}" for name in (
     "word_rule", "gold", "controls", "uncertainty", "ablation", "readout", "pages", "probes")}}
 
 __all__ = sorted(_EXPORTS)

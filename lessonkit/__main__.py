@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     add = commands.add_parser("add-wikitext", help="put the WikiText-2 raw test rows (JSON lines) into the cache")
     add.add_argument("file", help="the rows, as datasets yields them: one {\"text\": ...} per line")
     from .atlas import cli as _atlas_cli
-    from . import _grading_cli
+    from .checks import _grading_cli
 
     _atlas_cli.add_arguments(commands.add_parser("scan", help="a neuron atlas of a model over a corpus (HTML, CSV, figures)"))
     grade = commands.add_parser("grade", help="run a class's exercise notebooks and grade their checks (CSV, HTML)")

@@ -14,7 +14,8 @@ import statsmodels.api as sm
 import torch
 
 import lessonkit as lk
-from lessonkit import _checks_beyond, _checks_lecture, _checks_models, checks
+from lessonkit import checks
+from lessonkit.checks import _beyond as _checks_beyond, _lecture as _checks_lecture, _models as _checks_models
 from lessonkit.tagging import lecture_rule_loop
 
 # --------------------------------------------------------------------------- right answers, written out

@@ -24,7 +24,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lessonkit import grading
+from lessonkit.checks import grading
 from lessonkit.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -284,7 +284,7 @@ def test_the_mistake_is_the_hint_or_the_error_raised():
 
 
 def test_a_student_name_cannot_become_a_spreadsheet_formula():
-    from lessonkit._grading_report import rows
+    from lessonkit.checks._grading_report import rows
 
     grade = grading.NotebookGrade("=HYPERLINK(1)", "=HYPERLINK(1).ipynb", status="not an exercise notebook")
     (row,) = rows([grade])
@@ -332,7 +332,7 @@ def test_bad_arguments_get_one_line_and_exit_2(tmp_path, capsys):
 def test_a_notebook_over_its_time_limit_is_stopped_and_graded_on_what_ran(tmp_path):
     import psutil
 
-    from lessonkit._grading_run import grade_notebook
+    from lessonkit.checks._grading_run import grade_notebook
 
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in (
         "import time\nimport numpy as np\nfrom lessonkit import checks",
@@ -353,7 +353,7 @@ def test_a_notebook_over_its_time_limit_is_stopped_and_graded_on_what_ran(tmp_pa
 
 @pytest.mark.slow
 def test_a_kernel_that_dies_gets_its_row(tmp_path):
-    from lessonkit._grading_run import grade_notebook
+    from lessonkit.checks._grading_run import grade_notebook
 
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in (
         "from lessonkit import checks\nchecks.check_bonferroni(lambda p, alpha: p)",

@@ -1,4 +1,4 @@
-"""``lessonkit grade``: the command line of the grader (see :mod:`lessonkit.grading`).
+"""``lessonkit grade``: the command line of the grader (see :mod:`lessonkit.checks.grading`).
 
 Bad arguments end with one line on stderr and exit status 2, before any notebook runs. This module
 imports nothing heavy, so ``python -m lessonkit doctor`` stays quick.

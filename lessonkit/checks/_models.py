@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from ._check_tools import fail, number, numbers, same
+from ._tools import fail, number, numbers, same
 
 VOCAB = 100
 _FINAL_NORM = {"gpt2": "transformer.ln_f", "llama": "model.norm"}
@@ -51,7 +51,7 @@ def token_ids(n_tokens: int, seed: int) -> Any:
 @contextmanager
 def error_mid_forward(model: Any, error: type[BaseException]) -> Iterator[None]:
     """Inside this block the model's final norm raises ``error`` whenever another hook sits on the model."""
-    from .hooks import count_hooks
+    from ..hooks import count_hooks
 
     def stop(module, inputs, output):
         if count_hooks(model) > 1:  # this hook, and the student's
@@ -66,7 +66,7 @@ def error_mid_forward(model: Any, error: type[BaseException]) -> Iterator[None]:
 
 def _no_hook_left(student: Callable[..., Any], model: Any, args: tuple) -> None:
     """Run the student's function once with an error and once with the stop button mid-forward; count hooks."""
-    from .hooks import count_hooks
+    from ..hooks import count_hooks
 
     for error, what, hint in (
         (RuntimeError, "After an error in the middle of the forward pass",
@@ -84,7 +84,7 @@ def _no_hook_left(student: Callable[..., Any], model: Any, args: tuple) -> None:
 
 
 def _hooks_left(model: Any, name: str) -> None:
-    from .hooks import count_hooks
+    from ..hooks import count_hooks
 
     if count_hooks(model):
         fail(f"After your function returned, {count_hooks(model)} hook(s) were still on the tiny {name} model.",
@@ -98,7 +98,7 @@ def _recording_references(model: Any, layer: int, ids: Any) -> dict[str, np.ndar
     """The layer's neurons (lessonkit's recorder), the module's input, and the neurons after the nonlinearity."""
     import torch
 
-    from .hooks import mlp_site_modules, record_mlp
+    from ..hooks import mlp_site_modules, record_mlp
 
     site = mlp_site_modules(model, layer)[layer]
     seen = {}
@@ -204,8 +204,8 @@ def next_token_loss(student: Callable[[Any, Any], Any]) -> None:
 
 def _ablation_variants(model: Any, layer: int, neuron: int, ids: Any) -> dict[str, float]:
     """The mean loss change of lessonkit's ablation, and what typical mistakes measure instead."""
-    from .beyond.ablation import ablate_mlp, next_token_losses
-    from .hooks import mlp_site_modules
+    from ..beyond.ablation import ablate_mlp, next_token_losses
+    from ..hooks import mlp_site_modules
 
     clean = next_token_losses(model, ids)
     with ablate_mlp(model, {layer: [neuron]}, value=0.0):

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._check_tools import fail, numbers, same, short
+from ._tools import fail, numbers, same, short
 
 # --------------------------------------------------------------------------- the tagging rule
 
@@ -218,7 +218,7 @@ def _colour_mistakes(v: np.ndarray) -> list[tuple[np.ndarray, str, str]]:
 
 
 def lecture_colours(student: Callable[[Any], Any]) -> None:
-    from .heatmap import token_colours
+    from ..heatmap import token_colours
 
     cases = [np.array([0.5, 2.0, -1.0, 3.0, 1.0, 2.5]), np.array([-0.38, 1.14, 2.61, 1.9, 1.2], dtype=np.float32)]
     for values in cases:
@@ -242,7 +242,7 @@ def lecture_colours(student: Callable[[Any], Any]) -> None:
 def _dead_neuron_and_tensors(student: Callable[[Any], Any]) -> None:
     import torch
 
-    from .heatmap import token_colours
+    from ..heatmap import token_colours
 
     flat = np.full(4, 1.5)
     if not same(numbers(student(flat.copy()), "four equal values"), token_colours(flat), atol=1e-6):

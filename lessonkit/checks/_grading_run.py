@@ -173,7 +173,7 @@ def _kernel_manager(work: Path) -> Any:
 
 def _kernel_environment(work: Path, threads: int | None) -> dict[str, str]:
     """This process's environment, offline, never strict, with an IPython profile of its own."""
-    from .checks import STRICT_VARIABLE
+    from . import STRICT_VARIABLE
 
     env = {name: value for name, value in os.environ.items() if name != STRICT_VARIABLE}
     env.update(OFFLINE, IPYTHONDIR=str(work / "ipython"), PYDEVD_DISABLE_FILE_VALIDATION="1")

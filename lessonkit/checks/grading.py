@@ -125,7 +125,7 @@ def which_exercise(notebook: Any, file_name: str = "") -> str:
 
 def read_check_records(notebook: Any) -> dict[str, dict]:
     """The records the checks left in the outputs (``checks.RECORD_KEY``), the last of each check."""
-    from .checks import RECORD_KEY
+    from . import RECORD_KEY
 
     found: dict[str, dict] = {}
     for cell in notebook.cells:

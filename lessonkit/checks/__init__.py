@@ -14,10 +14,14 @@ failed check raises :class:`CheckFailed` instead, so a solved notebook that stop
 the tests.
 
 The checks, in the order of the exercise notebooks (01 the lecture, 02 beyond it, 03 controls and
-causes), are listed below; their cases and hints live in ``_checks_lecture``, ``_checks_beyond``
-and ``_checks_models``. The expected answers come from independent references (a case table,
+causes), are listed below; their cases and hints live in ``_lecture``, ``_beyond``
+and ``_models``. The expected answers come from independent references (a case table,
 statsmodels, matplotlib, torch's cross-entropy, a pair count by definition) or from lessonkit's own
 tested helpers (``record_mlp``, ``ablate_mlp``); what a check prints is a hint, never the answer.
+
+Beside them in this folder, for the instructor: ``grading`` (``lessonkit grade``: every submitted
+notebook run headless, its checks' lines read back into ``grades.csv`` and ``summary.html``; its
+command line, runs and report in ``_grading_cli``, ``_grading_run``, ``_grading_report``).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import html
 import os
 from typing import Any, Callable
 
-from . import _checks_beyond, _checks_lecture, _checks_models
+from . import _beyond, _lecture, _models
 
 __all__ = ["CheckFailed", "check_mlp_hook", "check_lecture_rule", "check_comparison_sample", "check_one_neuron_logit",
            "check_bonferroni", "check_lecture_colours", "check_auroc", "check_heldout_choice",
@@ -90,34 +94,34 @@ def check_mlp_hook(keep_mlp_neurons: Callable[..., Any]) -> None:
     """``keep_mlp_neurons(model, layer, token_ids) -> [tokens, neurons]``: one layer's "pre" neurons,
     kept by a forward hook that is gone afterwards -- also after an error or the stop button mid-pass.
     Run on tiny GPT-2 and Llama models against ``lk.record_mlp``."""
-    _report("check_mlp_hook", keep_mlp_neurons, _checks_models.mlp_hook)
+    _report("check_mlp_hook", keep_mlp_neurons, _models.mlp_hook)
 
 
 def check_lecture_rule(lecture_rule: Callable[[list[str]], Any]) -> None:
     """``lecture_rule(token_texts) -> 0/1 per token``: the lecture's proper-noun rule on decoded tokens."""
-    _report("check_lecture_rule", lecture_rule, _checks_lecture.lecture_rule)
+    _report("check_lecture_rule", lecture_rule, _lecture.lecture_rule)
 
 
 def check_comparison_sample(comparison_sample: Callable[[Any, int], Any]) -> None:
     """``comparison_sample(labels, seed) -> token indices``: every proper noun, and as many other tokens
     drawn at random without replacement, reproducibly from ``seed``."""
-    _report("check_comparison_sample", comparison_sample, _checks_lecture.comparison_sample)
+    _report("check_comparison_sample", comparison_sample, _lecture.comparison_sample)
 
 
 def check_one_neuron_logit(one_neuron_logit: Callable[[Any, Any], Any]) -> None:
     """``one_neuron_logit(x, y) -> (beta, p)``: the lecture's logistic regression (with an intercept) of
     the labels on one neuron's activations; its slope and the slope's p-value, as statsmodels gives them."""
-    _report("check_one_neuron_logit", one_neuron_logit, _checks_lecture.one_neuron_logit)
+    _report("check_one_neuron_logit", one_neuron_logit, _lecture.one_neuron_logit)
 
 
 def check_bonferroni(significant: Callable[[Any, float], Any]) -> None:
     """``significant(pvalues, alpha) -> booleans``: Bonferroni significance over one layer (p < alpha / n)."""
-    _report("check_bonferroni", significant, _checks_lecture.bonferroni)
+    _report("check_bonferroni", significant, _lecture.bonferroni)
 
 
 def check_lecture_colours(lecture_colours: Callable[[Any], Any]) -> None:
     """``lecture_colours(values) -> [tokens, 4]``: min-max scale, square, matplotlib's Reds, alpha .8."""
-    _report("check_lecture_colours", lecture_colours, _checks_lecture.lecture_colours)
+    _report("check_lecture_colours", lecture_colours, _lecture.lecture_colours)
 
 
 # --------------------------------------------------------------------------- 02: beyond the lecture
@@ -125,19 +129,19 @@ def check_lecture_colours(lecture_colours: Callable[[Any], Any]) -> None:
 
 def check_auroc(auroc_one: Callable[[Any, Any], float]) -> None:
     """``auroc_one(x, y) -> float``: one neuron's AUROC for y = 1, ties counting half."""
-    _report("check_auroc", auroc_one, _checks_beyond.auroc_one)
+    _report("check_auroc", auroc_one, _beyond.auroc_one)
 
 
 def check_heldout_choice(choose_and_score: Callable[..., Any]) -> None:
     """``choose_and_score(train_x, train_y, heldout_x, heldout_y) -> (neuron, heldout_auroc)``: the largest
     positive beta among the Bonferroni-significant neurons, fitted on the training text's balanced sample
     (seed 42), scored by its AUROC on all held-out tokens. Run on a synthetic layer built to tell mistakes apart."""
-    _report("check_heldout_choice", choose_and_score, _checks_beyond.heldout_choice)
+    _report("check_heldout_choice", choose_and_score, _beyond.heldout_choice)
 
 
 def check_benjamini_hochberg(significant: Callable[[Any, float], Any]) -> None:
     """``significant(pvalues, alpha) -> booleans``: the Benjamini-Hochberg procedure, against statsmodels."""
-    _report("check_benjamini_hochberg", significant, _checks_beyond.benjamini_hochberg)
+    _report("check_benjamini_hochberg", significant, _beyond.benjamini_hochberg)
 
 
 # --------------------------------------------------------------------------- 03: controls and causes
@@ -145,16 +149,16 @@ def check_benjamini_hochberg(significant: Callable[[Any, float], Any]) -> None:
 
 def check_capitalisation_control(auroc_among_capitalised: Callable[..., float]) -> None:
     """``auroc_among_capitalised(values, labels, token_texts) -> float``: the AUROC among capitalised tokens only."""
-    _report("check_capitalisation_control", auroc_among_capitalised, _checks_beyond.capitalisation_control)
+    _report("check_capitalisation_control", auroc_among_capitalised, _beyond.capitalisation_control)
 
 
 def check_next_token_loss(next_token_loss: Callable[[Any, Any], Any]) -> None:
     """``next_token_loss(logits, token_ids) -> n - 1 losses``: the cross-entropy (nats) of each next token."""
-    _report("check_next_token_loss", next_token_loss, _checks_models.next_token_loss)
+    _report("check_next_token_loss", next_token_loss, _models.next_token_loss)
 
 
 def check_ablation(loss_change_without: Callable[..., float]) -> None:
     """``loss_change_without(model, layer, neuron, token_ids) -> float``: the mean change in next-token loss
     when the neuron is switched off (zero) by a hook that is gone afterwards. Run on tiny models against
     ``lk.ablate_mlp``."""
-    _report("check_ablation", loss_change_without, _checks_models.ablation)
+    _report("check_ablation", loss_change_without, _models.ablation)

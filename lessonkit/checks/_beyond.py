@@ -1,7 +1,7 @@
 """Cases and hints for the checks of exercise notebooks 02 and 03 that need no model: AUROC by hand,
 choosing on one text and scoring on another, Benjamini-Hochberg, and the capitalisation control.
 
-As in ``_checks_lecture``: each function runs the student's function on small cases, returns quietly
+As in ``_lecture``: each function runs the student's function on small cases, returns quietly
 when it agrees with the reference (a literal pair count, lessonkit's tested helpers, statsmodels)
 and otherwise raises :func:`fail` with the hint of the mistake the answer shows.
 """
@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._check_tools import fail, number, numbers, short
+from ._tools import fail, number, numbers, short
 
 # --------------------------------------------------------------------------- AUROC by hand
 
@@ -73,7 +73,7 @@ def _layer(design: dict[int, tuple[float, float]], seed: int, n_tokens: int = 60
 
 def choice_case() -> dict[str, Any]:
     """The synthetic training and held-out layers, and the neuron each typical mistake would choose."""
-    from .regression import auroc, balanced_sample, bonferroni, fit_logit
+    from ..regression import auroc, balanced_sample, bonferroni, fit_logit
 
     train_x, train_y = _layer(_TRAIN_DESIGN, seed=3)
     held_x, held_y = _layer(_HELDOUT_DESIGN, seed=4)
@@ -203,7 +203,7 @@ CAPITAL_LABELS = [0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 1, 0, 0, 0, 0, 0,
 
 
 def capitalisation_control(student: Callable[[np.ndarray, np.ndarray, list[str]], Any]) -> None:
-    from .regression import auroc
+    from ..regression import auroc
 
     texts, labels = list(CAPITAL_TEXTS), np.array(CAPITAL_LABELS)
     values = np.random.default_rng(7).normal(size=len(texts)) + 0.8 * labels

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ._machinery.arrays import as_numpy
+from .._machinery.arrays import as_numpy
 
 
 def fail(what: str, hint: str) -> None:
