@@ -25,7 +25,7 @@ def version_of(package: str) -> str:
 
 def statistics_path() -> str:
     """Which path fit_logit / auroc / scan_layers take here, and how to change it."""
-    from ._stats_paths import BACKEND_ENV, STATS_BACKENDS, numba_problem
+    from .fast.paths import BACKEND_ENV, STATS_BACKENDS, numba_problem
     from .regression import stats_backend
 
     switch = f"{BACKEND_ENV}={os.environ.get(BACKEND_ENV) or 'auto'}"

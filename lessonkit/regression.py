@@ -18,7 +18,7 @@ gives the same numbers for thousands of neurons at once:
 ``fit_logit`` and ``auroc`` run on the fastest exact path available (``stats_backend`` names it):
 a compiled numba kernel (``pip install 'lessonkit[fast]'``), torch on the GPU when the activations
 are there, torch on the CPU otherwise; set ``LESSONKIT_STATS_BACKEND`` (auto, numba, torch, cuda) or
-pass ``backend=`` to choose. The machinery lives in ``_logit_numba.py`` and ``_logit_torch.py``;
+pass ``backend=`` to choose. The machinery lives in ``fast/`` (``numba_engine.py``, ``torch_engine.py``);
 every path is tested against the functions below and against statsmodels.
 """
 
@@ -30,8 +30,8 @@ from typing import Any, Mapping
 import numpy as np
 from scipy.special import expit, ndtr
 
-from . import _stats_paths as paths
-from ._stats_paths import STATS_BACKENDS, check_activations, check_labels, check_layers, check_pvalues  # noqa: F401
+from .fast import paths
+from .fast.paths import STATS_BACKENDS, check_activations, check_labels, check_layers, check_pvalues  # noqa: F401
 
 CHANCE_AUROC = 0.5  # what a neuron that knows nothing about the labels scores
 # statsmodels' Logit.fit() defaults: method="newton", maxiter=35, tol=1e-8, ridge 1e-10 on the Hessian

@@ -168,7 +168,7 @@ class RecordingPool(ThreadPoolExecutor):
 
 def test_torch_path_uses_torchs_threads_by_default(monkeypatch):
     """threads=None means torch's thread count, read before each chunk is held to one thread."""
-    from lessonkit import _logit_torch
+    from lessonkit.fast import torch_engine as _logit_torch
 
     monkeypatch.setattr(_logit_torch, "ThreadPoolExecutor", RecordingPool)
     RecordingPool.sizes = []
@@ -184,7 +184,7 @@ def test_torch_path_uses_torchs_threads_by_default(monkeypatch):
 
 def test_numba_path_uses_every_core_by_default(monkeypatch):
     numba = pytest.importorskip("numba")
-    from lessonkit import _logit_numba
+    from lessonkit.fast import numba_engine as _logit_numba
 
     monkeypatch.setattr(_logit_numba, "ThreadPoolExecutor", RecordingPool)
     _logit_numba._pool.cache_clear()  # the pool is kept between calls: make the next call build one

@@ -1,4 +1,4 @@
-"""Which statistics path runs (lessonkit/_stats_paths.py), the numba kernel's compile cache, the GPU.
+"""Which statistics path runs (lessonkit/fast/paths.py), the numba kernel's compile cache, the GPU.
 
 The numbers of every path are checked in test_regression.py (each path against statsmodels, the
 readable Newton fit and a literal AUROC loop); here: the switch, its errors, what ``import lessonkit``
@@ -19,7 +19,7 @@ import statsmodels.api as sm
 import torch
 
 import lessonkit
-from lessonkit import _stats_paths
+from lessonkit.fast import paths as _stats_paths
 
 CUDA = torch.cuda.is_available()
 needs_cuda = pytest.mark.skipif(not CUDA, reason="no CUDA GPU here")
@@ -104,7 +104,7 @@ def test_import_lessonkit_loads_neither_numba_nor_torch():
 def test_kernels_are_cached_on_disk_for_the_next_process(tmp_path):
     code = """
         import json, time, numpy as np, lessonkit
-        from lessonkit import _logit_numba
+        from lessonkit.fast import numba_engine as _logit_numba
         rng = np.random.default_rng(0)
         x, y = rng.normal(size=(200, 20)).astype(np.float32), (np.arange(200) % 3 == 0)
         start = time.perf_counter()
@@ -133,7 +133,7 @@ def test_the_kernels_run_uncached_where_nothing_can_be_written(tmp_path, setting
         env = {"NUMBA_CACHE_LOCATOR_CLASSES": "ZipCacheLocator"}
     code = """
         import json, numpy as np, lessonkit
-        from lessonkit import _logit_numba
+        from lessonkit.fast import numba_engine as _logit_numba
         rng = np.random.default_rng(1)
         x, y = rng.normal(size=(150, 70)), (np.arange(150) % 2 == 0)
         print(json.dumps({"cache": type(_logit_numba._fit_kernel._cache).__name__,
@@ -188,7 +188,7 @@ def test_large_cpu_arrays_go_to_the_gpu_small_ones_stay(monkeypatch):
 def test_the_gpu_branches_give_the_cpu_numbers(monkeypatch):
     """The GPU code (one chunk for all neurons, torch's sort and reductions) run on CPU tensors, so
     that it is checked on every machine; the tests above run it on a real GPU where there is one."""
-    from lessonkit import _logit_torch
+    from lessonkit.fast import torch_engine as _logit_torch
 
     x, y = labelled(m=50, seed=3)
     x[:, :2] = np.round(x[:, :2])  # ties

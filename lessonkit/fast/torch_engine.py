@@ -1,6 +1,6 @@
 """The torch paths of ``lessonkit.regression``: vectorised over neurons, on the CPU or the GPU.
 
-The same functions as ``_logit_numba`` (``fit``, ``auroc``), for activations that
+The same functions as ``numba_engine`` (``fit``, ``auroc``), for activations that
 are numpy arrays or torch tensors. ``device=None`` computes where the activations are (CUDA tensors
 stay on their GPU, everything else on the CPU); ``device="cuda"`` moves CPU data to the GPU first.
 

@@ -3,9 +3,9 @@
 ``lessonkit.regression`` states each idea once; the arithmetic for thousands of neurons runs in
 one of three engines with the same functions (``fit``, ``auroc``):
 
-    numba   lessonkit/_logit_numba.py  fused per-neuron loops (optional extra: lessonkit[fast])
-    torch   lessonkit/_logit_torch.py  vectorised torch on the CPU
-    cuda    lessonkit/_logit_torch.py  the same torch code on the GPU that holds the activations
+    numba   numba_engine.py  fused per-neuron loops (optional extra: lessonkit[fast])
+    torch   torch_engine.py  vectorised torch on the CPU
+    cuda    torch_engine.py  the same torch code on the GPU that holds the activations
 
 ``auto`` (the default) takes the GPU when the activations are CUDA tensors, or when a GPU is present
 and the work is large; otherwise numba when it is installed, else torch on the CPU. The environment
@@ -23,7 +23,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ._machinery.arrays import as_numpy
+from .._machinery.arrays import as_numpy
 
 BACKEND_ENV = "LESSONKIT_STATS_BACKEND"
 STATS_BACKENDS = {
@@ -81,7 +81,7 @@ def resolve(backend: str | None = None, data: Any = None) -> str:
 
 def engine(name: str) -> ModuleType:
     """The module that computes on path ``name``."""
-    return importlib.import_module("._logit_numba" if name == "numba" else "._logit_torch", __package__)
+    return importlib.import_module(".numba_engine" if name == "numba" else ".torch_engine", __package__)
 
 
 # ------------------------------------------------------------------------------------------ inputs
@@ -164,10 +164,10 @@ def _device_options(path: str, x: Any) -> dict[str, Any]:
 
 
 def fit(path: str, x: Any, y: np.ndarray, **options: Any) -> dict[str, np.ndarray]:
-    """The engine's per-neuron class ranges and Newton fits (see ``_logit_numba.fit``)."""
+    """The engine's per-neuron class ranges and Newton fits (see ``numba_engine.fit``)."""
     return engine(path).fit(x, y, **options, **_device_options(path, x))
 
 
 def auroc(path: str, x: Any, y: np.ndarray, threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The engine's (AUROC, finite) per neuron (see ``_logit_numba.auroc``)."""
+    """The engine's (AUROC, finite) per neuron (see ``numba_engine.auroc``)."""
     return engine(path).auroc(x, y, threads=threads, **_device_options(path, x))

@@ -13,7 +13,7 @@ kernels release the GIL).
                   neurons are the vector lanes, labels travel with the values), then one pass that
                   counts, per tie group, the negatives below each positive
 
-Same functions and results as ``_logit_torch``; both are checked against ``lessonkit.regression``'s
+Same functions and results as ``torch_engine``; both are checked against ``lessonkit.regression``'s
 readable versions, statsmodels and a literal AUROC loop in the tests.
 """
 
@@ -242,7 +242,7 @@ def default_threads() -> int:
 def _float_array(x) -> np.ndarray:
     """x as a C-contiguous float32 or float64 numpy array (the two types the kernels are built for)."""
     if hasattr(x, "detach"):
-        from ._machinery.arrays import as_numpy
+        from .._machinery.arrays import as_numpy
 
         x = as_numpy(x)
     if x.dtype not in (np.float32, np.float64):
