@@ -30,8 +30,9 @@ from typing import Any, Mapping
 import numpy as np
 from scipy.special import expit, ndtr
 
+from . import fast
 from .fast import paths
-from .fast.paths import STATS_BACKENDS, check_activations, check_labels, check_layers, check_pvalues  # noqa: F401
+from .fast.paths import STATS_BACKENDS, check_labels, check_layers, check_pvalues  # noqa: F401
 
 CHANCE_AUROC = 0.5  # what a neuron that knows nothing about the labels scores
 # statsmodels' Logit.fit() defaults: method="newton", maxiter=35, tol=1e-8, ridge 1e-10 on the Hessian
@@ -149,14 +150,14 @@ def fit_logit(X: Any, y: Any, *, maxiter: int = MAXITER, tol: float = TOL, backe
     backend: "auto", "numba", "torch" or "cuda" (see ``stats_backend``).
     block, threads: neurons per chunk and chunks side by side (default: all cores). Speed only.
     """
-    y = check_labels(y)
-    x = check_activations(X, len(y))
-    if y.min() == y.max():
-        raise ValueError("y has only one class; a regression needs both proper nouns (1) and other tokens (0)")
-    if maxiter < 1 or tol <= 0 or block < 1 or (threads is not None and threads < 1):
-        raise ValueError("maxiter, block and threads must be >= 1 and tol > 0")
-    fit = paths.fit(paths.resolve(backend, x), x, y, maxiter=maxiter, tol=tol, ridge=RIDGE, threads=threads, block=block)
-    paths.check_finite(fit["finite"])
+    newton = dict(maxiter=maxiter, tol=tol, ridge=RIDGE, block=block)
+    done = fast.per_neuron(X, y, fit=newton, backend=backend, threads=threads)
+    return logit_result(done.fit, maxiter, done.nobs)
+
+
+def logit_result(fit: Mapping[str, np.ndarray], maxiter: int, nobs: int) -> LogitResult:
+    """The LogitResult of an engine's raw fit (``fast.per_neuron``): separation read from each
+    class's range, the standard error from the curvature, statsmodels' Wald p-value."""
     constant, positives_above, positives_below = _separation(fit)
     beta = fit["beta"].copy()  # NaN where nothing was fitted
     beta[positives_above], beta[positives_below] = np.inf, -np.inf
@@ -167,7 +168,7 @@ def fit_logit(X: Any, y: Any, *, maxiter: int = MAXITER, tol: float = TOL, backe
     pvalue = np.where(converged, 2 * ndtr(-np.abs(z)), np.nan)  # statsmodels' Wald p-value
     return LogitResult(beta=beta, intercept=fit["intercept"], se=se, z=z, pvalue=pvalue, converged=converged,
                        separated=positives_above | positives_below, constant=constant, n_iter=fit["n_iter"],
-                       nobs=len(y))  # fmt: skip
+                       nobs=nobs)  # fmt: skip
 
 
 def _separation(ranges: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -187,13 +188,7 @@ def auroc(X: Any, y: Any, *, backend: str | None = None, threads: int | None = N
 
     0.5 is chance, 1.0 a perfect detector, 0.0 a perfect detector of the other class.
     """
-    y = check_labels(y)
-    x = check_activations(X, len(y))
-    if y.min() == y.max():
-        raise ValueError("y needs both classes (1 = proper noun, 0 = other) to compute an AUROC")
-    values, finite = paths.auroc(paths.resolve(backend, x), x, y, threads=threads)
-    paths.check_finite(finite)
-    return values
+    return fast.per_neuron(X, y, auroc=True, backend=backend, threads=threads).auroc
 
 
 # ---------------------------------------------------------------------------------- sample, tests
@@ -282,11 +277,13 @@ def scan_layers(acts: Mapping[Any, Any] | Any, labels: Any, *, heldout: tuple[An
         if x.shape[0] != len(y):
             raise ValueError(f"acts[{layer!r}] has {x.shape[0]} tokens but labels has {len(y)}")
     path = stats_backend(next(iter(layers.values())), backend)  # one path for the whole table
+    newton = dict(maxiter=MAXITER, tol=TOL, ridge=RIDGE)
     frames = []
-    for layer, x in layers.items():
-        fit = fit_logit(x[sample], y[sample], backend=path)
+    for layer, x in layers.items():  # one call a layer: fit_logit on the sample, auroc on every token
+        done = fast.per_neuron(x, y, fit=newton, fit_rows=sample, auroc=True, backend=path)
+        fit = logit_result(done.fit, MAXITER, done.nobs)
         frame = pd.DataFrame({"layer": layer, "neuron": np.arange(x.shape[1]), "beta": fit.beta, "se": fit.se,
-                              "pvalue": fit.pvalue, "auroc": auroc(x, y, backend=path)})  # fmt: skip
+                              "pvalue": fit.pvalue, "auroc": done.auroc})  # fmt: skip
         if heldout is not None:
             frame["heldout_auroc"] = auroc(held_layers[layer], held_y, backend=path)
         frames.append(frame)

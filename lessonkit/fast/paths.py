@@ -1,7 +1,7 @@
 """Which statistics path runs (numba kernel, torch on the CPU, torch on the GPU), and its inputs.
 
 ``lessonkit.regression`` states each idea once; the arithmetic for thousands of neurons runs in
-one of three engines with the same functions (``fit``, ``auroc``):
+one of three engines with the same functions (``fit``, ``auroc``), called by ``fast.per_neuron``:
 
     numba   numba_engine.py  fused per-neuron loops (optional extra: lessonkit[fast])
     torch   torch_engine.py  vectorised torch on the CPU
@@ -154,20 +154,11 @@ def check_finite(finite: np.ndarray, name: str = "X") -> None:
         raise ValueError(f"{name} contains NaN or infinite values; drop those tokens first")
 
 
-# ------------------------------------------------------------------------------------------ running
+# ------------------------------------------------------------------------------------------ devices
 
 
 def _device_options(path: str, x: Any) -> dict[str, Any]:
+    """Where the torch engine computes on this path (the numba engine takes no device)."""
     if path == "cuda":
         return {"device": x.device if _is_cuda_tensor(x) else "cuda"}
     return {"device": "cpu"} if path == "torch" else {}
-
-
-def fit(path: str, x: Any, y: np.ndarray, **options: Any) -> dict[str, np.ndarray]:
-    """The engine's per-neuron class ranges and Newton fits (see ``numba_engine.fit``)."""
-    return engine(path).fit(x, y, **options, **_device_options(path, x))
-
-
-def auroc(path: str, x: Any, y: np.ndarray, threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The engine's (AUROC, finite) per neuron (see ``numba_engine.auroc``)."""
-    return engine(path).auroc(x, y, threads=threads, **_device_options(path, x))
