@@ -1,14 +1,12 @@
 """lessonkit: the helpers of the lecture "Proper noun tuning in GPT2-medium", one room per idea.
 
-The lecture, step by step, and where each step lives (each room's core fits on a screen; its speed
-machinery sits beside it in a private ``_module``):
+The lecture's rooms are the modules at the top of this folder, each readable in class (its core
+fits on a screen). The lecture, step by step, and where each step lives:
 
     1  the model and its tokenizer          models      load_model, model_card, mlp_shape
     2  hooks on the MLP neurons             hooks       record_mlp (MlpRecorder), capture_mlp, count_hooks
     3  the text: WikiText-2, one stream     text        load_wikitext_tokens, token_texts, split_by_article
     4  tagging proper nouns                 tagging     lecture_rule_loop, tag_proper_nouns (every rule's door)
-                                            word_rule   a better rule: per word, with evidence from the whole text
-                                            gold        hand-made gold labels; score_tagger (precision, recall, F1)
     5  the first 1,024 tokens               hooks       record_mlp / capture_mlp ([tokens, neurons] per layer),
                                                         run_up_to_layer (a pass that ends after one layer)
     6-7 one regression per neuron           regression  fit_logit, balanced_sample, bonferroni, auroc, scan_layers
@@ -16,23 +14,34 @@ machinery sits beside it in a private ``_module``):
     9  the strongest neurons                regression  top_neurons
     10 the heatmap over the text            heatmap     token_heatmap, value_range, top_contexts
     11 the next 1,024 tokens                (the same rooms, on new text)
-    beyond: the explorer                    explorer    NeuronStats (numbers, no widgets)
+    the neuron explorer                     explorer    NeuronStats (numbers, no widgets)
                                             widgets     NeuronExplorer (sliders over NeuronStats; a box for your own text)
-    is it really a proper-noun neuron?      controls    is_capitalised, feature_auroc, auroc_within, position_profile
-                                            uncertainty auroc_ci, block_bootstrap_auroc, rank_in_null, standardized_effect, ...
-                                            ablation    ablate_mlp, next_token_losses, ablation_effects
-                                            readout     promoted_tokens (what a neuron writes)
-                                            pages       neuron_page (Neuroscope-style)
-                                            probes      sparse_probes (one neuron or many?)
-    a whole corpus, every neuron            atlas       scan_atlas, `python -m lessonkit scan` (streaming report)
-    exercises                               checks      check_* with one-line hints
-    grading a class's exercises             grading     grade_class, `python -m lessonkit grade` (CSV, HTML summary)
+
+Everything else has a folder of its own:
+
+    beyond/      what a researcher asks next (notebooks 02 and 03):
+        beyond.word_rule    a better rule: tag_words (per word, with evidence from the whole text)
+        beyond.gold         how good a rule is: score_tagger, load_gold_labels (hand-made labels)
+        beyond.controls     something simpler? is_capitalised, feature_auroc, auroc_within, position_profile
+        beyond.uncertainty  how sure? auroc_ci, block_bootstrap_auroc, rank_in_null, standardized_effect, ...
+        beyond.ablation     does the model use it? ablate_mlp, next_token_losses, ablation_effects
+        beyond.readout      what it writes: promoted_tokens
+        beyond.pages        a Neuroscope-style page: neuron_page
+        beyond.probes       one neuron or many? sparse_probes
+    atlas/       every neuron of a model over a whole corpus: scan_atlas, `python -m lessonkit scan`
+    checks/      the exercises' checks: check_* with one-line hints
+        checks.grading      a class's exercise notebooks, graded: grade_class, `python -m lessonkit grade`
+    fast/        the statistics of thousands of neurons at once: numba and torch paths behind one door
+    offline/     the stand-ins that run the lecture without the Hugging Face Hub
+    _machinery/  the rooms' private helpers: where MLP neurons sit, token text, fast drawing, input checks
+    data/        a small corpus written for this project, and its gold labels
 
 One vocabulary throughout: ``acts[layer]`` is a ``[tokens, neurons]`` tensor, so ``acts[18][:, 33]``
 is neuron 33 of layer 18, one value per token. ``lessonkit.show_code(...)`` shows any of it in class.
 
 ``import lessonkit`` is cheap: each name below is imported from its module on first use, so
-``lessonkit.load_model`` is ``lessonkit.models.load_model``.
+``lessonkit.load_model`` is ``lessonkit.models.load_model`` and ``lessonkit.ablate_mlp`` is
+``lessonkit.beyond.ablation.ablate_mlp``.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ the first token is never tagged. :func:`lecture_rule_loop` is that loop, as the 
 The rooms around it: ``tag_proper_nouns(tokens, tokenizer, rule=...)`` is what the notebooks call.
 ``rule="lecture"`` gives the loop's tags bit for bit, from a table that decodes each vocabulary id
 once (``_machinery/tagging_fast.py``); ``rule="word"`` is a better, word-aware rule (``beyond/word_rule.py``);
-``rule="spacy"`` asks spaCy. How good each one is, against hand-made labels: ``beyond/gold.py``. :func:`show_tagged` prints the
-lecture's two display cells: tagged examples, then one of them in its context.
+``rule="spacy"`` asks spaCy. How good each one is, against hand-made labels: ``beyond/gold.py``.
+:func:`show_tagged` prints the lecture's two display cells: tagged examples, then one of them in its context.
 """
 
 from __future__ import annotations

@@ -37,3 +37,48 @@ def test_doctor_runs(capsys, monkeypatch):
     assert main(["doctor"]) == 0
     out = capsys.readouterr().out
     assert "transformers" in out and "default model" in out and "text source" in out
+
+
+# ------------------------------------------------------------------------------------------ the layout
+
+ROOMS = {"models", "text", "hooks", "tagging", "regression", "heatmap", "plots", "explorer", "widgets"}
+
+
+def package_folder():
+    from pathlib import Path
+
+    return Path(lessonkit.__file__).parent
+
+
+def test_the_top_of_the_package_holds_the_lectures_rooms_and_no_folder_more_than_15_modules():
+    package = package_folder()
+    top = {path.stem for path in package.glob("*.py")}
+    assert top == ROOMS | {"__init__", "__main__"}, "a module at the top that is no room of the lecture goes into a folder"
+    for folder in [package, *(path.parent for path in package.glob("*/__init__.py"))]:
+        modules = [path.name for path in folder.glob("*.py") if path.name != "__init__.py"]
+        assert len(modules) <= 15, f"{folder.name}/ holds {len(modules)} modules: {sorted(modules)}"
+
+
+def test_every_folder_of_the_package_is_installed():
+    """pyproject names the packages one by one: a folder missing there works here (an editable
+    install) and is missing from `pip install .`, as Colab installs lessonkit."""
+    import tomllib
+
+    package = package_folder()
+    listed = set(tomllib.loads((package.parent / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {"lessonkit"} | {f"lessonkit.{path.parent.name}" for path in package.glob("*/__init__.py")}
+    assert found | {"lessonkit.data"} == listed
+
+
+@pytest.mark.parametrize("old, new", sorted(lessonkit._MOVED.items()))
+def test_a_module_that_moved_into_a_folder_is_found_by_its_old_name(old, new):
+    import importlib
+
+    assert getattr(lessonkit, old) is importlib.import_module(f"lessonkit.{new}")
+
+
+def test_the_folders_name_their_modules_lazily():
+    assert lessonkit.beyond.ablation.ablate_mlp is lessonkit.ablate_mlp
+    assert lessonkit.atlas.scan_atlas is lessonkit.scan_atlas
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        lessonkit.beyond.nope
