@@ -427,6 +427,55 @@ def test_benjamini_hochberg_matches_statsmodels():
     np.testing.assert_array_equal(grid.ravel(), expected)
 
 
+def step_down(p, alpha):
+    """A look-alike of BH: the k smallest, k = the last rank before the FIRST rank that fails."""
+    ranked = np.sort(p)
+    k = 0
+    while k < len(p) and ranked[k] <= (k + 1) / len(p) * alpha:
+        k += 1
+    return p <= ranked[k - 1] if k else np.zeros(len(p), bool)
+
+
+def own_threshold(p, alpha):
+    """A look-alike of BH: each p-value against its own rank's threshold only."""
+    rank = np.argsort(np.argsort(p)) + 1
+    return p <= rank / len(p) * alpha
+
+
+def strictly_below(p, alpha):
+    """A look-alike of BH with < for <=."""
+    ranked = np.sort(p)
+    passing = [k + 1 for k in range(len(p)) if ranked[k] < (k + 1) / len(p) * alpha]
+    return p <= ranked[passing[-1] - 1] if passing else np.zeros(len(p), bool)
+
+
+# p-values on which Benjamini-Hochberg (statsmodels' fdr_bh) gives another answer than each look-alike named
+BH_CASES = [
+    ([0.6, 0.028, 0.001, 0.9, 0.025], 0.05, (step_down, own_threshold)),  # rank 2 fails, rank 3 passes: BH keeps 3
+    ([0.5, 0.025, 0.9, 0.0125], 0.05, (strictly_below,)),  # ranks 1 and 2 exactly at their thresholds
+    ([0.045, 0.9, 0.005, 0.015, 0.04], 0.1, ()),  # alpha = .1 keeps 4, alpha = .05 would keep 2
+]
+
+
+@pytest.mark.parametrize("p, alpha, differs_from", BH_CASES)
+def test_benjamini_hochberg_is_statsmodels_where_its_look_alikes_differ(p, alpha, differs_from):
+    p = np.array(p)
+    expected = multipletests(p, alpha=alpha, method="fdr_bh")[0]
+    for look_alike in differs_from:
+        assert not np.array_equal(look_alike(p, alpha), expected), look_alike.__name__
+    np.testing.assert_array_equal(lessonkit.benjamini_hochberg(p, alpha), expected)
+    np.testing.assert_array_equal(lessonkit.benjamini_hochberg(list(p), alpha=alpha), expected)
+    two_rows = np.append(p, [0.3] * (len(p) % 2)).reshape(2, -1)  # [layers, neurons]: one family
+    np.testing.assert_array_equal(lessonkit.benjamini_hochberg(two_rows, alpha).ravel(),
+                                  multipletests(two_rows.ravel(), alpha=alpha, method="fdr_bh")[0])
+
+
+def test_benjamini_hochberg_alpha_is_the_one_given():
+    p = np.array([0.045, 0.9, 0.005, 0.015, 0.04])
+    assert lessonkit.benjamini_hochberg(p).tolist() == multipletests(p, alpha=0.05, method="fdr_bh")[0].tolist()
+    assert lessonkit.benjamini_hochberg(p).sum() == 2 and lessonkit.benjamini_hochberg(p, 0.1).sum() == 4
+
+
 def test_benjamini_hochberg_with_nan_counts_them_but_never_rejects_them():
     p = np.array([0.001, np.nan, 0.02, 0.04, np.nan])
     # literal step-up with m = 5: thresholds .01, .02, .03, .04, .05 on the sorted values
@@ -537,11 +586,33 @@ def test_scan_layers_accepts_a_stacked_array_and_a_batch_dimension(path):
     np.testing.assert_array_equal(a["pvalue"], lessonkit.scan_layers(batched, labels)["pvalue"])
 
 
-def test_scan_layers_family_and_correction():
+def test_scan_layers_bh_is_statsmodels_per_layer_and_over_all_layers():
+    """Three layers of graded signals; p-values and BH by statsmodels (a fit per neuron, multipletests)."""
+    rng = np.random.default_rng(1)
+    labels = (rng.random(160) < 0.3).astype(int)
+    positives, negatives = np.flatnonzero(labels == 1), np.flatnonzero(labels == 0)
+    sample = np.r_[positives, np.random.default_rng(42).choice(negatives, size=len(positives), replace=False)]
+    acts, pvalues = {}, []
+    for layer in range(3):
+        signal = rng.uniform(0, 1.0, 10)
+        acts[layer] = rng.normal(size=(160, 10)) + np.outer(labels, signal)
+        pvalues.append([sm.Logit(labels[sample], sm.add_constant(acts[layer][sample, j])).fit(disp=0).pvalues[1]
+                        for j in range(10)])
+    per_layer = np.concatenate([multipletests(p, method="fdr_bh")[0] for p in pvalues])
+    over_all = multipletests(np.concatenate(pvalues), method="fdr_bh")[0]
+    bonferroni_per_layer = np.concatenate([np.array(p) < 0.05 / 10 for p in pvalues])
+    assert len({per_layer.tobytes(), over_all.tobytes(), bonferroni_per_layer.tobytes()}) == 3  # the case tells them apart
+    layer_bh = lessonkit.scan_layers(acts, labels, seed=42, correction="bh")
+    np.testing.assert_array_equal(layer_bh["significant"], per_layer)
+    all_bh = lessonkit.scan_layers(acts, labels, seed=42, correction="bh", family="all")
+    np.testing.assert_array_equal(all_bh["significant"], over_all)
+    lecture = lessonkit.scan_layers(acts, labels, seed=42)
+    np.testing.assert_array_equal(lecture["significant"], bonferroni_per_layer)
+    assert (all_bh.attrs["correction"], all_bh.attrs["family"], lecture.attrs["correction"]) == ("bh", "all", "bonferroni")
+
+
+def test_scan_layers_rejects_unknown_corrections_and_families():
     acts, labels = fake_layers(2)
-    per_layer = lessonkit.scan_layers(acts, labels)
-    everything = lessonkit.scan_layers(acts, labels, family="all", correction="bh")
-    np.testing.assert_array_equal(everything["significant"], lessonkit.benjamini_hochberg(per_layer["pvalue"]))
     with pytest.raises(ValueError, match="correction"):
         lessonkit.scan_layers(acts, labels, correction="holm")
     with pytest.raises(ValueError, match="family"):
