@@ -118,25 +118,50 @@ def test_standardized_effect_as_written_out():
     assert lessonkit.standardized_effect(10 * x, y) == pytest.approx(d)  # no units, unlike beta
 
 
-def test_permutation_null_repeats_the_lectures_test_on_shuffled_labels():
-    x, y = planted(n=200, neurons=5)
-    counts = lessonkit.permutation_null(x, y, n_permutations=3, seed=7)
-    shuffled = np.random.default_rng(7).permutation(y)  # the first permutation, by hand, with statsmodels
-    pvalues = [sm.Logit(shuffled, sm.add_constant(x[:, j])).fit(disp=0).pvalues[1] for j in range(5)]
-    assert counts[0] == sum(p < 0.05 / 5 for p in pvalues)
-    assert len(counts) == 3 and counts.max() <= 1  # labels that carry nothing: (almost) no neuron passes
+def test_permutation_null_repeats_the_lectures_test_on_each_shuffle():
+    """Every shuffle by hand (numpy's generator from the seed, statsmodels per neuron), also at a loose
+    alpha where shuffled labels do pass now and then: a null of zeros, or one shuffle reused, shows."""
+    x, y = planted(n=120, neurons=6)
+    rng, pvalues = np.random.default_rng(7), []
+    for _ in range(6):
+        shuffled = rng.permutation(y)
+        pvalues.append([sm.Logit(shuffled, sm.add_constant(x[:, j])).fit(disp=0).pvalues[1] for j in range(6)])
+    for alpha in (0.5, 0.05):  # Bonferroni: p < alpha / 6 for each neuron
+        expected = [sum(p < alpha / 6 for p in shuffle) for shuffle in pvalues]
+        assert lessonkit.permutation_null(x, y, n_permutations=6, seed=7, alpha=alpha).tolist() == expected
+    assert len({sum(p < 0.5 / 6 for p in shuffle) for shuffle in pvalues}) > 1  # the shuffles differ
+
+
+def significance_by_seed_written_out(x, y, seeds):
+    """The lecture's sample and test for each seed, by hand: numpy's draw, statsmodels, .05 / neurons."""
+    significant, top = [], []
+    for seed in seeds:
+        positives, negatives = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+        sample = np.r_[positives, np.random.default_rng(seed).choice(negatives, size=len(positives), replace=False)]
+        fits = [sm.Logit(y[sample], sm.add_constant(x[sample, j])).fit(disp=0) for j in range(x.shape[1])]
+        passing = [bool(fit.pvalues[1] < 0.05 / x.shape[1]) for fit in fits]
+        candidates = [(fit.params[1], j) for j, fit in enumerate(fits) if passing[j] and fit.params[1] > 0]
+        significant.append(passing)
+        top.append(max(candidates)[1] if candidates else -1)
+    changed = sum(len({row[j] for row in significant}) == 2 for j in range(x.shape[1]))
+    return significant, top, changed
 
 
 def test_significance_by_seed_as_a_statsmodels_loop():
     x, y = planted(n=300, neurons=4)
-    result = lessonkit.significance_by_seed(x, y, seeds=[0, 1])
-    for row, seed in enumerate([0, 1]):
-        positives, negatives = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
-        sample = np.r_[positives, np.random.default_rng(seed).choice(negatives, size=len(positives), replace=False)]
-        pvalues = [sm.Logit(y[sample], sm.add_constant(x[sample, j])).fit(disp=0).pvalues[1] for j in range(4)]
-        assert result["significant"][row].tolist() == [p < 0.05 / 4 for p in pvalues]
-    assert result["top_positive"] == [1, 1]
-    assert result["changed"] == int((result["significant"].any(0) & ~result["significant"].all(0)).sum())
+    x[:, 2] = 0.1 * x[:, 2] + 0.03 * y  # steep but borderline: significant with some samples only
+    x[:, 3] = 0.1 * x[:, 3] - 0.03 * y
+    seeds = [0, 1, 2, 3, 4]
+    significant, top, changed = significance_by_seed_written_out(x, y, seeds)
+    assert set(top) == {1, 2} and changed == 2  # the case needs every part of the answer
+    result = lessonkit.significance_by_seed(x, y, seeds=seeds)
+    assert result["significant"].tolist() == significant
+    assert result["top_positive"] == top and result["changed"] == changed
+    noise = np.random.default_rng(1).normal(size=(300, 3))
+    significant, top, changed = significance_by_seed_written_out(noise, y, [0, 1])
+    assert top == [-1, -1]  # no neuron passes: no choice
+    result = lessonkit.significance_by_seed(noise, y, seeds=[0, 1])
+    assert (result["significant"].tolist(), result["top_positive"], result["changed"]) == (significant, top, changed)
 
 
 def test_names_are_exported():
