@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 import re
 import sys
 import types
@@ -49,13 +50,18 @@ def test_lecture_rule_counts_1240_of_11524_on_wikitext(wikitext_file, gpt2_token
 
 
 @pytest.mark.slow
-def test_lecture_rule_counts_1224_of_12471_with_smollm2(wikitext_file, smollm2):
+def test_lecture_rule_with_smollm2_is_the_lectures_cells_written_out(wikitext_file, smollm2):
+    """Another tokenizer, the lecture's own steps written out: the WikiText rows read with json, the
+    first 200 kept when longer than 50 characters, each encoded on its own and joined, then the loop."""
     _, tokenizer = smollm2
-    ids = tokenize_rows(select_lecture_rows(read_jsonl_rows(wikitext_file)), tokenizer)
-    tags = tag_proper_nouns(ids, tokenizer)
-    assert ids.shape == (1, 12471)
-    assert int(tags.sum()) == 1224
-    np.testing.assert_array_equal(tags, lecture_rule_loop(ids, tokenizer))
+    with open(wikitext_file, encoding="utf-8") as handle:
+        rows = [json.loads(line)["text"] for line in handle if line.strip()]
+    ids = [i for row in rows[:200] if len(row) > 50 for i in tokenizer.encode(row, add_special_tokens=False)]
+    expected = lecture_loop_written_out(ids, tokenizer)
+    stream = tokenize_rows(select_lecture_rows(read_jsonl_rows(wikitext_file)), tokenizer)
+    assert stream[0].tolist() == ids
+    assert tag_proper_nouns(stream, tokenizer).tolist() == expected
+    assert 1000 < sum(expected) < 1500  # near the lecture's 1,240 with GPT-2's tokens
 
 
 def test_lecture_rule_equals_the_loop_on_the_corpus(corpus_ids, gpt2_tokenizer):
@@ -246,8 +252,11 @@ def test_show_tagged(gpt2_tokenizer, capsys):
         show_tagged(ids, tags, gpt2_tokenizer, index=len(ids))
 
 
-def test_the_package_door_keeps_every_name():
-    for name in ("tag_proper_nouns", "lecture_rule_loop", "show_tagged", "tag_words", "score_tagger",
-                 "load_gold_labels", "TaggerScore", "GoldRow"):
-        assert getattr(lessonkit, name) is not None
+def test_the_package_door_gives_the_rules_themselves():
+    from lessonkit import gold, word_rule
+
+    homes = {"tag_proper_nouns": tagging, "lecture_rule_loop": tagging, "show_tagged": tagging, "tag_words": word_rule,
+             "score_tagger": gold, "load_gold_labels": gold, "TaggerScore": gold, "GoldRow": gold}
+    for name, module in homes.items():
+        assert getattr(lessonkit, name) is getattr(module, name), name
     from lessonkit.tagging import RULES, as_token_ids  # noqa: F401  (used by widgets and the atlas)
