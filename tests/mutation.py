@@ -46,9 +46,13 @@ class Tests:
 
 # the SmolLM2 variants load the model for its tokenizer: seconds a mutant, and the GPT-2 ones test the same code
 TAGGING = Tests(("tests/test_tagging.py", "tests/test_word_rule.py", "tests/test_gold.py", "-k", "not smollm2"))
-REGRESSION = Tests(("tests/test_regression.py", "tests/test_stats_paths.py"))
+# not: the tests that start a new Python (it imports the package unmutated) and the random gpt2-medium layer
+# (the small cases' arithmetic at scale, seconds a mutant)
+REGRESSION = Tests(("tests/test_regression.py", "tests/test_stats_paths.py", "-k",
+                    "not gpt2_activations and not cached_on_disk and not run_uncached and not import_lessonkit"))
 # numba cannot compile mutmut's trampolines: the kernels run as plain Python (same arithmetic, slower)
-NUMBA = Tests(("tests/test_regression.py", "tests/test_stats_paths.py", "-k", "numba or readable or every_path"),
+NUMBA = Tests(("tests/test_regression.py", "tests/test_stats_paths.py", "-k",
+               "(numba or readable or every_path) and not gpt2_activations and not cached_on_disk and not run_uncached"),
               env=(("NUMBA_DISABLE_JIT", "1"),), why="kernels run as Python (NUMBA_DISABLE_JIT=1)")  # fmt: skip
 HEATMAP = Tests(("tests/test_heatmap.py",))
 HOOKS = Tests(("tests/test_hooks.py",))
@@ -78,6 +82,55 @@ TARGETS: dict[str, Tests] = {
     "lessonkit/_checks_lecture.py": CHECKS,
     "lessonkit/_checks_beyond.py": CHECKS,
     "lessonkit/_checks_models.py": CHECKS,
+}
+
+# Survivors that no test should kill: equivalent mutants (they change nothing a caller can see), and
+# the few changes that give answers as right as the code's. (file::function, the line before, the line
+# after) -> why. A key that stops matching (the code changed) shows its mutant as a survivor again.
+HARMLESS: dict[tuple[str, str, str], str] = {
+    # tagging
+    ("lessonkit/tagging.py::format_tagged", "tags = np.asarray(tags).reshape(-1)", "tags = np.asarray(tags).reshape(-2)"):
+        "numpy reads any negative size as 'all the rest', as -1",
+    ("lessonkit/_tagging_fast.py::rule_answers", 'table = per_tokenizer(tokenizer, "lecture answers", _empty_answers)',
+     "table = per_tokenizer(tokenizer, None, _empty_answers)"): "the key only has to differ from the other tables' keys, and None does",
+    ("lessonkit/_tagging_fast.py::rule_answers", "answers = np.array(answers, dtype=bool).reshape(-1, 2)",
+     "answers = np.array(answers, dtype=None).reshape(-1, 2)"): "numpy makes Python booleans a bool array by itself",
+    ("lessonkit/_tagging_fast.py::rule_answers", "answers = np.array(answers, dtype=bool).reshape(-1, 2)",
+     "answers = np.array(answers, ).reshape(-1, 2)"): "numpy makes Python booleans a bool array by itself",
+    ("lessonkit/_tagging_fast.py::rule_answers", "answers = np.array(answers, dtype=bool).reshape(-1, 2)",
+     "answers = np.array(answers, dtype=bool).reshape(-2, 2)"): "numpy reads any negative size as 'all the rest', as -1",
+    ("lessonkit/word_rule.py::_positions", "quote_open = sentence_over = False", "quote_open = sentence_over = None"):
+        "None is read exactly as False (not, and, or, toggled)",
+    ("lessonkit/word_rule.py::_positions", "quote_open = False", "quote_open = None"):
+        "None is read exactly as False (not, and, or, toggled)",
+    ("lessonkit/word_rule.py::_mark_sentence_initial_names", 'if proper[i] or position != "start" or not _is_capitalised(word.core):',
+     'if proper[i] or position != "start" and not _is_capitalised(word.core):'):
+        "at step 2 every capitalised word in the middle of a sentence is a name already, or a function word (skipped next)",
+    ("lessonkit/word_rule.py::_mark_sentence_initial_names", "continue", "break"):
+        "j is None only for the last word that is not a hyphen: no candidate is left after it",
+    ("lessonkit/word_rule.py::is_proper_by_word", "for _ in range(2):", "for _ in range(3):"):
+        "a third pass changes no word of the whole WikiText-2 test split (241,211 words; the second pass changes 58)",
+    ("lessonkit/word_rule.py::_mark_known_name_pairs",
+     'if proper[i] or doc.positions[i] != "start" or not _is_capitalised(core) or core.lower() in FUNCTION_WORDS:',
+     'if proper[i] or doc.positions[i] != "start" and not _is_capitalised(core) or core.lower() in FUNCTION_WORDS:'):
+        "lets lower-case words through, but no lower-case word is a name before step 5 (particles), so no pair holds it",
+    ("lessonkit/word_rule.py::_nationalities_and_titles", "j = doc.next_content(i) if nationality or title else None",
+     "j = doc.next_content(i) if (nationality or title) or True else None"): "j is read only for nationalities and titles",
+    ("lessonkit/word_rule.py::_nationalities_and_titles", "proper[i] = False", "proper[i] = None"): "None stored in a bool array is False",
+    ("lessonkit/word_rule.py::_nationalities_and_titles", "proper[k] = False", "proper[k] = None"): "None stored in a bool array is False",
+    ("lessonkit/word_rule.py::_heading_words", "return headings[lines] if words else np.zeros(0, dtype=bool)",
+     "return headings[lines] if (words) or True else np.zeros(0, dtype=bool)"): "with no words both give an empty bool array",
+    ("lessonkit/word_rule.py::_heading_words", "return headings[lines] if words else np.zeros(0, dtype=bool)",
+     "return headings[lines] if words else np.zeros(0, dtype=None)"): "an empty array, never read",
+    ("lessonkit/word_rule.py::_heading_words", "return headings[lines] if words else np.zeros(0, dtype=bool)",
+     "return headings[lines] if words else np.zeros(0, )"): "an empty array, never read",
+    ("lessonkit/word_rule.py::_heading_words", "return headings[lines] if words else np.zeros(0, dtype=bool)",
+     "return headings[lines] if words else np.zeros(1, dtype=bool)"): "a text without words: the flag is never read",
+    ("lessonkit/word_rule.py::_mark_name_particles",
+     'inside = i + 1 < n and proper[i + 1] and (i == 0 or proper[i - 1] or doc.positions[i] == "mid")',
+     'inside = i + 1 < n and proper[i + 1] and (i == 0 or proper[i + 1] or doc.positions[i] == "mid")'):
+        "only a particle that starts a line before a name ('...\\nde Gaulle spoke') differs: the mutant calls it part of "
+        "the name, as right as the rule's answer",
 }
 
 PYTEST_ARGS = ("-p", "no:cacheprovider", "-m", "not slow and not browser")
@@ -161,6 +214,10 @@ def mutmut_without_prose(args: list[str]) -> None:
 # ------------------------------------------------------------------------------------------ reading
 
 
+def folder_of(modules: list[str]) -> Path:
+    return WORK / Path(modules[0]).stem.lstrip("_")
+
+
 def statuses(folder: Path, module: str) -> dict[str, str]:
     """mutant name -> mutmut's status (killed, survived, no tests, timeout, ...) for one module."""
     from mutmut.stats import status_by_exit_code
@@ -169,30 +226,52 @@ def statuses(folder: Path, module: str) -> dict[str, str]:
     return {name: status_by_exit_code[code] for name, code in meta["exit_code_by_key"].items()}
 
 
-def diff(folder: Path, name: str) -> str:
-    mutmut = Path(sys.executable).with_name("mutmut")
-    shown = subprocess.run([str(mutmut), "show", name], cwd=folder, capture_output=True, text=True)
-    lines = shown.stdout.splitlines()
-    return "\n".join(line for line in lines if line.startswith(("+", "-", "@@")) and not line.startswith(("+++", "---")))
+def changed_lines(folder: Path, module: str, name: str) -> list[str]:
+    """The mutant's diff: the lines it removes (-) and adds (+)."""
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    here = Path.cwd()
+    os.chdir(folder)
+    try:
+        text = get_diff_for_mutant(name, path=module)
+    finally:
+        os.chdir(here)
+    return [line for line in text.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+
+
+def why_harmless(module: str, name: str, lines: list[str]) -> str | None:
+    function = name.rpartition(".")[2].partition("__mutmut_")[0].removeprefix("x_").split("ǁ")[-1]
+    removed, added = (" / ".join(line[1:].strip() for line in lines if line[0] == sign) for sign in "-+")
+    return HARMLESS.get((f"{module}::{function}", removed, added))
 
 
 def report(results: dict[str, tuple[Path, dict[str, str]]], seconds: float) -> str:
-    lines = [f"{'module':34} {'killed':>7} {'of':>5} {'score':>7}   not killed"]
-    total_detected = total = 0
-    survivors = []
+    rows, explained, survivors = [], [], []
+    totals = {"detected": 0, "harmless": 0, "all": 0}
     for module, (folder, status) in results.items():
         detected = sum(s in DETECTED for s in status.values())
-        missed = {s for s in status.values() if s not in DETECTED}
-        counts = ", ".join(f"{sum(v == s for v in status.values())} {s}" for s in sorted(missed))
-        score = detected / len(status) if status else 1.0
-        lines.append(f"{module:34} {detected:7d} {len(status):5d} {score:7.1%}   {counts}")
-        total_detected, total = total_detected + detected, total + len(status)
-        survivors += [(folder, name, s) for name, s in sorted(status.items()) if s not in DETECTED]
-    lines.append(f"{'all':34} {total_detected:7d} {total:5d} {total_detected / max(total, 1):7.1%}")
-    lines.append(f"run time: {seconds / 60:.1f} min")
-    lines.append("")
-    for folder, name, status in survivors:
-        lines += [f"--- {name} ({status})", diff(folder, name), ""]
+        harmless = 0
+        for name, state in sorted(status.items(), key=lambda item: int(item[0].rpartition("_")[2])):
+            if state in DETECTED:
+                continue
+            lines = changed_lines(folder, module, name)
+            reason = why_harmless(module, name, lines)
+            if reason:
+                harmless += 1
+                explained.append(f"  {module}: {' / '.join(line[1:].strip() for line in lines if line[:1] == '+')}\n      {reason}")
+            else:
+                survivors.append("\n".join([f"--- {name} ({state})", *lines]))
+        missed = len(status) - detected - harmless
+        rows.append(f"{module:34} {detected:7d} {len(status):6d} {detected / max(len(status), 1):7.1%} {harmless:11d} {missed:10d}")
+        totals = {"detected": totals["detected"] + detected, "harmless": totals["harmless"] + harmless,
+                  "all": totals["all"] + len(status)}  # fmt: skip
+    detected, harmless, every = totals["detected"], totals["harmless"], totals["all"]
+    lines = [f"{'module':34} {'killed':>7} {'of':>6} {'score':>7} {'harmless':>11} {'survived':>10}", *rows,
+             f"{'all':34} {detected:7d} {every:6d} {detected / max(every, 1):7.1%} {harmless:11d} {every - detected - harmless:10d}",
+             f"score without the harmless survivors: {detected / max(every - harmless, 1):.1%}",
+             f"run time: {seconds / 60:.0f} min", "",
+             f"Harmless survivors ({harmless}): equivalent mutants, or answers as right as the code's (HARMLESS in tests/mutation.py)",
+             *explained, "", f"Survivors ({every - detected - harmless}): a test could catch these", *survivors]  # fmt: skip
     return "\n".join(lines)
 
 
@@ -204,19 +283,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", help="modules to mutate (default: every module in TARGETS)")
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 1, help="mutants tested side by side")
+    parser.add_argument("--report", action="store_true", help="only print the report of the last runs")
     args = parser.parse_args(argv)
-    start = time.monotonic()
-    results = {}
+    results, seconds = {}, 0.0
     for tests, modules in groups(args.modules).items():
-        folder = WORK / Path(modules[0]).stem.lstrip("_")
-        print(f"mutating {', '.join(modules)}  (tests: {' '.join(tests.args)}{'; ' + tests.why if tests.why else ''})", flush=True)
-        prepare(folder, modules, tests)
-        group_start = time.monotonic()
-        run_group(folder, tests, args.max_children)
-        print(f"  done in {(time.monotonic() - group_start) / 60:.1f} min", flush=True)
-        for module in modules:
-            results[module] = (folder, statuses(folder, module))
-    text = report({m: results[m] for m in TARGETS if m in results}, time.monotonic() - start)
+        folder = folder_of(modules)
+        if not args.report:
+            print(f"mutating {', '.join(modules)}  (tests: {' '.join(tests.args)}{'; ' + tests.why if tests.why else ''})", flush=True)
+            prepare(folder, modules, tests)
+            start = time.monotonic()
+            run_group(folder, tests, args.max_children)
+            (folder / "seconds").write_text(f"{time.monotonic() - start:.0f}")
+            print(f"  done in {(time.monotonic() - start) / 60:.0f} min", flush=True)
+        if not (folder / "seconds").exists():
+            print(f"  no finished run in {folder}: make mutants MUTANTS='{' '.join(modules)}'")
+            continue
+        seconds += float((folder / "seconds").read_text())
+        results.update({module: (folder, statuses(folder, module)) for module in modules})
+    text = report({m: results[m] for m in TARGETS if m in results}, seconds)
     (WORK / "report.txt").write_text(text)
     print(text)
     print(f"(also in {WORK / 'report.txt'})")

@@ -80,6 +80,7 @@ def test_the_loop_itself_by_hand(gpt2_tokenizer):
         if k and len(text) > 2 and text.strip()[0].isupper() and texts[k - 1][-1] not in ".!?:":
             expected[k] = 1
     assert list(lecture_rule_loop(ids, gpt2_tokenizer)) == expected
+    assert lecture_rule_loop(ids, gpt2_tokenizer).dtype == tag_proper_nouns(ids, gpt2_tokenizer).dtype == np.int8
     tagged = {texts[k] for k in np.flatnonzero(expected)}
     assert {" Robert", " Paris"} <= tagged  # names mid-sentence
     assert " My" not in tagged and " Rome" not in tagged  # after "." and ":"
@@ -192,13 +193,19 @@ def test_spacy_rule_maps_propn_to_tokens(gpt2_tokenizer, monkeypatch):
             self.idx, self.text = match.start(), match.group()
             self.pos_ = "PROPN" if self.text in {"Boulter", "Oslo"} else "X"
 
-    fake = types.ModuleType("spacy")
-    fake.load = lambda name: lambda text: [FakeToken(m) for m in re.finditer(r"\w+|[^\w\s]", text)]
+    fake, loaded = types.ModuleType("spacy"), []
+    fake.load = lambda name: loaded.append(name) or (lambda text: [FakeToken(m) for m in re.finditer(r"\w+|[^\w\s]", text)])
     monkeypatch.setitem(sys.modules, "spacy", fake)
     ids = gpt2_tokenizer(" Robert Boulter left Oslo .", add_special_tokens=False)["input_ids"]
     tags = tag_proper_nouns(ids, gpt2_tokenizer, rule="spacy")
-    tagged = "".join(gpt2_tokenizer.decode([i]) for i, t in zip(ids, tags) if t)
-    assert tagged == " Boulter Oslo"
+    assert loaded == ["en_core_web_sm"]  # spaCy's small English pipeline
+    pieces = [gpt2_tokenizer.decode([i]) for i in ids]  # ASCII: the pieces join into the text
+    ends = np.cumsum([len(p) for p in pieces])
+    starts = ends - [len(p) for p in pieces]
+    spans = [(m.start(), m.end()) for m in re.finditer(r"Boulter|Oslo", "".join(pieces))]
+    expected = [int(any(a < stop and start < b for start, stop in spans)) for a, b in zip(starts, ends)]
+    assert tags.tolist() == expected and tags.dtype == np.int8
+    assert "".join(p for p, t in zip(pieces, tags) if t) == " Boulter Oslo"
 
 
 # ---------------------------------------------------------------- the fast rule is the loop
@@ -250,6 +257,37 @@ def test_show_tagged(gpt2_tokenizer, capsys):
         show_tagged(ids, tags[:-1], gpt2_tokenizer)
     with pytest.raises(ValueError, match="index"):
         show_tagged(ids, tags, gpt2_tokenizer, index=len(ids))
+
+
+def display_written_out(ids, tags, tokenizer, n_examples, index, window) -> str:
+    """The two display cells as the lecture builds them: the tagged tokens decoded one by one, then
+    the text around one token, decoded from the ids on either side (cut at the stream's ends)."""
+    tagged = [k for k, tag in enumerate(tags) if tag]
+    examples = ", ".join(repr(tokenizer.decode([ids[k]])) for k in tagged[:n_examples])
+    before = tokenizer.decode(ids[max(index - window, 0) : index])
+    after = tokenizer.decode(ids[index + 1 : index + 1 + window])
+    mark = "tagged" if tags[index] else "not tagged"
+    return (f"{len(tagged)} of {len(ids)} tokens tagged. Examples: {examples}\n"
+            f"In context (token {index}, {mark}): ...{before}[[{tokenizer.decode([ids[index]])}]]{after}...")
+
+
+def test_the_display_cells_as_written_out(gpt2_tokenizer, capsys):
+    text = " ".join(f"{name} met {other} in {place} ." for name, other, place in
+                    [("Anna", "Bob", "Oslo"), ("Carl", "Dora", "Rome"), ("Eve", "Finn", "Lima")] * 10)
+    ids = gpt2_tokenizer(text, add_special_tokens=False)["input_ids"]
+    tags = tag_proper_nouns(ids, gpt2_tokenizer)
+    assert sum(tags) > 40 and len(ids) > 40
+    first = int(np.flatnonzero(tags)[0])
+    cases = [({}, (40, first, 15)), ({"n_examples": 3, "index": 2, "window": 4}, (3, 2, 4)),
+             ({"index": 0, "window": 2}, (40, 0, 2)), ({"index": len(ids) - 1}, (40, len(ids) - 1, 15))]
+    for options, (n_examples, index, window) in cases:
+        expected = display_written_out(ids, tags.tolist(), gpt2_tokenizer, n_examples, index, window)
+        assert format_tagged(ids, tags, gpt2_tokenizer, **options) == expected
+        assert format_tagged(ids, tags[None, :], gpt2_tokenizer, **options) == expected  # a [1, n] row of tags
+        show_tagged(ids, tags, gpt2_tokenizer, **options)
+        assert capsys.readouterr().out == expected + "\n"
+    untagged = np.zeros(len(ids), dtype=np.int8)
+    assert format_tagged(ids, untagged, gpt2_tokenizer) == f"0 of {len(ids)} tokens tagged. Examples: "
 
 
 def test_the_package_door_gives_the_rules_themselves():
