@@ -212,6 +212,8 @@ def test_newton_step_is_statsmodels_first_step():
 
 def test_fit_one_neuron_is_statsmodels():
     X, y = synthetic(14, m=12)
+    first_step, _ = lecture_fit(X[:, 0], y, maxiter=1)  # float32 activations: the first step in float64 too
+    assert [fit_one_neuron(X[:, 0], y, maxiter=1)[k] for k in ("intercept", "beta")] == pytest.approx(first_step.params, rel=1e-12)
     for j in range(12):
         fit, warned = lecture_fit(X[:, j], y)
         mine = fit_one_neuron(X[:, j], y)
@@ -289,12 +291,24 @@ def test_extreme_activations_raise_no_numpy_warnings(path):
 
 
 def test_repr_and_frame():
+    """The one line a notebook shows, counted here from statsmodels and from how the columns were made."""
     X, y = synthetic(10, m=8)
-    result = lessonkit.fit_logit(X, y)
-    assert repr(result).startswith("LogitResult(8 neurons, n=300 samples")
+    X[:, 0] = np.random.default_rng(0).normal(size=300) + 0.45 * y  # significant after 4 steps
+    X[:, 2] = 2.0  # constant
+    X[:, 5] = np.where(y == 1, 1.0, -1.0) + np.linspace(0, 0.5, 300)  # separated
+    result = lessonkit.fit_logit(X, y, maxiter=5)  # neurons 6 and 7 need a sixth step
+    fits = {j: lecture_fit(X[:, j], y, maxiter=5)[0] for j in (0, 1, 3, 4, 6, 7)}
+    converged = [j for j, fit in fits.items() if fit.mle_retvals["converged"]]
+    significant = sum(fits[j].pvalues[1] < 0.05 / 8 for j in converged)
+    assert 0 < significant and len(converged) < 6  # the case has every kind of neuron
+    assert repr(result) == (f"LogitResult(8 neurons, n=300 samples: {significant} significant at p < .05/8 (Bonferroni), "
+                            f"1 separated, 1 constant, {6 - len(converged)} not converged)")
     frame = result.to_frame()
-    assert list(frame.columns[:5]) == ["beta", "intercept", "se", "z", "pvalue"]
+    assert list(frame.columns) == ["beta", "intercept", "se", "z", "pvalue", "converged", "separated", "constant", "n_iter"]
+    assert frame.index.name == "neuron" and list(frame.index) == list(range(8))
     np.testing.assert_array_equal(frame["beta"].to_numpy(), result.beta)
+    empty = LogitResult(*[np.zeros(0)] * 5, *[np.zeros(0, bool)] * 3, np.zeros(0, int), nobs=10)
+    assert repr(empty) == "LogitResult(0 neurons, n=10 samples: 0 significant at p < .05/0 (Bonferroni), 0 separated, 0 constant, 0 not converged)"
 
 
 @pytest.mark.parametrize(
@@ -463,11 +477,13 @@ def test_benjamini_hochberg_is_statsmodels_where_its_look_alikes_differ(p, alpha
     expected = multipletests(p, alpha=alpha, method="fdr_bh")[0]
     for look_alike in differs_from:
         assert not np.array_equal(look_alike(p, alpha), expected), look_alike.__name__
-    np.testing.assert_array_equal(lessonkit.benjamini_hochberg(p, alpha), expected)
+    got = lessonkit.benjamini_hochberg(p, alpha)
+    assert got.dtype == bool and got.tolist() == expected.tolist()
     np.testing.assert_array_equal(lessonkit.benjamini_hochberg(list(p), alpha=alpha), expected)
     two_rows = np.append(p, [0.3] * (len(p) % 2)).reshape(2, -1)  # [layers, neurons]: one family
-    np.testing.assert_array_equal(lessonkit.benjamini_hochberg(two_rows, alpha).ravel(),
-                                  multipletests(two_rows.ravel(), alpha=alpha, method="fdr_bh")[0])
+    got = lessonkit.benjamini_hochberg(two_rows, alpha)
+    assert got.shape == two_rows.shape
+    np.testing.assert_array_equal(got.ravel(), multipletests(two_rows.ravel(), alpha=alpha, method="fdr_bh")[0])
 
 
 def test_benjamini_hochberg_alpha_is_the_one_given():
@@ -629,6 +645,23 @@ def test_scan_layers_heldout_and_top_neurons(path):
     assert (top["chance"] == 0.5).all()
     assert (top["heldout_auroc"] > 0.6).all()  # real signal generalises, oriented by the sign of beta
     assert (top["beta"].iloc[:3] > 0).all() and (top["beta"].iloc[3:] < 0).all()
+
+
+def test_top_neurons_orients_each_auroc_by_the_sign_of_its_beta():
+    """Five a side by default; a negative neuron's AUROC is read the other way round (1 - AUROC)."""
+    import pandas as pd
+
+    beta = np.array([0.9, 0.7, 0.6, 0.5, 0.4, 0.3, -0.2, -0.8, 0.05])
+    auroc, heldout = np.linspace(0.55, 0.95, 9), np.linspace(0.6, 0.2, 9)
+    table = pd.DataFrame({"layer": 2, "neuron": np.arange(9), "beta": beta, "se": 0.1, "pvalue": 1e-6,
+                          "significant": [True] * 8 + [False], "auroc": auroc, "heldout_auroc": heldout})
+    top = top_neurons(table)
+    assert top["neuron"].tolist() == [0, 1, 2, 3, 4, 7, 6]  # five positive (largest first), then the negatives
+    for row in top.itertuples():
+        sign = 1 if beta[row.neuron] > 0 else -1
+        assert row.auroc == pytest.approx(auroc[row.neuron] if sign > 0 else 1 - auroc[row.neuron])
+        assert row.heldout_auroc == pytest.approx(heldout[row.neuron] if sign > 0 else 1 - heldout[row.neuron])
+    assert (top["chance"] == 0.5).all()
 
 
 def test_top_neurons_lists_negative_neurons_only_among_the_negatives():
