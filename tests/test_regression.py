@@ -687,14 +687,66 @@ def test_scan_layers_shows_a_perfect_separator_by_its_auroc(path):
     assert row["auroc"] == 1.0
 
 
-def test_scan_layers_bad_input():
+def test_scan_layers_bad_input_names_the_argument():
     acts, labels = fake_layers(5)
     with pytest.raises(ValueError, match="same layers"):
         lessonkit.scan_layers(acts, labels, heldout=({0: acts[0]}, labels))
     with pytest.raises(ValueError, match="tokens but labels"):
         lessonkit.scan_layers(acts, labels[:-1])
-    with pytest.raises(ValueError, match="layers, n_tokens, neurons"):
+    with pytest.raises(ValueError, match=r"^acts must be a dict .*layers, n_tokens, neurons"):
         lessonkit.scan_layers(np.zeros((3, 4)), [0, 1, 0])
+    with pytest.raises(TypeError, match=r"^acts must be a numpy array"):
+        lessonkit.scan_layers([[[0.0]], [[0.0, 1.0]]], [0, 1])  # ragged
+    with pytest.raises(TypeError, match=r"^acts\[0\] must be a numpy array"):
+        lessonkit.scan_layers({0: [[0.0], [0.0, 1.0]]}, [0, 1])
+    with pytest.raises(ValueError, match=r"^acts\[7\] must be \[n_tokens, neurons\]"):
+        lessonkit.scan_layers({7: np.zeros(4)}, [0, 1, 0, 1])
+    with pytest.raises(ValueError, match=r"^labels must contain only 0 and 1"):
+        lessonkit.scan_layers(acts, labels * 2)
+    with pytest.raises(ValueError, match=r"^heldout\[0\] holds no layer"):
+        lessonkit.scan_layers(acts, labels, heldout=({}, labels))
+    with pytest.raises(ValueError, match=r"^heldout\[1\] must contain only 0 and 1"):
+        lessonkit.scan_layers(acts, labels, heldout=(acts, labels * 2))
+
+
+def test_check_layers_keeps_tensors_and_takes_a_batch_of_one():
+    stacked = torch.zeros(2, 5, 3)
+    layers = lessonkit.regression.check_layers(stacked, "acts")
+    assert list(layers) == [0, 1] and all(isinstance(v, torch.Tensor) and v.shape == (5, 3) for v in layers.values())
+    layers = lessonkit.regression.check_layers({4: torch.zeros(1, 5, 3), 9: np.zeros((1, 3)), 2: [[0.0, 1.0]] * 5}, "acts")
+    assert isinstance(layers[4], torch.Tensor) and layers[4].shape == (5, 3)  # [1, tokens, neurons]: one sequence
+    assert isinstance(layers[9], np.ndarray) and layers[9].shape == (1, 3)  # one token stays one token
+    assert isinstance(layers[2], np.ndarray) and layers[2].shape == (5, 2)
+    from_lists = lessonkit.regression.check_layers([[[0.0, 1.0]] * 5] * 2, "acts")
+    assert list(from_lists) == [0, 1] and from_lists[1].shape == (5, 2)
+
+
+def test_scan_layers_takes_one_path_for_the_whole_table(monkeypatch):
+    """The path is chosen once, from the first layer's data, and asked of every fit and AUROC (here: a
+    stand-in GPU that torch sees, and data counted as large; the work itself runs on the CPU)."""
+    from lessonkit import _stats_paths
+
+    acts, labels = fake_layers(0)
+    real_fit, real_auroc, used = _stats_paths.fit, _stats_paths.auroc, []
+    monkeypatch.setattr(_stats_paths, "fit", lambda path, *a, **k: used.append(path) or real_fit("torch", *a, **k))
+    monkeypatch.setattr(_stats_paths, "auroc", lambda path, *a, **k: used.append(path) or real_auroc("torch", *a, **k))
+    monkeypatch.setattr(_stats_paths, "cuda_available", lambda load_torch=True: True)
+    monkeypatch.setattr(_stats_paths, "GPU_WORTH_IT", 1000)  # 400 tokens x 50 neurons: large here
+    monkeypatch.delenv("LESSONKIT_STATS_BACKEND", raising=False)
+    table = lessonkit.scan_layers(acts, labels, heldout=(acts, labels))
+    assert used == ["cuda"] * 9  # three layers: a fit, an AUROC, a held-out AUROC each
+    used.clear()
+    lessonkit.scan_layers(acts, labels, heldout=(acts, labels), backend="torch")
+    assert used == ["torch"] * 9
+    assert list(table.index) == list(range(len(table)))  # one row per neuron of every layer, numbered
+
+
+def test_scan_layers_samples_with_seed_42_unless_told():
+    acts, labels = fake_layers(1)
+    default = lessonkit.scan_layers(acts, labels)
+    assert default.attrs["seed"] == 42
+    np.testing.assert_array_equal(default["pvalue"], lessonkit.scan_layers(acts, labels, seed=42)["pvalue"])
+    assert not np.array_equal(default["pvalue"], lessonkit.scan_layers(acts, labels, seed=43)["pvalue"])
 
 
 def test_scan_layers_against_a_statsmodels_loop_on_a_small_case():
