@@ -84,10 +84,12 @@ TARGETS: dict[str, Tests] = {
     "lessonkit/_checks_models.py": CHECKS,
 }
 
-# Survivors that no test should kill: equivalent mutants (they change nothing a caller can see), and
-# the few changes that give answers as right as the code's. (file::function, the line before, the line
-# after) -> why. A key that stops matching (the code changed) shows its mutant as a survivor again.
-HARMLESS: dict[tuple[str, str, str], str] = {
+# Survivors that no test here should kill, each with its reason: equivalent mutants (nothing a caller
+# can see changes), changes to speed machinery only (the same numbers, more slowly), GPU-only changes
+# (the needs_cuda tests catch them on a machine with a GPU), and the few changes that give answers as
+# right as the code's. (file::function, the line before, the line after) -> why. A key that stops
+# matching (the code changed) shows its mutant as a survivor again, to be looked at.
+EXPLAINED: dict[tuple[str, str, str], str] = {
     # regression
     ("lessonkit/_stats_paths.py::_size", 'return int(np.prod(getattr(data, "shape", ()) or (0,)))',
      'return int(np.prod(getattr(data, "shape", None) or (0,)))'): "None or (0,) is (0,), as () or (0,)",
@@ -135,6 +137,157 @@ HARMLESS: dict[tuple[str, str, str], str] = {
      'result["chance"] = table.attrs.get("XXchance_aurocXX", CHANCE_AUROC)'): "scan_layers always stores 0.5, what the fallback gives",
     ("lessonkit/regression.py::top_neurons", 'result["chance"] = table.attrs.get("chance_auroc", CHANCE_AUROC)',
      'result["chance"] = table.attrs.get("CHANCE_AUROC", CHANCE_AUROC)'): "scan_layers always stores 0.5, what the fallback gives",
+    # regression's engines and inputs
+    ('lessonkit/_logit_torch.py::_class_ranges', "if not _on_gpu(x):  # numpy's reductions are quicker than torch's here, and need no threads",
+     "if _on_gpu(x):  # numpy's reductions are quicker than torch's here, and need no threads"):
+        "GPU only: on the CPU both branches give the same ranges (test_the_gpu_branches_give_the_cpu_numbers); a GPU tensor in numpy's branch fails the needs_cuda tests",
+    ('lessonkit/_logit_torch.py::_class_ranges', 'finite=np.isfinite(values).all(0))  # fmt: skip',
+     'finite=np.isfinite(values).all(None))  # fmt: skip'):
+        'fit_logit refuses a matrix with any non-finite value, so one flag for all neurons gives the same answer',
+    ('lessonkit/_logit_torch.py::_fit_on_cpu_threads', 'block = max(1, min(block, k, CPU_BLOCK_BYTES // (8 * n)))',
+     'block = max(2, min(block, k, CPU_BLOCK_BYTES // (8 * n)))'):
+        'speed only: the same numbers (test_results_do_not_depend_on_the_block_size, _threads_)',
+    ('lessonkit/_logit_torch.py::_fit_on_cpu_threads', 'block = max(1, min(block, k, CPU_BLOCK_BYTES // (8 * n)))',
+     'block = max(1, min(k, CPU_BLOCK_BYTES // (8 * n)))'):
+        'speed only: the same numbers (test_results_do_not_depend_on_the_block_size, _threads_)',
+    ('lessonkit/_logit_torch.py::_fit_on_cpu_threads', 'block = max(1, min(block, k, CPU_BLOCK_BYTES // (8 * n)))',
+     'block = max(1, min(block, CPU_BLOCK_BYTES // (8 * n)))'):
+        'speed only: the same numbers (test_results_do_not_depend_on_the_block_size, _threads_)',
+    ('lessonkit/_logit_torch.py::_fit_on_cpu_threads', 'block = max(1, min(block, k, CPU_BLOCK_BYTES // (8 * n)))',
+     'block = max(1, min(block, k, ))'):
+        'speed only: the same numbers (test_results_do_not_depend_on_the_block_size, _threads_)',
+    ('lessonkit/_logit_torch.py::_fit_on_cpu_threads', 'block = max(1, min(block, k, CPU_BLOCK_BYTES // (8 * n)))',
+     'block = max(1, min(block, k, CPU_BLOCK_BYTES // (8 / n)))'):
+        'speed only: the same numbers (test_results_do_not_depend_on_the_block_size, _threads_)',
+    ('lessonkit/_logit_torch.py::_fit_on_cpu_threads', 'block = max(1, min(block, k, CPU_BLOCK_BYTES // (8 * n)))',
+     'block = max(1, min(block, k, CPU_BLOCK_BYTES // (9 * n)))'):
+        'speed only: the same numbers (test_results_do_not_depend_on_the_block_size, _threads_)',
+    ('lessonkit/_logit_torch.py::_fit_on_cpu_threads', 'if not hasattr(scratch, "arrays"):',
+     'if not hasattr(None, "arrays"):'):
+        'speed only: fresh work arrays for every chunk',
+    ('lessonkit/_logit_torch.py::_fit_on_cpu_threads', 'if not hasattr(scratch, "arrays"):',
+     'if not hasattr(scratch, "XXarraysXX"):'):
+        'speed only: fresh work arrays for every chunk',
+    ('lessonkit/_logit_torch.py::_fit_on_cpu_threads', 'if not hasattr(scratch, "arrays"):',
+     'if not hasattr(scratch, "ARRAYS"):'):
+        'speed only: fresh work arrays for every chunk',
+    ('lessonkit/_logit_torch.py::_fit_on_cpu_threads', 'first, last = int(chunk[0]), int(chunk[-1]) + 1',
+     'first, last = int(chunk[0]), int(chunk[-1]) - 1'):
+        'speed only: the columns are gathered instead of sliced',
+    ('lessonkit/_logit_torch.py::_fit_on_cpu_threads', 'first, last = int(chunk[0]), int(chunk[-1]) + 1',
+     'first, last = int(chunk[0]), int(chunk[-1]) + 2'):
+        'speed only: the columns are gathered instead of sliced',
+    ('lessonkit/_logit_torch.py::_fit_on_cpu_threads', 'columns = x[:, first:last] if last - first == len(chunk) else x[:, chunk]  # a slice copies once',
+     'columns = x[:, first:last] if (last - first == len(chunk)) and False else x[:, chunk]  # a slice copies once'):
+        'speed only: the columns are gathered instead of sliced',
+    ('lessonkit/_logit_torch.py::_fit_on_cpu_threads', 'columns = x[:, first:last] if last - first == len(chunk) else x[:, chunk]  # a slice copies once',
+     'columns = x[:, first:last] if last + first == len(chunk) else x[:, chunk]  # a slice copies once'):
+        'the same test where first is 0; elsewhere (columns ascending) last + first > len(chunk): gathered, the same numbers',
+    ('lessonkit/_logit_torch.py::_fit_on_cpu_threads', 'return _newton(rows, labels, maxiter, tol, ridge, scratch.arrays[1:])',
+     'return _newton(rows, labels, maxiter, tol, ridge, None)'):
+        'speed only: _newton makes its own work arrays',
+    ('lessonkit/_logit_torch.py::_fit_on_cpu_threads', 'return _newton(rows, labels, maxiter, tol, ridge, scratch.arrays[1:])',
+     'return _newton(rows, labels, maxiter, tol, ridge, )'):
+        'speed only: _newton makes its own work arrays',
+    ('lessonkit/_logit_torch.py::_newton', 'scratch = torch.empty((3, k, n), dtype=x.dtype, device=x.device)',
+     'scratch = torch.empty((3, k, n), dtype=x.dtype, device=None)'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::_newton', 'scratch = torch.empty((3, k, n), dtype=x.dtype, device=x.device)',
+     'scratch = torch.empty((3, k, n), dtype=x.dtype, )'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::_newton', 'options = dict(dtype=torch.float64, device=x.device)',
+     'options = dict(dtype=torch.float64, device=None)'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::_newton', 'options = dict(dtype=torch.float64, device=x.device)',
+     'options = dict(dtype=torch.float64, )'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::_newton', 'out = {name: torch.full((k,), float("nan"), **options) for name in ("beta", "intercept", "var")}',
+     'out = {name: torch.full((k,), float("NAN"), **options) for name in ("beta", "intercept", "var")}'):
+        'float() reads "NAN" as "nan"',
+    ('lessonkit/_logit_torch.py::_newton', 'out["n_iter"] = torch.zeros(k, dtype=torch.int64, device=x.device)',
+     'out["n_iter"] = torch.zeros(k, dtype=None, device=x.device)'):
+        "whole step counts in float32, copied into fit's int64 array: the same numbers",
+    ('lessonkit/_logit_torch.py::_newton', 'out["n_iter"] = torch.zeros(k, dtype=torch.int64, device=x.device)',
+     'out["n_iter"] = torch.zeros(k, device=x.device)'):
+        "whole step counts in float32, copied into fit's int64 array: the same numbers",
+    ('lessonkit/_logit_torch.py::_newton', 'out["n_iter"] = torch.zeros(k, dtype=torch.int64, device=x.device)',
+     'out["n_iter"] = torch.zeros(k, dtype=torch.int64, device=None)'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::_newton', 'out["n_iter"] = torch.zeros(k, dtype=torch.int64, device=x.device)',
+     'out["n_iter"] = torch.zeros(k, dtype=torch.int64, )'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::_newton', 'rows = torch.arange(k, device=x.device)',
+     'rows = torch.arange(k, device=None)'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::_newton', 'rows = torch.arange(k, device=x.device)',
+     'rows = torch.arange(k, )'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::_newton', 'a, b = torch.zeros(k, **options), torch.zeros(k, **options)  # intercepts, slopes',
+     'a, b = torch.zeros(k, ), torch.zeros(k, **options)  # intercepts, slopes'):
+        'float32 zeros: the first update adds a float64 step, and float32 + float64 is float64 (on a GPU the needs_cuda tests)',
+    ('lessonkit/_logit_torch.py::_newton', 'a, b = torch.zeros(k, **options), torch.zeros(k, **options)  # intercepts, slopes',
+     'a, b = torch.zeros(k, **options), torch.zeros(k, )  # intercepts, slopes'):
+        'float32 zeros: the first update adds a float64 step, and float32 + float64 is float64 (on a GPU the needs_cuda tests)',
+    ('lessonkit/_logit_torch.py::_newton', 'out["var"][ids] = torch.where(det > 0, s_w[which] / det, float("nan"))  # [H^-1]_11, no ridge',
+     'out["var"][ids] = torch.where(det >= 0, s_w[which] / det, float("nan"))  # [H^-1]_11, no ridge'):
+        'det is exactly 0 only when every weight sits on one x (a constant neuron), and those are never fitted',
+    ('lessonkit/_logit_torch.py::_newton', 'out["var"][ids] = torch.where(det > 0, s_w[which] / det, float("nan"))  # [H^-1]_11, no ridge',
+     'out["var"][ids] = torch.where(det > 0, s_w[which] / det, float("NAN"))  # [H^-1]_11, no ridge'):
+        'float() reads "NAN" as "nan"',
+    ('lessonkit/_logit_torch.py::_newton', 'done = torch.zeros(k, dtype=torch.bool, device=x.device)  # stepped for the last time',
+     'done = torch.zeros(k, dtype=None, device=x.device)  # stepped for the last time'):
+        'the first value is only asked done.any() (False) before step 0 replaces it with a bool tensor',
+    ('lessonkit/_logit_torch.py::_newton', 'done = torch.zeros(k, dtype=torch.bool, device=x.device)  # stepped for the last time',
+     'done = torch.zeros(k, device=x.device)  # stepped for the last time'):
+        'the first value is only asked done.any() (False) before step 0 replaces it with a bool tensor',
+    ('lessonkit/_logit_torch.py::_newton', 'done = torch.zeros(k, dtype=torch.bool, device=x.device)  # stepped for the last time',
+     'done = torch.zeros(k, dtype=torch.bool, device=None)  # stepped for the last time'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::_newton', 'done = torch.zeros(k, dtype=torch.bool, device=x.device)  # stepped for the last time',
+     'done = torch.zeros(k, dtype=torch.bool, )  # stepped for the last time'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::_newton', 'for step in range(maxiter + 1):',
+     'for step in range(maxiter + 2):'):
+        'at step maxiter every row finishes and the loop breaks: the extra step never runs',
+    ('lessonkit/_logit_torch.py::_newton', 's_p, s_px, s_w, s_wx, s_wx2 = _sums(work[: len(rows)], a, b, buffers[:, : len(rows)], at_zero=step == 0)',
+     's_p, s_px, s_w, s_wx, s_wx2 = _sums(work[: len(rows)], a, b, buffers[:, : len(rows)], at_zero=None)'):
+        'speed only: at a = b = 0 the sigmoid is exactly 1/2 and halving is exact, so the general sums give the same bits',
+    ('lessonkit/_logit_torch.py::_newton', 'finish(done, s_w, s_wx, s_wx2, steps=step)',
+     'finish(None, s_w, s_wx, s_wx2, steps=step)'):
+        'writes every row still stepping, but each row is written again, last, at its own finish: the same results',
+    ('lessonkit/_logit_torch.py::_newton', 'done = ~((da.abs() > tol) | (db.abs() > tol))  # statsmodels goes on while some |step| > tol',
+     'done = ~((da.abs() >= tol) | (db.abs() > tol))  # statsmodels goes on while some |step| > tol'):
+        'differs only for a step of exactly 1e-8',
+    ('lessonkit/_logit_torch.py::_newton', 'done = ~((da.abs() > tol) | (db.abs() > tol))  # statsmodels goes on while some |step| > tol',
+     'done = ~((da.abs() > tol) | (db.abs() >= tol))  # statsmodels goes on while some |step| > tol'):
+        'differs only for a step of exactly 1e-8',
+    ('lessonkit/_logit_torch.py::_sums', 'sum_x, sum_x2 = x.sum(1), torch.mul(x, x, out=tmp).sum(1)',
+     'sum_x, sum_x2 = x.sum(1), torch.mul(x, x, out=None).sum(1)'):
+        'speed only: a fresh array instead of the work array',
+    ('lessonkit/_logit_torch.py::_sums', 'sum_x, sum_x2 = x.sum(1), torch.mul(x, x, out=tmp).sum(1)',
+     'sum_x, sum_x2 = x.sum(1), torch.mul(x, x, ).sum(1)'):
+        'speed only: a fresh array instead of the work array',
+    ('lessonkit/_logit_torch.py::_sums', 'torch.sigmoid(torch.mul(x, b[:, None], out=p).add_(a[:, None]), out=p)',
+     'torch.sigmoid(torch.mul(x, b[:, None], out=None).add_(a[:, None]), out=p)'):
+        'speed only: a fresh array instead of the work array',
+    ('lessonkit/_logit_torch.py::_sums', 'torch.sigmoid(torch.mul(x, b[:, None], out=p).add_(a[:, None]), out=p)',
+     'torch.sigmoid(torch.mul(x, b[:, None], ).add_(a[:, None]), out=p)'):
+        'speed only: a fresh array instead of the work array',
+    ('lessonkit/_logit_torch.py::_sums', 's_p, s_px = p.sum(1), torch.mul(p, x, out=tmp).sum(1)',
+     's_p, s_px = p.sum(1), torch.mul(p, x, out=None).sum(1)'):
+        'speed only: a fresh array instead of the work array',
+    ('lessonkit/_logit_torch.py::_sums', 's_p, s_px = p.sum(1), torch.mul(p, x, out=tmp).sum(1)',
+     's_p, s_px = p.sum(1), torch.mul(p, x, ).sum(1)'):
+        'speed only: a fresh array instead of the work array',
+    ('lessonkit/_stats_paths.py::check_pvalues', 'p = as_numpy(pvalues, "pvalues").astype(np.float64)',
+     'p = as_numpy(pvalues, "pvalues").astype(None)'):
+        'astype(None) is float64',
+    ('lessonkit/regression.py::balanced_sample', 'chosen = np.random.default_rng(seed).choice(negatives, size=len(positives), replace=False)',
+     'chosen = np.random.default_rng(seed).choice(negatives, size=len(positives), replace=None)'):
+        'numpy reads replace=None as False',
+    ('lessonkit/regression.py::bonferroni', 'with np.errstate(invalid="ignore"):',
+     'with np.errstate(invalid=None):'):
+        'comparing NaN raises no floating-point warning in numpy 2',
     # tagging
     ("lessonkit/tagging.py::format_tagged", "tags = np.asarray(tags).reshape(-1)", "tags = np.asarray(tags).reshape(-2)"):
         "numpy reads any negative size as 'all the rest', as -1",
@@ -298,40 +451,41 @@ def changed_lines(folder: Path, module: str, name: str) -> list[str]:
     return [line for line in text.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))]
 
 
-def why_harmless(module: str, name: str, lines: list[str]) -> str | None:
+def why_explained(module: str, name: str, lines: list[str]) -> str | None:
     function = name.rpartition(".")[2].partition("__mutmut_")[0].removeprefix("x_").split("ǁ")[-1]
     removed, added = (" / ".join(line[1:].strip() for line in lines if line[0] == sign) for sign in "-+")
-    return HARMLESS.get((f"{module}::{function}", removed, added))
+    return EXPLAINED.get((f"{module}::{function}", removed, added))
 
 
 def report(results: dict[str, tuple[Path, dict[str, str]]], seconds: float) -> str:
-    rows, explained, survivors = [], [], []
-    totals = {"detected": 0, "harmless": 0, "all": 0}
+    rows, explanations, survivors = [], [], []
+    killed_all = explained_all = every = 0
     for module, (folder, status) in results.items():
-        detected = sum(s in DETECTED for s in status.values())
-        harmless = 0
+        killed = sum(s in DETECTED for s in status.values())
+        explained = 0
         for name, state in sorted(status.items(), key=lambda item: int(item[0].rpartition("_")[2])):
             if state in DETECTED:
                 continue
             lines = changed_lines(folder, module, name)
-            reason = why_harmless(module, name, lines)
+            reason = why_explained(module, name, lines)
             if reason:
-                harmless += 1
-                explained.append(f"  {module}: {' / '.join(line[1:].strip() for line in lines if line[:1] == '+')}\n      {reason}")
+                explained += 1
+                change = " / ".join(line[1:].strip() for line in lines if line[:1] == "+")
+                explanations.append(f"  {module}: {change}\n      {reason}")
             else:
                 survivors.append("\n".join([f"--- {name} ({state})", *lines]))
-        missed = len(status) - detected - harmless
-        rows.append(f"{module:34} {detected:7d} {len(status):6d} {detected / max(len(status), 1):7.1%} {harmless:11d} {missed:10d}")
-        totals = {"detected": totals["detected"] + detected, "harmless": totals["harmless"] + harmless,
-                  "all": totals["all"] + len(status)}  # fmt: skip
-    detected, harmless, every = totals["detected"], totals["harmless"], totals["all"]
-    lines = [f"{'module':34} {'killed':>7} {'of':>6} {'score':>7} {'harmless':>11} {'survived':>10}", *rows,
-             f"{'all':34} {detected:7d} {every:6d} {detected / max(every, 1):7.1%} {harmless:11d} {every - detected - harmless:10d}",
-             f"score without the harmless survivors: {detected / max(every - harmless, 1):.1%}",
-             f"run time: {seconds / 60:.0f} min", "",
-             f"Harmless survivors ({harmless}): equivalent mutants, or answers as right as the code's (HARMLESS in tests/mutation.py)",
-             *explained, "", f"Survivors ({every - detected - harmless}): a test could catch these", *survivors]  # fmt: skip
-    return "\n".join(lines)
+        survived = len(status) - killed - explained
+        rows.append(f"{module:34} {killed:7d} {len(status):6d} {killed / max(len(status), 1):7.1%} {explained:10d} {survived:9d}")
+        killed_all, explained_all, every = killed_all + killed, explained_all + explained, every + len(status)
+    survived_all = every - killed_all - explained_all
+    return "\n".join([
+        f"{'module':34} {'killed':>7} {'of':>6} {'score':>7} {'explained':>10} {'survived':>9}", *rows,
+        f"{'all':34} {killed_all:7d} {every:6d} {killed_all / max(every, 1):7.1%} {explained_all:10d} {survived_all:9d}",
+        f"score without the explained survivors: {killed_all / max(every - explained_all, 1):.1%}",
+        f"run time: {seconds / 60:.0f} min", "",
+        f"Explained survivors ({explained_all}): equivalent, speed-only, GPU-only, or as right as the code "
+        "(EXPLAINED in tests/mutation.py)", *explanations, "",
+        f"Survivors ({survived_all}): a test could catch these", *survivors])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -271,6 +271,10 @@ def test_constant_column_is_nan_and_flagged_not_a_crash(path):
 
 def test_non_convergence_is_flagged_and_follows_statsmodels_steps(path):
     X, y = synthetic(8, m=10)
+    one_step = lessonkit.fit_logit(X, y, maxiter=1)  # statsmodels' first step exactly, ridge on the Hessian included
+    for j in range(10):
+        fit, _ = lecture_fit(X[:, j], y, maxiter=1)
+        np.testing.assert_allclose([one_step.intercept[j], one_step.beta[j]], fit.params, rtol=1e-12)
     result = lessonkit.fit_logit(X, y, maxiter=2)
     for j in range(10):
         fit, warned = lecture_fit(X[:, j], y, maxiter=2)
@@ -410,6 +414,9 @@ def test_balanced_sample_errors():
         lessonkit.balanced_sample([0, 0, 0], seed=0)
     with pytest.raises(ValueError, match="use more text"):
         lessonkit.balanced_sample([1, 1, 0], seed=0)
+    assert lessonkit.balanced_sample([1, 0, 1, 0], seed=0).tolist() == [0, 1, 2, 3]  # as many negatives as positives: all
+    with pytest.raises(ValueError, match=r"^labels must contain only 0 and 1"):
+        lessonkit.balanced_sample([1, 0, 2], seed=0)
     with pytest.raises(TypeError):
         lessonkit.balanced_sample([0, 1, 0])  # the seed is required
 
@@ -501,6 +508,12 @@ def test_benjamini_hochberg_with_nan_counts_them_but_never_rejects_them():
 def test_multiple_testing_bad_input():
     with pytest.raises(ValueError, match="between 0 and 1"):
         lessonkit.bonferroni([0.5, 1.5])
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        lessonkit.benjamini_hochberg([-0.1, 0.5])
+    with pytest.raises(TypeError, match=r"^pvalues must be a numpy array"):
+        lessonkit.bonferroni([[0.1], [0.2, 0.3]])  # ragged
+    assert lessonkit.bonferroni([0.0, 1.0, 0.01]).tolist() == [True, False, True]  # 0 (an underflow) and 1 are p-values
+    assert lessonkit.bonferroni([0.04]).tolist() == [True]  # one test: alpha itself
     with pytest.raises(ValueError, match="layers, neurons"):
         lessonkit.benjamini_hochberg(np.zeros((2, 2, 2)))
 

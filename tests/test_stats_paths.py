@@ -214,6 +214,17 @@ def test_large_cpu_arrays_go_to_the_gpu_small_ones_stay(monkeypatch):
     assert lessonkit.stats_backend(np.zeros((440, 10))) in ("numba", "torch")
 
 
+def test_a_small_cache_budget_cuts_the_neurons_into_more_chunks_with_the_same_numbers(monkeypatch):
+    from lessonkit import _logit_torch
+
+    x, y = labelled(n=300, m=7, seed=4)
+    whole = lessonkit.fit_logit(x, y, backend="torch")
+    monkeypatch.setattr(_logit_torch, "CPU_BLOCK_BYTES", 8 * 300 * 2 + 1200)  # room for 2.5 neurons: chunks of 2
+    chunked = lessonkit.fit_logit(x, y, backend="torch")
+    for name in ("beta", "se", "pvalue", "n_iter"):
+        np.testing.assert_allclose(getattr(chunked, name), getattr(whole, name), rtol=1e-12, err_msg=name)
+
+
 def test_the_gpu_branches_give_the_cpu_numbers(monkeypatch):
     """The GPU code (one chunk for all neurons, torch's sort and reductions) run on CPU tensors, so
     that it is checked on every machine; the tests above run it on a real GPU where there is one."""
@@ -221,7 +232,7 @@ def test_the_gpu_branches_give_the_cpu_numbers(monkeypatch):
 
     x, y = labelled(m=50, seed=3)
     x[:, :2] = np.round(x[:, :2])  # ties
-    x[:, 2] = np.where(y == 1, 5.0, -5.0)  # separated
+    x[:, 2] = np.where(y == 1, 0.5, -0.5)  # separated, inside the other neurons' range
     cpu_fit, cpu_auroc = lessonkit.fit_logit(x, y, backend="torch"), lessonkit.auroc(x, y, backend="torch")
     monkeypatch.setattr(_logit_torch, "_on_gpu", lambda tensor: True)
     gpu_fit, gpu_auroc = lessonkit.fit_logit(x, y, backend="torch"), lessonkit.auroc(x, y, backend="torch")
