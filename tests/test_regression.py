@@ -113,10 +113,14 @@ def test_fit_logit_matches_statsmodels_on_random_data(seed, path):
 def test_separation_is_detected_exactly_and_flagged_where_statsmodels_warns(path):
     _, y = synthetic(3, n=120, m=1)
     X = separated_columns(y)
+    X = np.column_stack([X, -X[:, 2]])  # quasi separation the other way: the classes touch at -1.0
     result = lessonkit.fit_logit(X, y)
-    assert result.separated.tolist() == [True, True, True, False]
-    assert result.beta[0] == np.inf and result.beta[1] == -np.inf and result.beta[2] == np.inf
-    assert np.isnan(result.pvalue[:3]).all() and np.isfinite(result.pvalue[3])
+    assert result.separated.tolist() == [True, True, True, False, True]
+    assert result.beta.tolist()[:3] == [np.inf, -np.inf, np.inf] and result.beta[4] == -np.inf
+    assert np.isnan(result.pvalue[[0, 1, 2, 4]]).all() and np.isfinite(result.pvalue[3])
+    separated = result.separated  # nothing was fitted there: no intercept, no standard error, no step
+    assert np.isnan(result.intercept[separated]).all() and np.isnan(result.se[separated]).all()
+    assert (result.n_iter[separated] == 0).all() and result.n_iter.dtype == np.int64
     assert_statsmodels_parity(X, y, result)
 
 
@@ -752,6 +756,14 @@ def test_scan_layers_takes_one_path_for_the_whole_table(monkeypatch):
     lessonkit.scan_layers(acts, labels, heldout=(acts, labels), backend="torch")
     assert used == ["torch"] * 9
     assert list(table.index) == list(range(len(table)))  # one row per neuron of every layer, numbered
+
+
+def test_scan_layers_keeps_its_settings_and_uses_its_alpha():
+    acts, labels = fake_layers(1)
+    table = lessonkit.scan_layers(acts, labels, alpha=0.5, seed=7, correction="bonferroni", family="all")
+    assert table.attrs == {"chance_auroc": 0.5, "alpha": 0.5, "correction": "bonferroni", "family": "all",
+                           "n_sample": 2 * int(labels.sum()), "n_positive": int(labels.sum()), "seed": 7}
+    assert table["significant"].tolist() == (table["pvalue"] < 0.5 / len(table)).tolist()  # .5 over all 150 neurons
 
 
 def test_scan_layers_samples_with_seed_42_unless_told():
