@@ -288,6 +288,45 @@ EXPLAINED: dict[tuple[str, str, str], str] = {
     ('lessonkit/regression.py::bonferroni', 'with np.errstate(invalid="ignore"):',
      'with np.errstate(invalid=None):'):
         'comparing NaN raises no floating-point warning in numpy 2',
+    ('lessonkit/_logit_torch.py::fit', 'block: int = 1024, device: Any = None) -> dict[str, np.ndarray]:  # fmt: skip',
+     'block: int = 1025, device: Any = None) -> dict[str, np.ndarray]:  # fmt: skip'):
+        'speed only: the same numbers in chunks of any size',
+    ('lessonkit/_logit_torch.py::fit', 'x = _tensor(x, device)',
+     'x = _tensor(x, None)'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::fit', 'labels = torch.from_numpy(np.asarray(y) == 1).to(x.device)',
+     'labels = torch.from_numpy(np.asarray(y) == 1).to(None)'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::fit', 'k, n = x.shape[1], x.shape[0]',
+     'k, n = x.shape[1], x.shape[1]'):
+        "n only sizes the GPU's chunks: GPU chunk size: speed and memory only (the same numbers in chunks of any size)",
+    ('lessonkit/_logit_torch.py::fit', 'index = torch.from_numpy(columns).to(x.device)',
+     'index = torch.from_numpy(columns).to(None)'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::fit', 'block = max(1, min(len(columns), GPU_BLOCK_BYTES // (8 * n)))',
+     'block = max(2, min(len(columns), GPU_BLOCK_BYTES // (8 * n)))'):
+        'GPU chunk size: speed and memory only (the same numbers in chunks of any size)',
+    ('lessonkit/_logit_torch.py::fit', 'block = max(1, min(len(columns), GPU_BLOCK_BYTES // (8 * n)))',
+     'block = max(1, min(len(columns), GPU_BLOCK_BYTES / (8 * n)))'):
+        'GPU chunk size: speed and memory only (the same numbers in chunks of any size); a float size would need a layer past 1 GiB (134M values), where the needs_cuda tests do not reach',
+    ('lessonkit/_logit_torch.py::fit', 'block = max(1, min(len(columns), GPU_BLOCK_BYTES // (8 * n)))',
+     'block = max(1, min(len(columns), GPU_BLOCK_BYTES // (8 / n)))'):
+        'GPU chunk size: speed and memory only (the same numbers in chunks of any size)',
+    ('lessonkit/_logit_torch.py::fit', 'block = max(1, min(len(columns), GPU_BLOCK_BYTES // (8 * n)))',
+     'block = max(1, min(len(columns), GPU_BLOCK_BYTES // (9 * n)))'):
+        'GPU chunk size: speed and memory only (the same numbers in chunks of any size)',
+    ('lessonkit/_logit_torch.py::fit', 'parts = _fit_on_cpu_threads(x, y_float, index, maxiter, tol, ridge, threads, block)',
+     'parts = _fit_on_cpu_threads(x, y_float, index, maxiter, tol, ridge, None, block)'):
+        "speed only: torch's thread count instead of the one asked (the numbers do not depend on it: test_results_do_not_depend_on_threads_)",
+    ('lessonkit/_logit_torch.py::auroc', 'x = _tensor(x, device)',
+     'x = _tensor(x, None)'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::auroc', 'labels = torch.from_numpy(np.asarray(y) == 1).to(x.device)',
+     'labels = torch.from_numpy(np.asarray(y) == 1).to(None)'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::auroc', 'if not _on_gpu(x):  # numpy sorts these rows several times faster than torch does',
+     'if _on_gpu(x):  # numpy sorts these rows several times faster than torch does'):
+        "GPU only: on the CPU both branches give the same AUROCs (test_the_gpu_branches_give_the_cpu_numbers); a GPU tensor in numpy's branch fails the needs_cuda tests",
     # tagging
     ("lessonkit/tagging.py::format_tagged", "tags = np.asarray(tags).reshape(-1)", "tags = np.asarray(tags).reshape(-2)"):
         "numpy reads any negative size as 'all the rest', as -1",
