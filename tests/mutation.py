@@ -327,6 +327,139 @@ EXPLAINED: dict[tuple[str, str, str], str] = {
     ('lessonkit/_logit_torch.py::auroc', 'if not _on_gpu(x):  # numpy sorts these rows several times faster than torch does',
      'if _on_gpu(x):  # numpy sorts these rows several times faster than torch does'):
         "GPU only: on the CPU both branches give the same AUROCs (test_the_gpu_branches_give_the_cpu_numbers); a GPU tensor in numpy's branch fails the needs_cuda tests",
+    ('lessonkit/_logit_torch.py::_tensor', 'if not (x.is_floating_point() and x.element_size() >= 4):',
+     'if not (x.is_floating_point() and x.element_size() > 4):'):
+        'float32 tensors then go through .to(torch.float32): a no-op',
+    ('lessonkit/_logit_torch.py::_tensor', 'if not (x.is_floating_point() and x.element_size() >= 4):',
+     'if not (x.is_floating_point() and x.element_size() >= 5):'):
+        'float32 tensors then go through .to(torch.float32): a no-op',
+    ('lessonkit/_logit_torch.py::_tensor', 'x = x.to(torch.float64 if not x.is_floating_point() else torch.float32)',
+     'x = x.to(torch.float64 if (not x.is_floating_point()) or True else torch.float32)'):
+        'half precision widened to float64 instead of float32: exact either way (the fit is float64 throughout)',
+    ('lessonkit/_logit_torch.py::_tensor', 'return x if device is None else x.to(device)',
+     'return x if (device is None) and False else x.to(device)'):
+        'x.to(None) returns x',
+    ('lessonkit/_logit_torch.py::_tensor', 'return x if device is None else x.to(device)',
+     'return x if (device is None) or True else x.to(device)'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::_tensor', 'return x if device is None else x.to(device)',
+     'return x if device is not None else x.to(device)'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::_tensor', 'return x if device is None else x.to(device)',
+     'return x if device is None else x.to(None)'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::_class_ranges', 'pos_min=pos_min, pos_max=pos_max, neg_min=neg_min, neg_max=neg_max, finite=torch.isfinite(x).all(0)).items()}',
+     'pos_min=pos_min, pos_max=pos_max, neg_min=neg_min, neg_max=neg_max, finite=torch.isfinite(x).all(None)).items()}'):
+        'a non-finite value anywhere is refused for the whole matrix: one flag, or a flag per token, gives the same answer',
+    ('lessonkit/_logit_torch.py::auroc', 'negatives, finite = torch.from_numpy(np.sort(negatives.numpy(), axis=1)), np.isfinite(x.numpy()).all(0)',
+     'negatives, finite = torch.from_numpy(np.sort(negatives.numpy(), )), np.isfinite(x.numpy()).all(0)'):
+        'numpy sorts along the last axis, 1, by default',
+    ('lessonkit/_logit_torch.py::auroc', 'negatives, finite = torch.from_numpy(np.sort(negatives.numpy(), axis=1)), np.isfinite(x.numpy()).all(0)',
+     'negatives, finite = torch.from_numpy(np.sort(negatives.numpy(), axis=1)), np.isfinite(x.numpy()).all(None)'):
+        'a non-finite value anywhere is refused for the whole matrix: one flag, or a flag per token, gives the same answer',
+    ('lessonkit/_logit_torch.py::auroc', 'negatives, finite = torch.from_numpy(np.sort(negatives.numpy(), axis=1)), np.isfinite(x.numpy()).all(0)',
+     'negatives, finite = torch.from_numpy(np.sort(negatives.numpy(), axis=1)), np.isfinite(x.numpy()).all(1)'):
+        'a non-finite value anywhere is refused for the whole matrix: one flag, or a flag per token, gives the same answer',
+    ('lessonkit/_logit_torch.py::auroc', 'negatives, finite = negatives.sort(dim=1).values, torch.isfinite(x).all(0).cpu().numpy()',
+     'negatives, finite = negatives.sort(dim=1).values, torch.isfinite(x).all(None).cpu().numpy()'):
+        'a non-finite value anywhere is refused for the whole matrix: one flag, or a flag per token, gives the same answer',
+    ('lessonkit/_logit_torch.py::auroc', 'negatives, finite = negatives.sort(dim=1).values, torch.isfinite(x).all(0).cpu().numpy()',
+     'negatives, finite = negatives.sort(dim=1).values, torch.isfinite(x).all(1).cpu().numpy()'):
+        'a non-finite value anywhere is refused for the whole matrix: one flag, or a flag per token, gives the same answer',
+    ('lessonkit/_logit_torch.py::auroc', 'below = torch.searchsorted(negatives, positives, side="left")  # negatives < positive',
+     'below = torch.searchsorted(negatives, positives, side=None)  # negatives < positive'):
+        'searchsorted\'s default side is "left"',
+    ('lessonkit/_logit_torch.py::auroc', 'below = torch.searchsorted(negatives, positives, side="left")  # negatives < positive',
+     'below = torch.searchsorted(negatives, positives, )  # negatives < positive'):
+        'searchsorted\'s default side is "left"',
+    ('lessonkit/_stats_paths.py::check_labels', 'return y.astype(np.float64)',
+     'return y.astype(None)'):
+        'astype(None) is float64',
+    ('lessonkit/_stats_paths.py::check_activations', 'x = X.detach() if hasattr(X, "detach") else as_numpy(X, name)',
+     'x = X.detach() if (hasattr(X, "detach")) and False else as_numpy(X, name)'):
+        'a tensor taken as its numpy copy: the same numbers (a CUDA tensor would be computed on the CPU: slower, not wrong)',
+    ('lessonkit/_stats_paths.py::check_activations', 'x = X.detach() if hasattr(X, "detach") else as_numpy(X, name)',
+     'x = X.detach() if hasattr(None, "detach") else as_numpy(X, name)'):
+        'a tensor taken as its numpy copy: the same numbers (a CUDA tensor would be computed on the CPU: slower, not wrong)',
+    ('lessonkit/_stats_paths.py::check_activations', 'x = X.detach() if hasattr(X, "detach") else as_numpy(X, name)',
+     'x = X.detach() if hasattr(X, "XXdetachXX") else as_numpy(X, name)'):
+        'a tensor taken as its numpy copy: the same numbers (a CUDA tensor would be computed on the CPU: slower, not wrong)',
+    ('lessonkit/_stats_paths.py::check_activations', 'x = X.detach() if hasattr(X, "detach") else as_numpy(X, name)',
+     'x = X.detach() if hasattr(X, "DETACH") else as_numpy(X, name)'):
+        'a tensor taken as its numpy copy: the same numbers (a CUDA tensor would be computed on the CPU: slower, not wrong)',
+    ('lessonkit/_stats_paths.py::check_layers', 'array = acts if hasattr(acts, "detach") else as_numpy(acts, name)',
+     'array = acts if (hasattr(acts, "detach")) and False else as_numpy(acts, name)'):
+        'a tensor taken as its numpy copy: the same numbers (a CUDA tensor would be computed on the CPU: slower, not wrong)',
+    ('lessonkit/_stats_paths.py::check_layers', 'array = acts if hasattr(acts, "detach") else as_numpy(acts, name)',
+     'array = acts if hasattr(None, "detach") else as_numpy(acts, name)'):
+        'a tensor taken as its numpy copy: the same numbers (a CUDA tensor would be computed on the CPU: slower, not wrong)',
+    ('lessonkit/_stats_paths.py::check_layers', 'array = acts if hasattr(acts, "detach") else as_numpy(acts, name)',
+     'array = acts if hasattr(acts, "XXdetachXX") else as_numpy(acts, name)'):
+        'a tensor taken as its numpy copy: the same numbers (a CUDA tensor would be computed on the CPU: slower, not wrong)',
+    ('lessonkit/_stats_paths.py::check_layers', 'array = acts if hasattr(acts, "detach") else as_numpy(acts, name)',
+     'array = acts if hasattr(acts, "DETACH") else as_numpy(acts, name)'):
+        'a tensor taken as its numpy copy: the same numbers (a CUDA tensor would be computed on the CPU: slower, not wrong)',
+    ('lessonkit/_stats_paths.py::check_layers', 'value = value.detach() if hasattr(value, "detach") else as_numpy(value, f"{name}[{layer!r}]")',
+     'value = value.detach() if (hasattr(value, "detach")) and False else as_numpy(value, f"{name}[{layer!r}]")'):
+        'a tensor taken as its numpy copy: the same numbers (a CUDA tensor would be computed on the CPU: slower, not wrong)',
+    ('lessonkit/_stats_paths.py::check_layers', 'value = value.detach() if hasattr(value, "detach") else as_numpy(value, f"{name}[{layer!r}]")',
+     'value = value.detach() if hasattr(None, "detach") else as_numpy(value, f"{name}[{layer!r}]")'):
+        'a tensor taken as its numpy copy: the same numbers (a CUDA tensor would be computed on the CPU: slower, not wrong)',
+    ('lessonkit/_stats_paths.py::check_layers', 'value = value.detach() if hasattr(value, "detach") else as_numpy(value, f"{name}[{layer!r}]")',
+     'value = value.detach() if hasattr(value, "XXdetachXX") else as_numpy(value, f"{name}[{layer!r}]")'):
+        'a tensor taken as its numpy copy: the same numbers (a CUDA tensor would be computed on the CPU: slower, not wrong)',
+    ('lessonkit/_stats_paths.py::check_layers', 'value = value.detach() if hasattr(value, "detach") else as_numpy(value, f"{name}[{layer!r}]")',
+     'value = value.detach() if hasattr(value, "DETACH") else as_numpy(value, f"{name}[{layer!r}]")'):
+        'a tensor taken as its numpy copy: the same numbers (a CUDA tensor would be computed on the CPU: slower, not wrong)',
+    ('lessonkit/_stats_paths.py::fit', 'return engine(path).fit(x, y, **options, **_device_options(path, x))',
+     'return engine(path).fit(x, y, **options, )'):
+        "GPU only: CPU data are computed on the CPU with or without device='cpu' (or 'cuda' where no GPU is); with a GPU the needs_cuda tests run this path",
+    ('lessonkit/_stats_paths.py::auroc', 'return engine(path).auroc(x, y, threads=threads, **_device_options(path, x))',
+     'return engine(path).auroc(x, y, threads=None, **_device_options(path, x))'):
+        'speed only: the numbers do not depend on the thread count (test_results_do_not_depend_on_threads_)',
+    ('lessonkit/_stats_paths.py::auroc', 'return engine(path).auroc(x, y, threads=threads, **_device_options(path, x))',
+     'return engine(path).auroc(x, y, **_device_options(path, x))'):
+        'speed only: the numbers do not depend on the thread count (test_results_do_not_depend_on_threads_)',
+    ('lessonkit/_stats_paths.py::auroc', 'return engine(path).auroc(x, y, threads=threads, **_device_options(path, x))',
+     'return engine(path).auroc(x, y, threads=threads, )'):
+        "GPU only: CPU data are computed on the CPU with or without device='cpu' (or 'cuda' where no GPU is); with a GPU the needs_cuda tests run this path",
+    ('lessonkit/_stats_paths.py::auroc', 'return engine(path).auroc(x, y, threads=threads, **_device_options(path, x))',
+     'return engine(path).auroc(x, y, threads=threads, **_device_options(None, x))'):
+        "GPU only: CPU data are computed on the CPU with or without device='cpu' (or 'cuda' where no GPU is); with a GPU the needs_cuda tests run this path",
+    ('lessonkit/_stats_paths.py::auroc', 'return engine(path).auroc(x, y, threads=threads, **_device_options(path, x))',
+     'return engine(path).auroc(x, y, threads=threads, **_device_options(path, None))'):
+        "GPU only: CPU data are computed on the CPU with or without device='cpu' (or 'cuda' where no GPU is); with a GPU the needs_cuda tests run this path",
+    ('lessonkit/regression.py::fit_logit', 'block: int = 1024, threads: int | None = None) -> LogitResult:  # fmt: skip',
+     'block: int = 1025, threads: int | None = None) -> LogitResult:  # fmt: skip'):
+        'speed only: the same numbers in chunks of any size',
+    ('lessonkit/regression.py::fit_logit', 'fit = paths.fit(paths.resolve(backend, x), x, y, maxiter=maxiter, tol=tol, ridge=RIDGE, threads=threads, block=block)',
+     'fit = paths.fit(paths.resolve(backend, x), x, y, maxiter=maxiter, tol=tol, ridge=RIDGE, threads=None, block=block)'):
+        'speed only: the numbers do not depend on the thread count (test_results_do_not_depend_on_threads_)',
+    ('lessonkit/regression.py::fit_logit', 'fit = paths.fit(paths.resolve(backend, x), x, y, maxiter=maxiter, tol=tol, ridge=RIDGE, threads=threads, block=block)',
+     'fit = paths.fit(paths.resolve(backend, x), x, y, maxiter=maxiter, tol=tol, ridge=RIDGE, block=block)'):
+        'speed only: the numbers do not depend on the thread count (test_results_do_not_depend_on_threads_)',
+    ('lessonkit/regression.py::fit_logit', 'fit = paths.fit(paths.resolve(backend, x), x, y, maxiter=maxiter, tol=tol, ridge=RIDGE, threads=threads, block=block)',
+     'fit = paths.fit(paths.resolve(backend, x), x, y, maxiter=maxiter, tol=tol, ridge=RIDGE, threads=threads, )'):
+        'speed only: the same numbers in chunks of any size',
+    ('lessonkit/regression.py::auroc', 'values, finite = paths.auroc(paths.resolve(backend, x), x, y, threads=threads)',
+     'values, finite = paths.auroc(paths.resolve(backend, x), x, y, threads=None)'):
+        'speed only: the numbers do not depend on the thread count (test_results_do_not_depend_on_threads_)',
+    ('lessonkit/regression.py::auroc', 'values, finite = paths.auroc(paths.resolve(backend, x), x, y, threads=threads)',
+     'values, finite = paths.auroc(paths.resolve(backend, x), x, y, )'):
+        'speed only: the numbers do not depend on the thread count (test_results_do_not_depend_on_threads_)',
+    ('lessonkit/regression.py::fit_logit', 'with np.errstate(invalid="ignore", divide="ignore"):',
+     'with np.errstate(invalid=None, divide="ignore"):'):
+        'beta / se never divides by zero (var > 0 wherever it is set) and NaN and inf pass through it silently',
+    ('lessonkit/regression.py::fit_logit', 'with np.errstate(invalid="ignore", divide="ignore"):',
+     'with np.errstate(invalid="ignore", divide=None):'):
+        'beta / se never divides by zero (var > 0 wherever it is set) and NaN and inf pass through it silently',
+    ('lessonkit/regression.py::fit_logit', 'with np.errstate(invalid="ignore", divide="ignore"):',
+     'with np.errstate(divide="ignore"):'):
+        'beta / se never divides by zero (var > 0 wherever it is set) and NaN and inf pass through it silently',
+    ('lessonkit/regression.py::fit_logit', 'with np.errstate(invalid="ignore", divide="ignore"):',
+     'with np.errstate(invalid="ignore", ):'):
+        'beta / se never divides by zero (var > 0 wherever it is set) and NaN and inf pass through it silently',
+    # _stats_paths._device_options: see DEVICE_OPTIONS below
     # tagging
     ("lessonkit/tagging.py::format_tagged", "tags = np.asarray(tags).reshape(-1)", "tags = np.asarray(tags).reshape(-2)"):
         "numpy reads any negative size as 'all the rest', as -1",

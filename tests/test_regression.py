@@ -322,12 +322,12 @@ def test_repr_and_frame():
 @pytest.mark.parametrize(
     "X, y, message",
     [
-        (np.zeros((4, 2)), [0, 1, 2, 1], "only 0 and 1"),
+        (np.zeros((4, 2)), [0, 1, 2, 1], r"^y must contain only 0 and 1"),
         (np.zeros((4, 2)), [1, 1, 1, 1], "only one class"),
-        (np.zeros((5, 2)), [0, 1, 0, 1], "one row per label"),
-        (np.array([[0.0], [np.nan], [1], [2]]), [0, 1, 0, 1], "NaN"),
-        (np.zeros((4, 2, 2)), [0, 1, 0, 1], "n_samples, n_neurons"),
-        (np.zeros((4, 2)), [[0, 1, 0, 1]], "1-D"),
+        (np.zeros((5, 2)), [0, 1, 0, 1], r"^X has 5 rows but y has 4 labels; pass one row per label"),
+        (np.array([[0.0], [np.nan], [1], [2]]), [0, 1, 0, 1], r"^X contains NaN"),
+        (np.zeros((4, 2, 2)), [0, 1, 0, 1], r"^X must be \[n_samples, n_neurons\]"),
+        (np.zeros((4, 2)), [[0, 1, 0, 1]], r"^y must be 1-D"),
     ],
 )
 def test_fit_logit_bad_input(X, y, message, path):
@@ -335,9 +335,81 @@ def test_fit_logit_bad_input(X, y, message, path):
         lessonkit.fit_logit(X, y)
 
 
-def test_fit_logit_rejects_text():
-    with pytest.raises(TypeError, match="real numbers"):
+def test_fit_logit_rejects_text_and_ragged_input():
+    with pytest.raises(TypeError, match=r"^X must hold real numbers"):
         lessonkit.fit_logit(np.array([["a"], ["b"]]), [0, 1])
+    with pytest.raises(TypeError, match=r"^y must hold numbers 0/1 or booleans"):
+        lessonkit.fit_logit(np.zeros((2, 1)), ["a", "b"])
+    with pytest.raises(TypeError, match=r"^X must be a numpy array"):
+        lessonkit.fit_logit([[0.0], [1.0, 2.0]], [0, 1])
+    with pytest.raises(TypeError, match=r"^y must be a numpy array"):
+        lessonkit.auroc(np.zeros((2, 1)), [[0], [1, 0]])
+
+
+@pytest.mark.parametrize("setting", [{"maxiter": 0}, {"tol": 0.0}, {"block": 0}, {"threads": 0}])
+def test_fit_logit_refuses_each_impossible_setting(setting):
+    with pytest.raises(ValueError, match="maxiter, block and threads must be >= 1 and tol > 0"):
+        lessonkit.fit_logit(*synthetic(1, m=2), **setting)
+
+
+def test_fit_logit_takes_the_smallest_settings():
+    X, y = synthetic(1, m=3)
+    smallest = lessonkit.fit_logit(X, y, maxiter=1, block=1, threads=1, tol=1e-300)
+    assert (smallest.n_iter == 1).all()
+    np.testing.assert_allclose(lessonkit.fit_logit(X, y, block=1).beta, lessonkit.fit_logit(X, y).beta, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.int64])
+def test_tensors_of_every_dtype_give_the_float64_numbers(dtype):
+    """Half precision is widened (numpy has no bfloat16); integers go to float64, where float32 would
+    merge 2**24 and 2**24 + 1."""
+    rng = np.random.default_rng(3)
+    y = (rng.random(200) < 0.4).astype(float)
+    values = rng.integers(-8, 8, size=(200, 4)) * 0.25 + y[:, None] * [1.0, 0.5, 0.0, -0.5]
+    if dtype == torch.int64:
+        values = 2**24 + np.round(values * 4)  # 2**24 + 1 exists only in float64
+    tensor = torch.tensor(values).to(dtype)
+    exact = tensor.double().numpy()  # the values the tensor holds, in float64
+    for backend in ("torch", "numba") if lessonkit.regression.paths.numba_problem() is None else ("torch",):
+        np.testing.assert_array_equal(lessonkit.auroc(tensor, y, backend=backend), lessonkit.auroc(exact, y, backend=backend))
+        np.testing.assert_allclose(lessonkit.fit_logit(tensor, y, backend=backend).beta,
+                                   lessonkit.fit_logit(exact, y, backend=backend).beta, rtol=1e-12)
+
+
+def test_each_path_runs_its_own_engine_and_auto_sends_large_data_to_a_gpu(monkeypatch):
+    """Which engine computes: numba's for "numba", torch's for "torch" (and "cuda", here on a stand-in
+    GPU that torch sees, with data counted as large), whatever LESSONKIT_STATS_BACKEND says."""
+    pytest.importorskip("numba")
+    from lessonkit import _logit_numba, _logit_torch, _stats_paths
+
+    X, y = synthetic(2, m=4)
+    ran = []
+
+    def spy(engine, name):
+        real = getattr(engine, name)
+
+        def recorded(*args, **options):
+            ran.append((f"{engine.__name__.rsplit('_', 1)[-1]}.{name}", options.get("device")))
+            options.pop("device", None)  # compute where the data are (here: the CPU), wherever the path would go
+            return real(*args, **options)
+
+        monkeypatch.setattr(engine, name, recorded)
+
+    for engine in (_logit_numba, _logit_torch):
+        spy(engine, "fit"), spy(engine, "auroc")
+    monkeypatch.setenv("LESSONKIT_STATS_BACKEND", "torch")
+    lessonkit.fit_logit(X, y, backend="numba"), lessonkit.auroc(X, y, backend="numba")
+    assert ran == [("numba.fit", None), ("numba.auroc", None)]
+    ran.clear()
+    monkeypatch.setenv("LESSONKIT_STATS_BACKEND", "numba")
+    lessonkit.fit_logit(X, y, backend="torch"), lessonkit.auroc(X, y, backend="torch")
+    assert ran == [("torch.fit", "cpu"), ("torch.auroc", "cpu")]
+    ran.clear()
+    monkeypatch.delenv("LESSONKIT_STATS_BACKEND")
+    monkeypatch.setattr(_stats_paths, "cuda_available", lambda load_torch=True: True)
+    monkeypatch.setattr(_stats_paths, "GPU_WORTH_IT", X.size)
+    lessonkit.fit_logit(X, y), lessonkit.auroc(X, y)
+    assert ran == [("torch.fit", "cuda"), ("torch.auroc", "cuda")]
 
 
 # ------------------------------------------------------------------------------------------ real activations
