@@ -459,7 +459,12 @@ EXPLAINED: dict[tuple[str, str, str], str] = {
     ('lessonkit/regression.py::fit_logit', 'with np.errstate(invalid="ignore", divide="ignore"):',
      'with np.errstate(invalid="ignore", ):'):
         'beta / se never divides by zero (var > 0 wherever it is set) and NaN and inf pass through it silently',
-    # _stats_paths._device_options: see DEVICE_OPTIONS below
+    ('lessonkit/_stats_paths.py::_device_options', 'return {"device": x.device if _is_cuda_tensor(x) else "cuda"}',
+     'return {"device": x.device if (_is_cuda_tensor(x)) and False else "cuda"}'):
+        "GPU only: for CPU data both give 'cuda'; a CUDA tensor on another GPU than cuda:0 would move there (needs two GPUs)",
+    ('lessonkit/_stats_paths.py::_device_options', 'return {"device": x.device if _is_cuda_tensor(x) else "cuda"}',
+     'return {"device": x.device if _is_cuda_tensor(None) else "cuda"}'):
+        "GPU only: for CPU data both give 'cuda'; a CUDA tensor on another GPU than cuda:0 would move there (needs two GPUs)",
     # tagging
     ("lessonkit/tagging.py::format_tagged", "tags = np.asarray(tags).reshape(-1)", "tags = np.asarray(tags).reshape(-2)"):
         "numpy reads any negative size as 'all the rest', as -1",
