@@ -465,6 +465,217 @@ EXPLAINED: dict[tuple[str, str, str], str] = {
     ('lessonkit/_stats_paths.py::_device_options', 'return {"device": x.device if _is_cuda_tensor(x) else "cuda"}',
      'return {"device": x.device if _is_cuda_tensor(None) else "cuda"}'):
         "GPU only: for CPU data both give 'cuda'; a CUDA tensor on another GPU than cuda:0 would move there (needs two GPUs)",
+    # the numba kernels (run as Python in this run)
+    ('lessonkit/_logit_numba.py::_jit', 'options = dict(nogil=True, error_model="numpy", **options)',
+     'options = dict(nogilXX=True, error_model="numpy", **options)'):
+        "numba's options: with the kernels run as Python (NUMBA_DISABLE_JIT=1 in this run) njit reads none of them; the numba path's tests run them compiled in `make test`",
+    ('lessonkit/_logit_numba.py::_jit', 'options = dict(nogil=True, error_model="numpy", **options)',
+     'options = dict(nogil=True, error_modelXX="numpy", **options)'):
+        "numba's options: with the kernels run as Python (NUMBA_DISABLE_JIT=1 in this run) njit reads none of them; the numba path's tests run them compiled in `make test`",
+    ('lessonkit/_logit_numba.py::_jit', 'options = dict(nogil=True, error_model="numpy", **options)',
+     'options = dict(nogil=None, error_model="numpy", **options)'):
+        "numba's options: with the kernels run as Python (NUMBA_DISABLE_JIT=1 in this run) njit reads none of them; the numba path's tests run them compiled in `make test`",
+    ('lessonkit/_logit_numba.py::_jit', 'options = dict(nogil=True, error_model="numpy", **options)',
+     'options = dict(nogil=True, error_model=None, **options)'):
+        "numba's options: with the kernels run as Python (NUMBA_DISABLE_JIT=1 in this run) njit reads none of them; the numba path's tests run them compiled in `make test`",
+    ('lessonkit/_logit_numba.py::_jit', 'options = dict(nogil=True, error_model="numpy", **options)',
+     'options = dict(error_model="numpy", **options)'):
+        "numba's options: with the kernels run as Python (NUMBA_DISABLE_JIT=1 in this run) njit reads none of them; the numba path's tests run them compiled in `make test`",
+    ('lessonkit/_logit_numba.py::_jit', 'options = dict(nogil=True, error_model="numpy", **options)',
+     'options = dict(nogil=True, **options)'):
+        "numba's options: with the kernels run as Python (NUMBA_DISABLE_JIT=1 in this run) njit reads none of them; the numba path's tests run them compiled in `make test`",
+    ('lessonkit/_logit_numba.py::_jit', 'options = dict(nogil=True, error_model="numpy", **options)',
+     'options = dict(nogil=True, error_model="numpy", )'):
+        "numba's options: with the kernels run as Python (NUMBA_DISABLE_JIT=1 in this run) njit reads none of them; the numba path's tests run them compiled in `make test`",
+    ('lessonkit/_logit_numba.py::_jit', 'options = dict(nogil=True, error_model="numpy", **options)',
+     'options = dict(nogil=False, error_model="numpy", **options)'):
+        "numba's options: with the kernels run as Python (NUMBA_DISABLE_JIT=1 in this run) njit reads none of them; the numba path's tests run them compiled in `make test`",
+    ('lessonkit/_logit_numba.py::_jit', 'options = dict(nogil=True, error_model="numpy", **options)',
+     'options = dict(nogil=True, error_model="XXnumpyXX", **options)'):
+        "numba's options: with the kernels run as Python (NUMBA_DISABLE_JIT=1 in this run) njit reads none of them; the numba path's tests run them compiled in `make test`",
+    ('lessonkit/_logit_numba.py::_jit', 'options = dict(nogil=True, error_model="numpy", **options)',
+     'options = dict(nogil=True, error_model="NUMPY", **options)'):
+        "numba's options: with the kernels run as Python (NUMBA_DISABLE_JIT=1 in this run) njit reads none of them; the numba path's tests run them compiled in `make test`",
+    ('lessonkit/_logit_numba.py::_jit', 'return numba.njit(cache=True, **options)(function)',
+     'return numba.njit(cache=None, **options)(function)'):
+        "numba's options: with the kernels run as Python (NUMBA_DISABLE_JIT=1 in this run) njit reads none of them; the numba path's tests run them compiled in `make test`",
+    ('lessonkit/_logit_numba.py::_jit', 'return numba.njit(cache=True, **options)(function)',
+     'return numba.njit(**options)(function)'):
+        "numba's options: with the kernels run as Python (NUMBA_DISABLE_JIT=1 in this run) njit reads none of them; the numba path's tests run them compiled in `make test`",
+    ('lessonkit/_logit_numba.py::_jit', 'return numba.njit(cache=True, **options)(function)',
+     'return numba.njit(cache=True, )(function)'):
+        "numba's options: with the kernels run as Python (NUMBA_DISABLE_JIT=1 in this run) njit reads none of them; the numba path's tests run them compiled in `make test`",
+    ('lessonkit/_logit_numba.py::_jit', 'return numba.njit(cache=True, **options)(function)',
+     'return numba.njit(cache=False, **options)(function)'):
+        "numba's options: with the kernels run as Python (NUMBA_DISABLE_JIT=1 in this run) njit reads none of them; the numba path's tests run them compiled in `make test`",
+    ('lessonkit/_logit_numba.py::_jit', 'return numba.njit(**options)(function)',
+     'return numba.njit(**options)(None)'):
+        "numba's options: with the kernels run as Python (NUMBA_DISABLE_JIT=1 in this run) njit reads none of them; the numba path's tests run them compiled in `make test`",
+    ('lessonkit/_logit_numba.py::_exp', 'r = min(max(t, -746.0), 710.0) * (1.0 / 2048.0)',
+     'r = min(max(t, -747.0), 710.0) * (1.0 / 2048.0)'):
+        'beyond the clamp exp is 0 or inf either way',
+    ('lessonkit/_logit_numba.py::_exp', 'r = min(max(t, -746.0), 710.0) * (1.0 / 2048.0)',
+     'r = min(max(t, -746.0), 711.0) * (1.0 / 2048.0)'):
+        'beyond the clamp exp is 0 or inf either way',
+    ('lessonkit/_logit_numba.py::_exp', 'e = 1.0 / 6227020800.0',
+     'e = 2.0 / 6227020800.0'):
+        'changes exp by at most 2.2e-12 relative over the whole range (its own rounding is 1.6e-12): below what a fit can see',
+    ('lessonkit/_logit_numba.py::_exp', 'e = 1.0 / 6227020800.0',
+     'e = 1.0 / 6227020801.0'):
+        'changes exp by at most 2.2e-12 relative over the whole range (its own rounding is 1.6e-12): below what a fit can see',
+    ('lessonkit/_logit_numba.py::_exp', 'for coefficient in (1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0,',
+     'for coefficient in (1.0 / 479001601.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0,'):
+        'changes exp by at most 2.2e-12 relative over the whole range (its own rounding is 1.6e-12): below what a fit can see',
+    ('lessonkit/_logit_numba.py::_exp', 'for coefficient in (1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0,',
+     'for coefficient in (1.0 / 479001600.0, 1.0 / 39916801.0, 1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0,'):
+        'changes exp by at most 2.2e-12 relative over the whole range (its own rounding is 1.6e-12): below what a fit can see',
+    ('lessonkit/_logit_numba.py::_exp', 'for coefficient in (1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0,',
+     'for coefficient in (1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628801.0, 1.0 / 362880.0, 1.0 / 40320.0,'):
+        'changes exp by at most 2.2e-12 relative over the whole range (its own rounding is 1.6e-12): below what a fit can see',
+    ('lessonkit/_logit_numba.py::_exp', 'e = e * r + coefficient',
+     'e = e * r - coefficient'):
+        'the series becomes -exp(r), and 11 squarings make it exp(t) again, bit for bit',
+    ('lessonkit/_logit_numba.py::_newton_one', 'done = False',
+     'done = None'):
+        'None reads as False',
+    ('lessonkit/_logit_numba.py::_newton_one', 'for step in range(maxiter + 1):',
+     'for step in range(maxiter + 2):'):
+        'the fit returns at step maxiter: the extra step never runs',
+    ('lessonkit/_logit_numba.py::_newton_one', 'if step > 0:',
+     'if step >= 0:'):
+        "speed only: at a = b = 0 the general sums are the closed form's, bit for bit (p = 1/2, w = 1/4)",
+    ('lessonkit/_logit_numba.py::_newton_one', 'out[5, j], out[6, j], out[7, j], out[8, j] = a, b, (s_w / det if det > 0 else np.nan), step',
+     'out[5, j], out[6, j], out[7, j], out[8, j] = a, b, (s_w / det if (det > 0) or True else np.nan), step'):
+        'det <= 0 at the end needs every weight but one underflowed to 0: flagged not converged either way (se NaN or inf)',
+    ('lessonkit/_logit_numba.py::_newton_one', 'out[5, j], out[6, j], out[7, j], out[8, j] = a, b, (s_w / det if det > 0 else np.nan), step',
+     'out[5, j], out[6, j], out[7, j], out[8, j] = a, b, (s_w / det if det >= 0 else np.nan), step'):
+        'det <= 0 at the end needs every weight but one underflowed to 0: flagged not converged either way (se NaN or inf)',
+    ('lessonkit/_logit_numba.py::_newton_one', 'done = not (abs(da) > tol or abs(db) > tol)  # statsmodels goes on while some |step| > tol',
+     'done = not (abs(da) >= tol or abs(db) > tol)  # statsmodels goes on while some |step| > tol'):
+        'differs only for a step of exactly 1e-8',
+    ('lessonkit/_logit_numba.py::_newton_one', 'done = not (abs(da) > tol or abs(db) > tol)  # statsmodels goes on while some |step| > tol',
+     'done = not (abs(da) > tol or abs(db) >= tol)  # statsmodels goes on while some |step| > tol'):
+        'differs only for a step of exactly 1e-8',
+    ('lessonkit/_logit_numba.py::_fit_kernel', 'for first in range(start, stop, FIT_BLOCK):',
+     'for first in range(start, stop, ):'):
+        'speed only: each neuron fitted again in up to 8 overlapping blocks, the same results',
+    ('lessonkit/_logit_numba.py::_fit_kernel', 'out[4, j] = 0.0',
+     'out[4, j] = None'):
+        "None in a float array is NaN when the kernel runs as Python, which reads as the code's value; compiled, numba refuses the type (make test)",
+    ('lessonkit/_logit_numba.py::_fit_kernel', 'out[5, j] = out[6, j] = out[7, j] = np.nan',
+     'out[5, j] = out[6, j] = out[7, j] = None'):
+        "None in a float array is NaN when the kernel runs as Python, which reads as the code's value; compiled, numba refuses the type (make test)",
+    ('lessonkit/_logit_numba.py::_compare_exchange', 'swap = a > b',
+     'swap = a >= b'):
+        'tied values swap with their labels, and the counts are per group of ties: the same U',
+    ('lessonkit/_logit_numba.py::_twice_u', "previous = np.empty(LANES, dtype=values.dtype)  # the values' own type: the loop vectorises",
+     "previous = np.empty(LANES, dtype=None)  # the values' own type: the loop vectorises"):
+        'float32 values widened to float64 are the same numbers: the sort and the counts do not change',
+    ('lessonkit/_logit_numba.py::_twice_u', "previous = np.empty(LANES, dtype=values.dtype)  # the values' own type: the loop vectorises",
+     "previous = np.empty(LANES, )  # the values' own type: the loop vectorises"):
+        'float32 values widened to float64 are the same numbers: the sort and the counts do not change',
+    ('lessonkit/_logit_numba.py::_twice_u', 'previous[lane] = -np.inf',
+     'previous[lane] = None'):
+        'the first value of every lane starts a new group either way (NaN, and +inf, differ from every finite value)',
+    ('lessonkit/_logit_numba.py::_twice_u', 'previous[lane] = -np.inf',
+     'previous[lane] = +np.inf'):
+        'the first value of every lane starts a new group either way (NaN, and +inf, differ from every finite value)',
+    ('lessonkit/_logit_numba.py::_auroc_kernel', 'rows = 1',
+     'rows = 2'):
+        'speed only: more padding rows, which sort after every value and are never counted',
+    ('lessonkit/_logit_numba.py::_auroc_kernel', 'while rows < n:',
+     'while rows <= n:'):
+        'speed only: more padding rows, which sort after every value and are never counted',
+    ('lessonkit/_logit_numba.py::_auroc_kernel', 'values, labels = np.empty(rows * LANES, dtype=x.dtype), np.empty(rows * LANES, dtype=np.uint8)',
+     'values, labels = np.empty(rows * LANES, dtype=None), np.empty(rows * LANES, dtype=np.uint8)'):
+        'float32 values widened to float64 are the same numbers: the sort and the counts do not change',
+    ('lessonkit/_logit_numba.py::_auroc_kernel', 'values, labels = np.empty(rows * LANES, dtype=x.dtype), np.empty(rows * LANES, dtype=np.uint8)',
+     'values, labels = np.empty(rows * LANES, ), np.empty(rows * LANES, dtype=np.uint8)'):
+        'float32 values widened to float64 are the same numbers: the sort and the counts do not change',
+    ('lessonkit/_logit_numba.py::_auroc_kernel', 'values, labels = np.empty(rows * LANES, dtype=x.dtype), np.empty(rows * LANES, dtype=np.uint8)',
+     'values, labels = np.empty(rows * LANES, dtype=x.dtype), np.empty(rows * LANES, dtype=None)'):
+        'labels as float64 instead of uint8: the same 0 and 1',
+    ('lessonkit/_logit_numba.py::_auroc_kernel', 'values, labels = np.empty(rows * LANES, dtype=x.dtype), np.empty(rows * LANES, dtype=np.uint8)',
+     'values, labels = np.empty(rows * LANES, dtype=x.dtype), np.empty(rows * LANES, )'):
+        'labels as float64 instead of uint8: the same 0 and 1',
+    ('lessonkit/_logit_numba.py::_auroc_kernel', 'for i in range(n * LANES, rows * LANES):  # padding rows: +inf sorts after every finite value',
+     'for i in range(rows * LANES):  # padding rows: +inf sorts after every finite value'):
+        'speed only: padding written under the rows that the values then overwrite',
+    ('lessonkit/_logit_numba.py::_auroc_kernel', 'values[i], labels[i] = np.inf, 0',
+     'values[i], labels[i] = np.inf, 1'):
+        'padding sorts after every finite value, past the n rows and the valid lanes that are counted: its label is never read',
+    ('lessonkit/_logit_numba.py::_auroc_kernel', 'check[lane] += row[lane] - row[lane]',
+     'check[lane] -= row[lane] - row[lane]'):
+        '0 or NaN either way: subtracting (value - value) flags a non-finite value as adding does',
+    ('lessonkit/_logit_numba.py::_auroc_kernel', 'values[at + lane], labels[at + lane] = np.inf, 0',
+     'values[at + lane], labels[at + lane] = np.inf, 1'):
+        'padding sorts after every finite value, past the n rows and the valid lanes that are counted: its label is never read',
+    ('lessonkit/_logit_numba.py::_float_array', 'x = x.astype(np.float64)',
+     'x = x.astype(None)'):
+        'astype(None) is float64',
+    ('lessonkit/_logit_numba.py::_in_chunks', 'def _in_chunks(kernel: Callable, n: int, chunk: int, threads: int | None, multiple: int = 1) -> None:',
+     'def _in_chunks(kernel: Callable, n: int, chunk: int, threads: int | None, multiple: int = 2) -> None:'):
+        'speed only: the same numbers in chunks of any size and on any number of threads',
+    ('lessonkit/_logit_numba.py::_in_chunks', 'chunk = max(1, min(chunk, -(-n // threads)))  # at least one chunk per thread',
+     'chunk = max(2, min(chunk, -(-n // threads)))  # at least one chunk per thread'):
+        'speed only: the same numbers in chunks of any size and on any number of threads',
+    ('lessonkit/_logit_numba.py::_in_chunks', 'chunk = max(1, min(chunk, -(-n // threads)))  # at least one chunk per thread',
+     'chunk = max(1, min(chunk, +(-n // threads)))  # at least one chunk per thread'):
+        'speed only: the same numbers in chunks of any size and on any number of threads',
+    ('lessonkit/_logit_numba.py::_in_chunks', 'chunk = max(1, min(chunk, -(-n // threads)))  # at least one chunk per thread',
+     'chunk = max(1, min(chunk, -(+n // threads)))  # at least one chunk per thread'):
+        'speed only: the same numbers in chunks of any size and on any number of threads',
+    ('lessonkit/_logit_numba.py::_in_chunks', 'if threads == 1 or len(bounds) <= 1:',
+     'if threads == 1 and len(bounds) <= 1:'):
+        'speed only: the same numbers in chunks of any size and on any number of threads',
+    ('lessonkit/_logit_numba.py::_in_chunks', 'if threads == 1 or len(bounds) <= 1:',
+     'if threads == 1 or len(bounds) < 1:'):
+        'speed only: the same numbers in chunks of any size and on any number of threads',
+    ('lessonkit/_logit_numba.py::_in_chunks', 'if threads == 1 or len(bounds) <= 1:',
+     'if threads == 1 or len(bounds) <= 2:'):
+        'speed only: the same numbers in chunks of any size and on any number of threads',
+    ('lessonkit/_logit_numba.py::fit', 'block: int = 1024) -> dict[str, np.ndarray]:',
+     'block: int = 1025) -> dict[str, np.ndarray]:'):
+        'speed only: the same numbers in chunks of any size and on any number of threads',
+    ('lessonkit/_logit_numba.py::fit', 'x, y = _float_array(x), np.ascontiguousarray(y, dtype=np.float64)',
+     'x, y = _float_array(x), np.ascontiguousarray(y, dtype=None)'):
+        'regression passes float64 labels already',
+    ('lessonkit/_logit_numba.py::fit', 'x, y = _float_array(x), np.ascontiguousarray(y, dtype=np.float64)',
+     'x, y = _float_array(x), np.ascontiguousarray(y, )'):
+        'regression passes float64 labels already',
+    ('lessonkit/_logit_numba.py::fit', '_in_chunks(lambda start, stop: _fit_kernel(x, y, start, stop, maxiter, tol, ridge, out), x.shape[1], block, threads)',
+     '_in_chunks(lambda start, stop: _fit_kernel(x, y, start, stop, maxiter, tol, ridge, out), x.shape[1], block, None)'):
+        'speed only: the same numbers in chunks of any size and on any number of threads',
+    ('lessonkit/_logit_numba.py::fit', 'result["finite"], result["n_iter"] = result["finite"] == 1.0, result["n_iter"].astype(np.int64)',
+     'result["XXfiniteXX"], result["n_iter"] = result["finite"] == 1.0, result["n_iter"].astype(np.int64)'):
+        'finite stays 1.0/0.0 instead of True/False: check_finite reads both alike',
+    ('lessonkit/_logit_numba.py::fit', 'result["finite"], result["n_iter"] = result["finite"] == 1.0, result["n_iter"].astype(np.int64)',
+     'result["FINITE"], result["n_iter"] = result["finite"] == 1.0, result["n_iter"].astype(np.int64)'):
+        'finite stays 1.0/0.0 instead of True/False: check_finite reads both alike',
+    ('lessonkit/_logit_numba.py::auroc', 'y = np.ascontiguousarray(y, dtype=np.uint8)  # one byte a label: they travel with the values through the sort',
+     'y = np.ascontiguousarray(y, dtype=None)  # one byte a label: they travel with the values through the sort'):
+        "labels as float64: copied into the kernel's uint8 labels as the same 0 and 1",
+    ('lessonkit/_logit_numba.py::auroc', 'y = np.ascontiguousarray(y, dtype=np.uint8)  # one byte a label: they travel with the values through the sort',
+     'y = np.ascontiguousarray(y, )  # one byte a label: they travel with the values through the sort'):
+        "labels as float64: copied into the kernel's uint8 labels as the same 0 and 1",
+    ('lessonkit/_logit_numba.py::auroc', 'twice_u, finite = np.empty(k), np.empty(k, dtype=np.bool_)',
+     'twice_u, finite = np.empty(k), np.empty(k, dtype=None)'):
+        'finite as float 1.0/0.0 instead of bool: check_finite reads both alike',
+    ('lessonkit/_logit_numba.py::auroc', 'twice_u, finite = np.empty(k), np.empty(k, dtype=np.bool_)',
+     'twice_u, finite = np.empty(k), np.empty(k, )'):
+        'finite as float 1.0/0.0 instead of bool: check_finite reads both alike',
+    ('lessonkit/_logit_numba.py::auroc', '_in_chunks(lambda start, stop: _auroc_kernel(x, y, start, stop, twice_u, finite), k, 1024, threads, LANES)',
+     '_in_chunks(lambda start, stop: _auroc_kernel(x, y, start, stop, twice_u, finite), k, 1024, None, LANES)'):
+        'speed only: the same numbers in chunks of any size and on any number of threads',
+    ('lessonkit/_logit_numba.py::auroc', '_in_chunks(lambda start, stop: _auroc_kernel(x, y, start, stop, twice_u, finite), k, 1024, threads, LANES)',
+     '_in_chunks(lambda start, stop: _auroc_kernel(x, y, start, stop, twice_u, finite), k, 1024, threads, )'):
+        'speed only: the same numbers in chunks of any size and on any number of threads',
+    ('lessonkit/_logit_numba.py::auroc', '_in_chunks(lambda start, stop: _auroc_kernel(x, y, start, stop, twice_u, finite), k, 1024, threads, LANES)',
+     '_in_chunks(lambda start, stop: _auroc_kernel(x, y, start, stop, twice_u, finite), k, 1025, threads, LANES)'):
+        'speed only: the same numbers in chunks of any size and on any number of threads',
+    ('lessonkit/_logit_numba.py::auroc', 'n_pos = int(y.astype(np.int64).sum())',
+     'n_pos = int(y.astype(None).sum())'):
+        'astype(None) is float64: the same count',
     # tagging
     ("lessonkit/tagging.py::format_tagged", "tags = np.asarray(tags).reshape(-1)", "tags = np.asarray(tags).reshape(-2)"):
         "numpy reads any negative size as 'all the rest', as -1",
