@@ -676,6 +676,37 @@ EXPLAINED: dict[tuple[str, str, str], str] = {
     ('lessonkit/_logit_numba.py::auroc', 'n_pos = int(y.astype(np.int64).sum())',
      'n_pos = int(y.astype(None).sum())'):
         'astype(None) is float64: the same count',
+    # heatmap
+    ('lessonkit/heatmap.py::lecture_layout', 'placed, x = [], 0.0',
+     'placed, x = [], 1.0'):
+        'x is set to 0 at the first token (i % tokens_per_line == 0) before it is read',
+    ('lessonkit/heatmap.py::display_text', 'elif (char.isprintable() and not unicodedata.combining(char) and unicodedata.east_asian_width(char) not in "WF"',
+     'elif (char.isprintable() and not unicodedata.combining(char) and unicodedata.east_asian_width(char) not in "XXWFXX"'):
+        'the widths are N, Na, A, H, W, F: W and F are still the ones found',
+    ('lessonkit/heatmap.py::display_text', 'elif (char.isprintable() and not unicodedata.combining(char) and unicodedata.east_asian_width(char) not in "WF"',
+     'elif (char.isprintable() and not unicodedata.combining(char) and unicodedata.east_asian_width(char) not in "wf"'):
+        "matplotlib's DejaVu Sans Mono has no wide (W, F) character: font_has refuses each of them next",
+    ('lessonkit/heatmap.py::top_contexts', 'column = matrix[:, neuron].astype(float)',
+     'column = matrix[:, neuron].astype(None)'):
+        'astype(None) is float64',
+    ('lessonkit/heatmap.py::top_contexts', 'keyed = np.where(np.isnan(column), -np.inf, column if largest else -column)',
+     'keyed = np.where(None, -np.inf, column if largest else -column)'):
+        "numpy's argsort puts NaN last, and the list stops before the first non-finite key either way",
+    ('lessonkit/heatmap.py::top_contexts', 'order = np.argsort(-keyed, kind="stable")[: min(k, int(np.isfinite(keyed).sum()))]',
+     'order = np.argsort(-keyed, kind="STABLE")[: min(k, int(np.isfinite(keyed).sum()))]'):
+        'numpy reads the sort kind case-blind',
+    ('lessonkit/heatmap.py::_as_1d_floats', 'return array.astype(float)',
+     'return array.astype(None)'):
+        'astype(None) is float64',
+    ('lessonkit/heatmap.py::_check_highlight', 'return np.zeros(n_tokens, dtype=bool)',
+     'return np.zeros(n_tokens, dtype=None)'):
+        'the marks are only read for truth: 0.0 as False',
+    ('lessonkit/heatmap.py::_check_highlight', 'return np.zeros(n_tokens, dtype=bool)',
+     'return np.zeros(n_tokens, )'):
+        'the marks are only read for truth: 0.0 as False',
+    ('lessonkit/heatmap.py::_check_highlight', 'return mask.astype(bool)',
+     'return mask.astype(None)'):
+        'the marks are only read for truth: a float copy of a boolean mask reads the same',
     # tagging
     ("lessonkit/tagging.py::format_tagged", "tags = np.asarray(tags).reshape(-1)", "tags = np.asarray(tags).reshape(-2)"):
         "numpy reads any negative size as 'all the rest', as -1",
