@@ -707,6 +707,118 @@ EXPLAINED: dict[tuple[str, str, str], str] = {
     ('lessonkit/heatmap.py::_check_highlight', 'return mask.astype(bool)',
      'return mask.astype(None)'):
         'the marks are only read for truth: a float copy of a boolean mask reads the same',
+    # hooks
+    ('lessonkit/_mlp_sites.py::_blocks_path', 'prefix = getattr(model, "base_model_prefix", "")',
+     'prefix = getattr(model, "base_model_prefix", None)'):
+        'the prefix is read only for a model that is its own base model, and such (transformers) models have a base_model_prefix',
+    ('lessonkit/_mlp_sites.py::_blocks_path', 'prefix = getattr(model, "base_model_prefix", "")',
+     'prefix = getattr(model, "base_model_prefix", "XXXX")'):
+        'the prefix is read only for a model that is its own base model, and such (transformers) models have a base_model_prefix',
+    ('lessonkit/_mlp_sites.py::keep_on_cpu', 'rows = values.detach().reshape(-1, values.shape[-1]).to(device="cpu", dtype=dtype, non_blocking=on_gpu)',
+     'rows = values.detach().reshape(-1, values.shape[-1]).to(device=None, dtype=dtype, non_blocking=on_gpu)'):
+        'GPU only: on the CPU the values are already there and complete; the needs_cuda tests of test_hooks.py run this on a GPU',
+    ('lessonkit/_mlp_sites.py::keep_on_cpu', 'rows = values.detach().reshape(-1, values.shape[-1]).to(device="cpu", dtype=dtype, non_blocking=on_gpu)',
+     'rows = values.detach().reshape(-1, values.shape[-1]).to(dtype=dtype, non_blocking=on_gpu)'):
+        'GPU only: on the CPU the values are already there and complete; the needs_cuda tests of test_hooks.py run this on a GPU',
+    ('lessonkit/_mlp_sites.py::keep_on_cpu', 'rows = values.detach().reshape(-1, values.shape[-1]).to(device="cpu", dtype=dtype, non_blocking=on_gpu)',
+     'rows = values.detach().reshape(-1, values.shape[-1]).to(device="cpu", dtype=dtype, )'):
+        'GPU speed only: a blocking copy',
+    ('lessonkit/_mlp_sites.py::keep_on_cpu', 'torch.cuda.current_stream(values.device).synchronize()',
+     'torch.cuda.current_stream(None).synchronize()'):
+        'GPU only, and only with the model on another GPU than the current one (needs two GPUs)',
+    ('lessonkit/_mlp_sites.py::add_input_guard', 'if context is not None and ids.shape[-1] > context:',
+     'if context is not None and ids.shape[+1] > context:'):
+        'input_ids that reach this line are 2-D (1-D raised above): shape[1] is shape[-1]',
+    ('lessonkit/_mlp_sites.py::add_input_guard', 'setattr(guard, HOOK_MARK, "input guard")',
+     'setattr(guard, HOOK_MARK, None)'):
+        "the mark's value only describes the hook to a reader; lessonkit asks whether the mark is there (hasattr)",
+    ('lessonkit/_mlp_sites.py::context_length', 'config = getattr(model, "config", None)',
+     'config = getattr(model, "config", )'):
+        "a model without .config: every model lessonkit records or ablates has one (transformers, or the layout table's model_type)",
+    ('lessonkit/_mlp_sites.py::context_length', 'return getattr(config, "n_positions", None) or getattr(config, "max_position_embeddings", None)',
+     'return getattr(None, "n_positions", None) or getattr(config, "max_position_embeddings", None)'):
+        'GPT2Config answers max_position_embeddings with n_positions (its attribute map): the same number',
+    ('lessonkit/_mlp_sites.py::context_length', 'return getattr(config, "n_positions", None) or getattr(config, "max_position_embeddings", None)',
+     'return getattr(config, "XXn_positionsXX", None) or getattr(config, "max_position_embeddings", None)'):
+        'GPT2Config answers max_position_embeddings with n_positions (its attribute map): the same number',
+    ('lessonkit/_mlp_sites.py::context_length', 'return getattr(config, "n_positions", None) or getattr(config, "max_position_embeddings", None)',
+     'return getattr(config, "N_POSITIONS", None) or getattr(config, "max_position_embeddings", None)'):
+        'GPT2Config answers max_position_embeddings with n_positions (its attribute map): the same number',
+    ('lessonkit/_mlp_sites.py::as_stream', 'ids = tokens.detach().cpu() if isinstance(tokens, torch.Tensor) else torch.as_tensor(tokens)',
+     'ids = tokens.detach().cpu() if (isinstance(tokens, torch.Tensor)) and False else torch.as_tensor(tokens)'):
+        "as_tensor of a tensor is that tensor; integer ids carry no graph, and each piece is moved to the model's device later",
+    ('lessonkit/_mlp_sites.py::model_device', 'device = getattr(model, "device", None)',
+     'device = None'):
+        "a transformers model's device is its first parameter's",
+    ('lessonkit/_mlp_sites.py::model_device', 'device = getattr(model, "device", None)',
+     'device = getattr(None, "device", None)'):
+        "a transformers model's device is its first parameter's",
+    ('lessonkit/_mlp_sites.py::model_device', 'device = getattr(model, "device", None)',
+     'device = getattr(model, "XXdeviceXX", None)'):
+        "a transformers model's device is its first parameter's",
+    ('lessonkit/_mlp_sites.py::model_device', 'device = getattr(model, "device", None)',
+     'device = getattr(model, "DEVICE", None)'):
+        "a transformers model's device is its first parameter's",
+    ('lessonkit/hooks.py::keeper', 'last = layer == max(self.sites)',
+     'last = None'):
+        'GPU only: on the CPU the values are already there and complete; the needs_cuda tests of test_hooks.py run this on a GPU',
+    ('lessonkit/hooks.py::keeper', 'last = layer == max(self.sites)',
+     'last = layer != max(self.sites)'):
+        'GPU only: on the CPU the values are already there and complete; the needs_cuda tests of test_hooks.py run this on a GPU',
+    ('lessonkit/hooks.py::keeper', 'self.activations[layer] = keep_on_cpu(values, self.dtype, last=last)',
+     'self.activations[layer] = keep_on_cpu(values, self.dtype, last=None)'):
+        'GPU only: on the CPU the values are already there and complete; the needs_cuda tests of test_hooks.py run this on a GPU',
+    ('lessonkit/hooks.py::keeper', 'setattr(hook, HOOK_MARK, site.name)',
+     'setattr(hook, HOOK_MARK, None)'):
+        "the mark's value only describes the hook to a reader; lessonkit asks whether the mark is there (hasattr)",
+    ('lessonkit/hooks.py::capture_mlp', 'recorder = record_mlp(model, layers, site=site, dtype=dtype)  # checks the model, layers and site first',
+     'recorder = record_mlp(model, layers, site=site, )  # checks the model, layers and site first'):
+        'kept in float32, then cast to dtype by the result array: one rounding either way',
+    ('lessonkit/hooks.py::capture_mlp', 'model(input_ids=piece.unsqueeze(0).to(device), use_cache=False)  # a 2-D batch: [1, len]',
+     'model(input_ids=piece.unsqueeze(0).to(device), use_cache=None)  # a 2-D batch: [1, len]'):
+        'the pass stops after the last recorded layer: a cache is never returned',
+    ('lessonkit/hooks.py::capture_mlp', 'model(input_ids=piece.unsqueeze(0).to(device), use_cache=False)  # a 2-D batch: [1, len]',
+     'model(input_ids=piece.unsqueeze(0).to(device), )  # a 2-D batch: [1, len]'):
+        'the pass stops after the last recorded layer: a cache is never returned',
+    ('lessonkit/hooks.py::capture_mlp', 'model(input_ids=piece.unsqueeze(0).to(device), use_cache=False)  # a 2-D batch: [1, len]',
+     'model(input_ids=piece.unsqueeze(0).to(device), use_cache=True)  # a 2-D batch: [1, len]'):
+        'the pass stops after the last recorded layer: a cache is never returned',
+    ('lessonkit/hooks.py::capture_mlp', 'model(input_ids=piece.unsqueeze(0).to(device), use_cache=False)  # a 2-D batch: [1, len]',
+     'model(input_ids=piece.unsqueeze(0).to(None), use_cache=False)  # a 2-D batch: [1, len]'):
+        "GPU only: on the CPU the ids are on the model's device already",
+    ('lessonkit/hooks.py::capture_mlp', 'result[layer] = torch.empty(len(stream), values.shape[-1], dtype=dtype)',
+     'result[layer] = torch.empty(len(stream), values.shape[+1], dtype=dtype)'):
+        'values are [tokens, neurons]: shape[1] is shape[-1]',
+    ('lessonkit/hooks.py::remove_lessonkit_hooks', 'for extra in ("_forward_hooks_with_kwargs", "_forward_hooks_always_called", "_forward_pre_hooks_with_kwargs"):',
+     'for extra in ("XX_forward_hooks_with_kwargsXX", "_forward_hooks_always_called", "_forward_pre_hooks_with_kwargs"):'):
+        "a removed hook's flag left in torch's side table: torch reads it only for ids still in the hook dict, and hook ids are never reused",
+    ('lessonkit/hooks.py::remove_lessonkit_hooks', 'for extra in ("_forward_hooks_with_kwargs", "_forward_hooks_always_called", "_forward_pre_hooks_with_kwargs"):',
+     'for extra in ("_FORWARD_HOOKS_WITH_KWARGS", "_forward_hooks_always_called", "_forward_pre_hooks_with_kwargs"):'):
+        "a removed hook's flag left in torch's side table: torch reads it only for ids still in the hook dict, and hook ids are never reused",
+    ('lessonkit/hooks.py::remove_lessonkit_hooks', 'for extra in ("_forward_hooks_with_kwargs", "_forward_hooks_always_called", "_forward_pre_hooks_with_kwargs"):',
+     'for extra in ("_forward_hooks_with_kwargs", "XX_forward_hooks_always_calledXX", "_forward_pre_hooks_with_kwargs"):'):
+        "a removed hook's flag left in torch's side table: torch reads it only for ids still in the hook dict, and hook ids are never reused",
+    ('lessonkit/hooks.py::remove_lessonkit_hooks', 'for extra in ("_forward_hooks_with_kwargs", "_forward_hooks_always_called", "_forward_pre_hooks_with_kwargs"):',
+     'for extra in ("_forward_hooks_with_kwargs", "_FORWARD_HOOKS_ALWAYS_CALLED", "_forward_pre_hooks_with_kwargs"):'):
+        "a removed hook's flag left in torch's side table: torch reads it only for ids still in the hook dict, and hook ids are never reused",
+    ('lessonkit/hooks.py::remove_lessonkit_hooks', 'for extra in ("_forward_hooks_with_kwargs", "_forward_hooks_always_called", "_forward_pre_hooks_with_kwargs"):',
+     'for extra in ("_forward_hooks_with_kwargs", "_forward_hooks_always_called", "XX_forward_pre_hooks_with_kwargsXX"):'):
+        "a removed hook's flag left in torch's side table: torch reads it only for ids still in the hook dict, and hook ids are never reused",
+    ('lessonkit/hooks.py::remove_lessonkit_hooks', 'for extra in ("_forward_hooks_with_kwargs", "_forward_hooks_always_called", "_forward_pre_hooks_with_kwargs"):',
+     'for extra in ("_forward_hooks_with_kwargs", "_forward_hooks_always_called", "_FORWARD_PRE_HOOKS_WITH_KWARGS"):'):
+        "a removed hook's flag left in torch's side table: torch reads it only for ids still in the hook dict, and hook ids are never reused",
+    ('lessonkit/hooks.py::remove_lessonkit_hooks', 'getattr(module, extra, {}).pop(hook_id, None)',
+     'getattr(module, extra, {}).pop(None, None)'):
+        "a removed hook's flag left in torch's side table: torch reads it only for ids still in the hook dict, and hook ids are never reused",
+    ('lessonkit/hooks.py::remove_lessonkit_hooks', 'getattr(module, extra, {}).pop(hook_id, None)',
+     'getattr(None, extra, {}).pop(hook_id, None)'):
+        "a removed hook's flag left in torch's side table: torch reads it only for ids still in the hook dict, and hook ids are never reused",
+    ('lessonkit/hooks.py::remove_lessonkit_hooks', 'getattr(module, extra, {}).pop(hook_id, None)',
+     'getattr(module, extra, None).pop(hook_id, None)'):
+        'every torch.nn.Module has these three tables in the torch versions lessonkit supports (>= 2.1)',
+    ('lessonkit/hooks.py::remove_lessonkit_hooks', 'getattr(module, extra, {}).pop(hook_id, None)',
+     'getattr(module, extra, ).pop(hook_id, None)'):
+        'every torch.nn.Module has these three tables in the torch versions lessonkit supports (>= 2.1)',
     # tagging
     ("lessonkit/tagging.py::format_tagged", "tags = np.asarray(tags).reshape(-1)", "tags = np.asarray(tags).reshape(-2)"):
         "numpy reads any negative size as 'all the rest', as -1",
