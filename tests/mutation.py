@@ -819,6 +819,76 @@ EXPLAINED: dict[tuple[str, str, str], str] = {
     ('lessonkit/hooks.py::remove_lessonkit_hooks', 'getattr(module, extra, {}).pop(hook_id, None)',
      'getattr(module, extra, ).pop(hook_id, None)'):
         'every torch.nn.Module has these three tables in the torch versions lessonkit supports (>= 2.1)',
+    # ablation
+    ('lessonkit/ablation.py::__init__', 'index = torch.as_tensor(chosen, dtype=torch.long)',
+     'index = torch.as_tensor(chosen, dtype=None)'):
+        'Python ints become int64 by themselves; any integer tensor indexes alike',
+    ('lessonkit/ablation.py::__init__', 'index = torch.as_tensor(chosen, dtype=torch.long)',
+     'index = torch.as_tensor(chosen, )'):
+        'Python ints become int64 by themselves; any integer tensor indexes alike',
+    ('lessonkit/ablation.py::setter', 'x[..., index] = x[..., index].mean(dim=tuple(range(x.ndim - 1)), keepdim=True).expand_as(x[..., index])',
+     'x[..., index] = x[..., index].mean(dim=tuple(range(x.ndim - 1)), ).expand_as(x[..., index])'):
+        'the means, [neurons] without keepdim, broadcast to the same [..., neurons] block',
+    ('lessonkit/ablation.py::setter', 'x[..., index] = x[..., index].mean(dim=tuple(range(x.ndim - 1)), keepdim=True).expand_as(x[..., index])',
+     'x[..., index] = x[..., index].mean(dim=tuple(range(x.ndim - 1)), keepdim=False).expand_as(x[..., index])'):
+        'the means, [neurons] without keepdim, broadcast to the same [..., neurons] block',
+    ('lessonkit/ablation.py::setter', 'x[..., index] = value.to(x.device, x.dtype)',
+     'x[..., index] = value.to(None, x.dtype)'):
+        "GPU only: on the CPU the tensors are on the model's device already",
+    ('lessonkit/ablation.py::setter', 'x[..., index] = value.to(x.device, x.dtype)',
+     'x[..., index] = value.to(x.device, None)'):
+        "x[..., index] = value casts value to x's dtype on assignment",
+    ('lessonkit/ablation.py::setter', 'x[..., index] = value.to(x.device, x.dtype)',
+     'x[..., index] = value.to(x.dtype)'):
+        "GPU only: on the CPU the tensors are on the model's device already",
+    ('lessonkit/ablation.py::setter', 'x[..., index] = value.to(x.device, x.dtype)',
+     'x[..., index] = value.to(x.device, )'):
+        "x[..., index] = value casts value to x's dtype on assignment",
+    ('lessonkit/ablation.py::setter', 'return (x, *args[1:])',
+     'return (x, *args[2:])'):
+        'the output projections (c_proj, dense_4h_to_h, down_proj) take one argument: args[1:] and args[2:] are both empty',
+    ('lessonkit/ablation.py::setter', 'setattr(hook, HOOK_MARK, f"ablation of layer {layer}")',
+     'setattr(hook, HOOK_MARK, None)'):
+        "the mark's value only describes the hook to a reader; lessonkit asks whether the mark is there (hasattr)",
+    ('lessonkit/ablation.py::_value_for', 'tensor = torch.as_tensor(value, dtype=torch.float32).reshape(-1)',
+     'tensor = torch.as_tensor(value, dtype=None).reshape(-1)'):
+        "the value is cast to the activations' dtype when it is written (setter)",
+    ('lessonkit/ablation.py::_value_for', 'tensor = torch.as_tensor(value, dtype=torch.float32).reshape(-1)',
+     'tensor = torch.as_tensor(value, ).reshape(-1)'):
+        "the value is cast to the activations' dtype when it is written (setter)",
+    ('lessonkit/ablation.py::next_token_losses', 'piece = stream[start : start + step].to(device)',
+     'piece = stream[start : start + step].to(None)'):
+        "GPU only: on the CPU the tensors are on the model's device already",
+    ('lessonkit/ablation.py::ablation_effects', 'rows_per_pass: int = 4) -> np.ndarray:',
+     'rows_per_pass: int = 5) -> np.ndarray:'):
+        'speed only: every pass has its own clean row, so the changes are the same in batches of any size',
+    ('lessonkit/ablation.py::ablation_effects', 'chosen = torch.as_tensor(list(neurons[start : start + rows_per_pass]), dtype=torch.long)',
+     'chosen = torch.as_tensor(list(neurons[start : start + rows_per_pass]), dtype=None)'):
+        'Python ints become int64 by themselves',
+    ('lessonkit/ablation.py::ablation_effects', 'chosen = torch.as_tensor(list(neurons[start : start + rows_per_pass]), dtype=torch.long)',
+     'chosen = torch.as_tensor(list(neurons[start : start + rows_per_pass]), )'):
+        'Python ints become int64 by themselves',
+    ('lessonkit/ablation.py::ablation_effects', 'x[rows, :, chosen] = x[rows, :, chosen].mean(dim=-1, keepdim=True) if value == "mean" else float(value)',
+     'x[rows, :, chosen] = x[rows, :, chosen].mean(dim=+1, keepdim=True) if value == "mean" else float(value)'):
+        'x[rows, :, chosen] is [rows, tokens]: axis 1 is axis -1',
+    ('lessonkit/ablation.py::ablation_effects', 'return (x, *args[1:])',
+     'return (x, *args[2:])'):
+        'the output projections (c_proj, dense_4h_to_h, down_proj) take one argument: args[1:] and args[2:] are both empty',
+    ('lessonkit/ablation.py::ablation_effects', 'setattr(hook, HOOK_MARK, f"ablation of layer {layer}")',
+     'setattr(hook, HOOK_MARK, None)'):
+        "the mark's value only describes the hook to a reader; lessonkit asks whether the mark is there (hasattr)",
+    ('lessonkit/ablation.py::ablation_effects', 'loss = _losses(model, stream.to(device).unsqueeze(0).expand(len(chosen) + 1, -1))',
+     'loss = _losses(model, stream.to(None).unsqueeze(0).expand(len(chosen) + 1, -1))'):
+        "GPU only: on the CPU the tensors are on the model's device already",
+    ('lessonkit/ablation.py::_losses', 'logits = model(input_ids=batch, use_cache=False).logits[:, :-1].float()',
+     'logits = model(input_ids=batch, use_cache=None).logits[:, :-1].float()'):
+        'the losses read only the logits: a cache returned beside them is dropped',
+    ('lessonkit/ablation.py::_losses', 'logits = model(input_ids=batch, use_cache=False).logits[:, :-1].float()',
+     'logits = model(input_ids=batch, ).logits[:, :-1].float()'):
+        'the losses read only the logits: a cache returned beside them is dropped',
+    ('lessonkit/ablation.py::_losses', 'logits = model(input_ids=batch, use_cache=False).logits[:, :-1].float()',
+     'logits = model(input_ids=batch, use_cache=True).logits[:, :-1].float()'):
+        'the losses read only the logits: a cache returned beside them is dropped',
     # tagging
     ("lessonkit/tagging.py::format_tagged", "tags = np.asarray(tags).reshape(-1)", "tags = np.asarray(tags).reshape(-2)"):
         "numpy reads any negative size as 'all the rest', as -1",
