@@ -889,6 +889,22 @@ EXPLAINED: dict[tuple[str, str, str], str] = {
     ('lessonkit/ablation.py::_losses', 'logits = model(input_ids=batch, use_cache=False).logits[:, :-1].float()',
      'logits = model(input_ids=batch, use_cache=True).logits[:, :-1].float()'):
         'the losses read only the logits: a cache returned beside them is dropped',
+    # uncertainty
+    ('lessonkit/uncertainty.py::auroc_ci', 'x = np.asarray(as_numpy(values), dtype=float).ravel()',
+     'x = np.asarray(as_numpy(values), dtype=None).ravel()'):
+        "the values are only ranked (scipy's rankdata): their dtype changes no rank",
+    ('lessonkit/uncertainty.py::auroc_ci', 'x = np.asarray(as_numpy(values), dtype=float).ravel()',
+     'x = np.asarray(as_numpy(values), ).ravel()'):
+        "the values are only ranked (scipy's rankdata): their dtype changes no rank",
+    ('lessonkit/uncertainty.py::auroc_ci', 'losses = 1 - (all_ranks[~y] - stats.rankdata(neg)) / len(pos)  # V01: share of positives above each negative',
+     'losses = 1 + (all_ranks[~y] - stats.rankdata(neg)) / len(pos)  # V01: share of positives above each negative'):
+        'only the variance of the losses is read, and var(1 + r) = var(1 - r)',
+    ('lessonkit/uncertainty.py::auroc_ci', 'losses = 1 - (all_ranks[~y] - stats.rankdata(neg)) / len(pos)  # V01: share of positives above each negative',
+     'losses = 2 - (all_ranks[~y] - stats.rankdata(neg)) / len(pos)  # V01: share of positives above each negative'):
+        'only the variance of the losses is read, and a constant shift does not change it',
+    ('lessonkit/uncertainty.py::significance_by_seed', 'candidates = np.where(passing & (fit.beta > 0), fit.beta, -np.inf)',
+     'candidates = np.where(passing & (fit.beta >= 0), fit.beta, -np.inf)'):
+        'a significant neuron with beta exactly 0 does not exist (its p-value is 1)',
     # tagging
     ("lessonkit/tagging.py::format_tagged", "tags = np.asarray(tags).reshape(-1)", "tags = np.asarray(tags).reshape(-2)"):
         "numpy reads any negative size as 'all the rest', as -1",
