@@ -426,14 +426,6 @@ def test_one_token_a_pass_is_allowed_and_honest():
         torch.testing.assert_close(alone[i : i + 1], acts[0])
 
 
-def test_the_progress_bar_counts_tokens(capsys):
-    capture_mlp(tiny_gpt2(), ids(10), 0, chunk=4)
-    bar = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
-    assert bar.startswith("MLP pre: 100%") and "| 10/10 [" in bar and "tok/s]" in bar  # three passes: 4 + 4 + 2 tokens
-    capture_mlp(tiny_gpt2(), ids(10), 0, chunk=4, progress=False)
-    assert capsys.readouterr().err == ""
-
-
 class HandMadeGPT2(torch.nn.Module):
     """A model built without transformers: GPT-2's layout and config.model_type, and nothing else (no
     .device, no base_model_prefix, no context length in its config)."""

@@ -755,20 +755,21 @@ def test_scan_layers_heldout_and_top_neurons(path):
     assert (top["beta"].iloc[:3] > 0).all() and (top["beta"].iloc[3:] < 0).all()
 
 
-def test_top_neurons_orients_each_auroc_by_the_sign_of_its_beta():
-    """Five a side by default; a negative neuron's AUROC is read the other way round (1 - AUROC)."""
+def test_top_neurons_shows_each_auroc_as_it_is_and_says_which_way_the_neuron_fires():
+    """Five a side by default, chosen by beta; AUROCs in the one convention (proper nouns above), never
+    turned round, with "more" at or above one half and "less" below it, from the training AUROC."""
     import pandas as pd
 
     beta = np.array([0.9, 0.7, 0.6, 0.5, 0.4, 0.3, -0.2, -0.8, 0.05])
-    auroc, heldout = np.linspace(0.55, 0.95, 9), np.linspace(0.6, 0.2, 9)
+    auroc = np.array([0.9, 0.8, 0.7, 0.65, 0.5, 0.55, 0.3, 0.1, 0.52])
+    heldout = np.linspace(0.6, 0.2, 9)
     table = pd.DataFrame({"layer": 2, "neuron": np.arange(9), "beta": beta, "se": 0.1, "pvalue": 1e-6,
                           "significant": [True] * 8 + [False], "auroc": auroc, "heldout_auroc": heldout})
     top = top_neurons(table)
     assert top["neuron"].tolist() == [0, 1, 2, 3, 4, 7, 6]  # five positive (largest first), then the negatives
     for row in top.itertuples():
-        sign = 1 if beta[row.neuron] > 0 else -1
-        assert row.auroc == pytest.approx(auroc[row.neuron] if sign > 0 else 1 - auroc[row.neuron])
-        assert row.heldout_auroc == pytest.approx(heldout[row.neuron] if sign > 0 else 1 - heldout[row.neuron])
+        assert row.auroc == auroc[row.neuron] and row.heldout_auroc == heldout[row.neuron]
+    assert top["fires on proper nouns"].tolist() == ["more", "more", "more", "more", "more", "less", "less"]
     assert (top["chance"] == 0.5).all()
 
 
