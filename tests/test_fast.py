@@ -91,7 +91,9 @@ def test_the_door_says_which_class_is_missing_for_what_was_asked():
     x, y = np.arange(8.0)[:, None], np.array([0, 0, 0, 0, 1, 1, 1, 1])
     with pytest.raises(ValueError, match="only one class; a regression"):
         fast.per_neuron(x, y, fit=dict(maxiter=35, tol=1e-8, ridge=1e-10), fit_rows=[0, 1, 2])
-    assert fast.per_neuron(x, y, auroc=True, fit=None).auroc.tolist() == [1.0]  # the rows 0-2 do not matter here
+    only_auroc = fast.per_neuron(x, y, auroc=True, fit=None)  # the rows 0-2 do not matter here
+    assert only_auroc.auroc.tolist() == [1.0] and only_auroc.fit is None
+    assert fast.per_neuron(x, y, fit=dict(maxiter=35, tol=1e-8, ridge=1e-10)).auroc is None  # not asked: None
     with pytest.raises(ValueError, match="to compute an AUROC"):
         fast.per_neuron(x[:4], y[:4], auroc=True)
     with pytest.raises(ValueError, match="maxiter, block and threads must be >= 1"):
