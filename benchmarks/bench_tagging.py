@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from lessonkit import tagging
-from lessonkit._machinery import token_text as _token_text
+from lessonkit._machinery import token_text
 from lessonkit.models import load_gpt2_tokenizer
 from lessonkit.text import load_bundled_corpus, read_jsonl_rows, select_lecture_rows, tokenize_rows
 
@@ -59,7 +59,7 @@ def main() -> None:
     print(f"{source}: {n:,} tokens, the lecture's rule tags {int(expected.sum()):,} (identical both ways)\n")
 
     def forget_tables() -> None:
-        _token_text.forget_tables(tokenizer)
+        token_text.forget_tables(tokenizer)
 
     def word_rule() -> None:
         tagging.tag_proper_nouns(ids, tokenizer, rule="word")

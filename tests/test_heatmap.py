@@ -14,7 +14,7 @@ import torch
 from matplotlib import cm
 
 import lessonkit
-from lessonkit._machinery import heatmap_draw as _heatmap_draw
+from lessonkit._machinery import heatmap_draw
 from lessonkit.heatmap import NAN_COLOUR, NEWLINE_MARK, display_text, lecture_layout, token_colours, value_range
 
 TOKENS = [" The", " city", " of", " Paris", " is", " in", " France", ".", "\n", "\n", " It", "<script>", " &", '"']
@@ -118,7 +118,7 @@ def test_figure_puts_each_box_where_the_lecture_puts_its_token():
     boxes, letters = fig.axes[0].collections
     assert len(boxes.get_paths()) == 45
     np.testing.assert_allclose(boxes.get_facecolors(), lecture_rgba(values), atol=1e-6)
-    cell = _heatmap_draw.cell_width(12.0)
+    cell = heatmap_draw.cell_width(12.0)
     assert cell == pytest.approx(0.6021 * 12, rel=1e-3)  # DejaVu Sans Mono: 1233 / 2048 of an em
     centres = np.array([(p.vertices[:, 0].min() + p.vertices[:, 0].max()) / 2 for p in boxes.get_paths()])
     rows = np.array([(p.vertices[:, 1].min() + p.vertices[:, 1].max()) / 2 for p in boxes.get_paths()])

@@ -16,7 +16,7 @@ import torch
 
 import lessonkit
 from lessonkit import hooks
-from lessonkit._machinery import mlp_sites as _mlp_sites
+from lessonkit._machinery import mlp_sites
 from lessonkit.hooks import RecordingInterrupted, capture_mlp, count_hooks, record_mlp, run_up_to_layer
 
 from tiny_models import ids, tiny_gpt2, tiny_llama
@@ -187,7 +187,7 @@ def test_the_new_names_are_exported():
 @pytest.fixture
 def slow_blocks(monkeypatch):
     """A tiny model whose every block takes 60 ms, and a bar delay of 0.1 s (instead of two seconds)."""
-    monkeypatch.setattr(_mlp_sites, "PROGRESS_DELAY", 0.1)
+    monkeypatch.setattr(mlp_sites, "PROGRESS_DELAY", 0.1)
     model = tiny_gpt2()
     handles = [block.register_forward_pre_hook(lambda m, a: time.sleep(0.06)) for block in model.transformer.h]
     yield model

@@ -173,9 +173,9 @@ class RecordingPool(ThreadPoolExecutor):
 
 def test_torch_path_uses_torchs_threads_by_default(monkeypatch):
     """threads=None means torch's thread count, read before each chunk is held to one thread."""
-    from lessonkit.fast import torch_engine as _logit_torch
+    from lessonkit.fast import torch_engine
 
-    monkeypatch.setattr(_logit_torch, "ThreadPoolExecutor", RecordingPool)
+    monkeypatch.setattr(torch_engine, "ThreadPoolExecutor", RecordingPool)
     RecordingPool.sizes = []
     X, y = synthetic(12, m=64)
     before = torch.get_num_threads()
@@ -189,17 +189,17 @@ def test_torch_path_uses_torchs_threads_by_default(monkeypatch):
 
 def test_numba_path_uses_every_core_by_default(monkeypatch):
     numba = pytest.importorskip("numba")
-    from lessonkit.fast import numba_engine as _logit_numba
+    from lessonkit.fast import numba_engine
 
-    monkeypatch.setattr(_logit_numba, "ThreadPoolExecutor", RecordingPool)
-    _logit_numba._pool.cache_clear()  # the pool is kept between calls: make the next call build one
+    monkeypatch.setattr(numba_engine, "ThreadPoolExecutor", RecordingPool)
+    numba_engine._pool.cache_clear()  # the pool is kept between calls: make the next call build one
     RecordingPool.sizes = []
     X, y = synthetic(12, m=256)
     try:
         lessonkit.fit_logit(X, y, block=8, backend="numba")
         lessonkit.auroc(X, y, backend="numba")  # 64 neurons per sort: 4 blocks, the same pool
     finally:
-        _logit_numba._pool.cache_clear()
+        numba_engine._pool.cache_clear()
     cores = numba.config.NUMBA_NUM_THREADS  # numba's count of this machine's usable cores
     assert RecordingPool.sizes == ([cores] if cores > 1 else [])
 
@@ -393,7 +393,7 @@ def test_each_path_runs_its_own_engine_and_auto_sends_large_data_to_a_gpu(monkey
     """Which engine computes: numba's for "numba", torch's for "torch" (and "cuda", here on a stand-in
     GPU that torch sees, with data counted as large), whatever LESSONKIT_STATS_BACKEND says."""
     pytest.importorskip("numba")
-    from lessonkit.fast import numba_engine as _logit_numba, torch_engine as _logit_torch, paths as _stats_paths
+    from lessonkit.fast import numba_engine, torch_engine, paths
 
     X, y = synthetic(2, m=4)
     ran = []
@@ -408,7 +408,7 @@ def test_each_path_runs_its_own_engine_and_auto_sends_large_data_to_a_gpu(monkey
 
         monkeypatch.setattr(engine, name, recorded)
 
-    for engine in (_logit_numba, _logit_torch):
+    for engine in (numba_engine, torch_engine):
         spy(engine, "fit"), spy(engine, "auroc")
     monkeypatch.setenv("LESSONKIT_STATS_BACKEND", "torch")
     lessonkit.fit_logit(X, y, backend="numba"), lessonkit.auroc(X, y, backend="numba")
@@ -419,8 +419,8 @@ def test_each_path_runs_its_own_engine_and_auto_sends_large_data_to_a_gpu(monkey
     assert ran == [("torch.fit", "cpu"), ("torch.auroc", "cpu")]
     ran.clear()
     monkeypatch.delenv("LESSONKIT_STATS_BACKEND")
-    monkeypatch.setattr(_stats_paths, "cuda_available", lambda load_torch=True: True)
-    monkeypatch.setattr(_stats_paths, "GPU_WORTH_IT", X.size)
+    monkeypatch.setattr(paths, "cuda_available", lambda load_torch=True: True)
+    monkeypatch.setattr(paths, "GPU_WORTH_IT", X.size)
     lessonkit.fit_logit(X, y), lessonkit.auroc(X, y)
     assert ran == [("torch.fit", "cuda"), ("torch.auroc", "cuda")]
 
@@ -834,14 +834,14 @@ def test_scan_layers_takes_one_path_for_the_whole_table(monkeypatch):
     """The path is chosen once, from the first layer's data, and asked of every fit and AUROC (here: a
     stand-in GPU that torch sees, and data counted as large; the work itself runs on the CPU)."""
     from lessonkit import fast
-    from lessonkit.fast import paths as _stats_paths
+    from lessonkit.fast import paths
 
     acts, labels = fake_layers(0)
     real_engine, used = fast.engine, []
     monkeypatch.setattr(fast, "engine", lambda path: used.append(path) or real_engine("torch"))
     monkeypatch.setattr(fast, "_device_options", lambda path, x: {"device": "cpu"})
-    monkeypatch.setattr(_stats_paths, "cuda_available", lambda load_torch=True: True)
-    monkeypatch.setattr(_stats_paths, "GPU_WORTH_IT", 1000)  # 400 tokens x 50 neurons: large here
+    monkeypatch.setattr(paths, "cuda_available", lambda load_torch=True: True)
+    monkeypatch.setattr(paths, "GPU_WORTH_IT", 1000)  # 400 tokens x 50 neurons: large here
     monkeypatch.delenv("LESSONKIT_STATS_BACKEND", raising=False)
     table = lessonkit.scan_layers(acts, labels, heldout=(acts, labels))
     assert used == ["cuda"] * 6  # three layers: the fit and the AUROC in one call, the held-out AUROC in another

@@ -20,11 +20,11 @@ import statsmodels.api as sm
 import torch
 
 import lessonkit
-from lessonkit.fast import paths as _stats_paths
+from lessonkit.fast import paths
 
 CUDA = torch.cuda.is_available()
 needs_cuda = pytest.mark.skipif(not CUDA, reason="no CUDA GPU here")
-needs_numba = pytest.mark.skipif(_stats_paths.numba_problem() is not None, reason="numba is not installed")
+needs_numba = pytest.mark.skipif(paths.numba_problem() is not None, reason="numba is not installed")
 
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
@@ -45,38 +45,38 @@ def labelled(n: int = 400, m: int = 30, seed: int = 0) -> tuple[np.ndarray, np.n
 def test_auto_takes_numba_when_it_imports_else_torch(monkeypatch):
     monkeypatch.delenv("LESSONKIT_STATS_BACKEND", raising=False)
     x = np.zeros((10, 3))
-    expected = "numba" if _stats_paths.numba_problem() is None else "torch"  # small CPU data: never the GPU
+    expected = "numba" if paths.numba_problem() is None else "torch"  # small CPU data: never the GPU
     assert lessonkit.stats_backend(x) == expected
     assert lessonkit.stats_backend() == expected  # no data yet: the same answer
-    monkeypatch.setattr(_stats_paths, "numba_problem", lambda: "No module named 'numba'")
+    monkeypatch.setattr(paths, "numba_problem", lambda: "No module named 'numba'")
     assert lessonkit.stats_backend(x) == "torch"
 
 
 def test_auto_takes_the_gpu_for_gpu_data_and_for_large_data_where_torch_sees_one(monkeypatch):
     """Without a GPU here: a stand-in for a CUDA tensor, and a cuda_available that says yes."""
     monkeypatch.delenv("LESSONKIT_STATS_BACKEND", raising=False)
-    cpu = "numba" if _stats_paths.numba_problem() is None else "torch"
+    cpu = "numba" if paths.numba_problem() is None else "torch"
     on_a_gpu = types.SimpleNamespace(device=types.SimpleNamespace(type="cuda"), shape=(10, 3))
     assert lessonkit.stats_backend(on_a_gpu) == "cuda"
     asked = []
-    monkeypatch.setattr(_stats_paths, "cuda_available", lambda load_torch=True: asked.append(load_torch) or True)
+    monkeypatch.setattr(paths, "cuda_available", lambda load_torch=True: asked.append(load_torch) or True)
     large, small = np.zeros((1024, 1024), np.float32), np.zeros((1023, 1024), np.float32)  # 2**20 values is large
     assert (lessonkit.stats_backend(large), lessonkit.stats_backend(small)) == ("cuda", cpu)
     assert lessonkit.stats_backend([[0.0] * 3] * 1000) == cpu  # a list has no shape: not worth the copy
     assert set(asked) == {False}  # asked without importing torch for numpy work
-    monkeypatch.setattr(_stats_paths, "cuda_available", lambda load_torch=True: False)
+    monkeypatch.setattr(paths, "cuda_available", lambda load_torch=True: False)
     assert lessonkit.stats_backend(large) == cpu
 
 
 def test_cuda_available_asks_torch_and_imports_it_only_when_allowed(monkeypatch):
     gpu = types.SimpleNamespace(cuda=types.SimpleNamespace(is_available=lambda: True))
     monkeypatch.setitem(sys.modules, "torch", gpu)
-    assert _stats_paths.cuda_available() is True and _stats_paths.cuda_available(load_torch=False) is True
+    assert paths.cuda_available() is True and paths.cuda_available(load_torch=False) is True
     monkeypatch.delitem(sys.modules, "torch")
     imported = []
-    monkeypatch.setattr(_stats_paths, "importlib", types.SimpleNamespace(import_module=lambda name: imported.append(name) or gpu))
-    assert _stats_paths.cuda_available(load_torch=False) is False and imported == []
-    assert _stats_paths.cuda_available() is True and imported == ["torch"]
+    monkeypatch.setattr(paths, "importlib", types.SimpleNamespace(import_module=lambda name: imported.append(name) or gpu))
+    assert paths.cuda_available(load_torch=False) is False and imported == []
+    assert paths.cuda_available() is True and imported == ["torch"]
 
 
 def test_the_environment_variable_and_the_argument_force_a_path(monkeypatch):
@@ -84,7 +84,7 @@ def test_the_environment_variable_and_the_argument_force_a_path(monkeypatch):
     assert lessonkit.stats_backend() == "torch"
     monkeypatch.setenv("LESSONKIT_STATS_BACKEND", " Torch ")
     assert lessonkit.stats_backend() == "torch"
-    if _stats_paths.numba_problem() is None:
+    if paths.numba_problem() is None:
         assert lessonkit.stats_backend(backend="numba") == "numba"  # the argument wins over the variable
 
 
@@ -97,7 +97,7 @@ def test_unknown_path_is_a_clear_error(monkeypatch):
 
 
 def test_numba_asked_for_but_missing_is_a_clear_error(monkeypatch):
-    monkeypatch.setattr(_stats_paths, "numba_problem", lambda: "No module named 'numba'")
+    monkeypatch.setattr(paths, "numba_problem", lambda: "No module named 'numba'")
     with pytest.raises(ImportError, match=r"pip install 'lessonkit\[fast\]'.*No module named 'numba'"):
         lessonkit.fit_logit(*labelled(), backend="numba")
 
@@ -133,12 +133,12 @@ def test_import_lessonkit_loads_neither_numba_nor_torch():
 def test_kernels_are_cached_on_disk_for_the_next_process(tmp_path):
     code = """
         import json, time, numpy as np, lessonkit
-        from lessonkit.fast import numba_engine as _logit_numba
+        from lessonkit.fast import numba_engine
         rng = np.random.default_rng(0)
         x, y = rng.normal(size=(200, 20)).astype(np.float32), (np.arange(200) % 3 == 0)
         start = time.perf_counter()
         result = lessonkit.fit_logit(x, y, backend="numba"), lessonkit.auroc(x, y, backend="numba")
-        kernels = _logit_numba._fit_kernel, _logit_numba._auroc_kernel
+        kernels = numba_engine._fit_kernel, numba_engine._auroc_kernel
         print(json.dumps({"hits": sum(sum(k.stats.cache_hits.values()) for k in kernels),
                           "beta": result[0].beta.tolist(), "auroc": result[1].tolist()}))
     """
@@ -162,10 +162,10 @@ def test_the_kernels_run_uncached_where_nothing_can_be_written(tmp_path, setting
         env = {"NUMBA_CACHE_LOCATOR_CLASSES": "ZipCacheLocator"}
     code = """
         import json, numpy as np, lessonkit
-        from lessonkit.fast import numba_engine as _logit_numba
+        from lessonkit.fast import numba_engine
         rng = np.random.default_rng(1)
         x, y = rng.normal(size=(150, 70)), (np.arange(150) % 2 == 0)
-        print(json.dumps({"cache": type(_logit_numba._fit_kernel._cache).__name__,
+        print(json.dumps({"cache": type(numba_engine._fit_kernel._cache).__name__,
                           "numba": lessonkit.auroc(x, y, backend="numba").tolist(),
                           "torch": lessonkit.auroc(x, y, backend="torch").tolist()}))
     """
@@ -215,11 +215,11 @@ def test_large_cpu_arrays_go_to_the_gpu_small_ones_stay(monkeypatch):
 
 
 def test_a_small_cache_budget_cuts_the_neurons_into_more_chunks_with_the_same_numbers(monkeypatch):
-    from lessonkit.fast import torch_engine as _logit_torch
+    from lessonkit.fast import torch_engine
 
     x, y = labelled(n=300, m=7, seed=4)
     whole = lessonkit.fit_logit(x, y, backend="torch")
-    monkeypatch.setattr(_logit_torch, "CPU_BLOCK_BYTES", 8 * 300 * 2 + 1200)  # room for 2.5 neurons: chunks of 2
+    monkeypatch.setattr(torch_engine, "CPU_BLOCK_BYTES", 8 * 300 * 2 + 1200)  # room for 2.5 neurons: chunks of 2
     chunked = lessonkit.fit_logit(x, y, backend="torch")
     for name in ("beta", "se", "pvalue", "n_iter"):
         np.testing.assert_allclose(getattr(chunked, name), getattr(whole, name), rtol=1e-12, err_msg=name)
@@ -228,13 +228,13 @@ def test_a_small_cache_budget_cuts_the_neurons_into_more_chunks_with_the_same_nu
 def test_the_gpu_branches_give_the_cpu_numbers(monkeypatch):
     """The GPU code (one chunk for all neurons, torch's sort and reductions) run on CPU tensors, so
     that it is checked on every machine; the tests above run it on a real GPU where there is one."""
-    from lessonkit.fast import torch_engine as _logit_torch
+    from lessonkit.fast import torch_engine
 
     x, y = labelled(m=50, seed=3)
     x[:, :2] = np.round(x[:, :2])  # ties
     x[:, 2] = np.where(y == 1, 0.5, -0.5)  # separated, inside the other neurons' range
     cpu_fit, cpu_auroc = lessonkit.fit_logit(x, y, backend="torch"), lessonkit.auroc(x, y, backend="torch")
-    monkeypatch.setattr(_logit_torch, "_on_gpu", lambda tensor: True)
+    monkeypatch.setattr(torch_engine, "_on_gpu", lambda tensor: True)
     gpu_fit, gpu_auroc = lessonkit.fit_logit(x, y, backend="torch"), lessonkit.auroc(x, y, backend="torch")
     np.testing.assert_array_equal(gpu_auroc, cpu_auroc)
     for name in ("separated", "constant", "converged", "n_iter"):

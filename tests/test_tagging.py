@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import lessonkit
 from lessonkit import tagging
-from lessonkit._machinery import token_text as _token_text
+from lessonkit._machinery import token_text
 from lessonkit.tagging import format_tagged, lecture_rule_loop, show_tagged, tag_proper_nouns
 from lessonkit.text import load_bundled_corpus, read_jsonl_rows, select_lecture_rows, tokenize_rows
 
@@ -236,7 +236,7 @@ def test_any_slice_of_wikitext_gives_the_loops_tags(gpt2_tokenizer, wikitext_ids
 def test_random_id_streams_give_the_loops_tags_with_smollm2(smollm2):
     _, tokenizer = smollm2
     rng = np.random.default_rng(11)
-    _token_text.forget_tables(tokenizer)
+    token_text.forget_tables(tokenizer)
     for _ in range(40):
         ids = rng.integers(0, len(tokenizer), int(rng.integers(1, 300)))
         assert tag_proper_nouns(ids, tokenizer).tolist() == lecture_loop_written_out(ids.tolist(), tokenizer)
