@@ -118,3 +118,10 @@ def test_the_folders_name_their_modules_lazily():
     assert lessonkit.atlas.scan_atlas is lessonkit.scan_atlas
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         lessonkit.beyond.nope
+
+
+def test_the_command_line_starts_without_numpy():
+    """`python -m lessonkit` builds its parser from the atlas's and the grader's command lines, both inside
+    folders: importing them must not load what a scan or a grade needs only once it runs."""
+    code = "import sys, lessonkit.atlas.cli, lessonkit.checks._grading_cli; print('numpy' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"

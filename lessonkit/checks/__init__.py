@@ -27,10 +27,10 @@ command line, runs and report in ``_grading_cli``, ``_grading_run``, ``_grading_
 from __future__ import annotations
 
 import html
+import importlib
 import os
 from typing import Any, Callable
 
-from . import _beyond, _lecture, _models
 
 __all__ = ["CheckFailed", "check_mlp_hook", "check_lecture_rule", "check_comparison_sample", "check_one_neuron_logit",
            "check_bonferroni", "check_lecture_colours", "check_auroc", "check_heldout_choice",
@@ -43,6 +43,12 @@ STYLES = {"ok": ("\u2714", "#1a7f37"), "todo": ("\u2026", "#666"), "hint": ("\u2
 # {RECORD_KEY: {"check": name, "outcome": "passed" | "not done" | "failed", "message": the line's text}}
 RECORD_KEY = "lessonkit_check"
 OUTCOMES = {"ok": "passed", "todo": "not done", "hint": "failed"}
+
+
+def _cases(notebook: str):
+    """The cases and hints of one group of checks (``_lecture``, ``_beyond``, ``_models``), imported when
+    a check first runs: ``lessonkit grade`` and ``import lessonkit.checks`` start without numpy."""
+    return importlib.import_module(f"._{notebook}", __name__)
 
 
 class CheckFailed(AssertionError):
@@ -94,34 +100,34 @@ def check_mlp_hook(keep_mlp_neurons: Callable[..., Any]) -> None:
     """``keep_mlp_neurons(model, layer, token_ids) -> [tokens, neurons]``: one layer's "pre" neurons,
     kept by a forward hook that is gone afterwards -- also after an error or the stop button mid-pass.
     Run on tiny GPT-2 and Llama models against ``lk.record_mlp``."""
-    _report("check_mlp_hook", keep_mlp_neurons, _models.mlp_hook)
+    _report("check_mlp_hook", keep_mlp_neurons, _cases("models").mlp_hook)
 
 
 def check_lecture_rule(lecture_rule: Callable[[list[str]], Any]) -> None:
     """``lecture_rule(token_texts) -> 0/1 per token``: the lecture's proper-noun rule on decoded tokens."""
-    _report("check_lecture_rule", lecture_rule, _lecture.lecture_rule)
+    _report("check_lecture_rule", lecture_rule, _cases("lecture").lecture_rule)
 
 
 def check_comparison_sample(comparison_sample: Callable[[Any, int], Any]) -> None:
     """``comparison_sample(labels, seed) -> token indices``: every proper noun, and as many other tokens
     drawn at random without replacement, reproducibly from ``seed``."""
-    _report("check_comparison_sample", comparison_sample, _lecture.comparison_sample)
+    _report("check_comparison_sample", comparison_sample, _cases("lecture").comparison_sample)
 
 
 def check_one_neuron_logit(one_neuron_logit: Callable[[Any, Any], Any]) -> None:
     """``one_neuron_logit(x, y) -> (beta, p)``: the lecture's logistic regression (with an intercept) of
     the labels on one neuron's activations; its slope and the slope's p-value, as statsmodels gives them."""
-    _report("check_one_neuron_logit", one_neuron_logit, _lecture.one_neuron_logit)
+    _report("check_one_neuron_logit", one_neuron_logit, _cases("lecture").one_neuron_logit)
 
 
 def check_bonferroni(significant: Callable[[Any, float], Any]) -> None:
     """``significant(pvalues, alpha) -> booleans``: Bonferroni significance over one layer (p < alpha / n)."""
-    _report("check_bonferroni", significant, _lecture.bonferroni)
+    _report("check_bonferroni", significant, _cases("lecture").bonferroni)
 
 
 def check_lecture_colours(lecture_colours: Callable[[Any], Any]) -> None:
     """``lecture_colours(values) -> [tokens, 4]``: min-max scale, square, matplotlib's Reds, alpha .8."""
-    _report("check_lecture_colours", lecture_colours, _lecture.lecture_colours)
+    _report("check_lecture_colours", lecture_colours, _cases("lecture").lecture_colours)
 
 
 # --------------------------------------------------------------------------- 02: beyond the lecture
@@ -129,19 +135,19 @@ def check_lecture_colours(lecture_colours: Callable[[Any], Any]) -> None:
 
 def check_auroc(auroc_one: Callable[[Any, Any], float]) -> None:
     """``auroc_one(x, y) -> float``: one neuron's AUROC for y = 1, ties counting half."""
-    _report("check_auroc", auroc_one, _beyond.auroc_one)
+    _report("check_auroc", auroc_one, _cases("beyond").auroc_one)
 
 
 def check_heldout_choice(choose_and_score: Callable[..., Any]) -> None:
     """``choose_and_score(train_x, train_y, heldout_x, heldout_y) -> (neuron, heldout_auroc)``: the largest
     positive beta among the Bonferroni-significant neurons, fitted on the training text's balanced sample
     (seed 42), scored by its AUROC on all held-out tokens. Run on a synthetic layer built to tell mistakes apart."""
-    _report("check_heldout_choice", choose_and_score, _beyond.heldout_choice)
+    _report("check_heldout_choice", choose_and_score, _cases("beyond").heldout_choice)
 
 
 def check_benjamini_hochberg(significant: Callable[[Any, float], Any]) -> None:
     """``significant(pvalues, alpha) -> booleans``: the Benjamini-Hochberg procedure, against statsmodels."""
-    _report("check_benjamini_hochberg", significant, _beyond.benjamini_hochberg)
+    _report("check_benjamini_hochberg", significant, _cases("beyond").benjamini_hochberg)
 
 
 # --------------------------------------------------------------------------- 03: controls and causes
@@ -149,16 +155,16 @@ def check_benjamini_hochberg(significant: Callable[[Any, float], Any]) -> None:
 
 def check_capitalisation_control(auroc_among_capitalised: Callable[..., float]) -> None:
     """``auroc_among_capitalised(values, labels, token_texts) -> float``: the AUROC among capitalised tokens only."""
-    _report("check_capitalisation_control", auroc_among_capitalised, _beyond.capitalisation_control)
+    _report("check_capitalisation_control", auroc_among_capitalised, _cases("beyond").capitalisation_control)
 
 
 def check_next_token_loss(next_token_loss: Callable[[Any, Any], Any]) -> None:
     """``next_token_loss(logits, token_ids) -> n - 1 losses``: the cross-entropy (nats) of each next token."""
-    _report("check_next_token_loss", next_token_loss, _models.next_token_loss)
+    _report("check_next_token_loss", next_token_loss, _cases("models").next_token_loss)
 
 
 def check_ablation(loss_change_without: Callable[..., float]) -> None:
     """``loss_change_without(model, layer, neuron, token_ids) -> float``: the mean change in next-token loss
     when the neuron is switched off (zero) by a hook that is gone afterwards. Run on tiny models against
     ``lk.ablate_mlp``."""
-    _report("check_ablation", loss_change_without, _models.ablation)
+    _report("check_ablation", loss_change_without, _cases("models").ablation)
