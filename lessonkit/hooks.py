@@ -24,9 +24,12 @@ input (the table ``_mlp_sites.MLP_SITES``: GPT-2, GPT-NeoX, Llama), taken as it 
 recomputed. :class:`MlpRecorder` is the whole idea in one screen; where the modules are, and the
 guards around a forward pass, live in ``_mlp_sites``.
 
-One vocabulary everywhere: ``acts[layer]`` is a ``[tokens, neurons]`` tensor on the CPU, so
-``acts[18][:, 33]`` is neuron 33 of layer 18, one value per token, and ``acts[18][5]`` is every
-neuron of layer 18 at token 5. Example::
+One vocabulary everywhere: ``acts[layer]`` is a ``[tokens, neurons]`` tensor, so ``acts[18][:, 33]``
+is neuron 33 of layer 18, one value per token, and ``acts[18][5]`` is every neuron of layer 18 at
+token 5. The tensors stay where the model computed them: on the CPU with a CPU model; on a GPU with a
+GPU model, where recording then costs no copy and lessonkit's statistics run too (the lecture's hook
+copied every layer to the CPU during the forward pass). ``.cpu()`` brings them over when numpy or
+statsmodels needs them. Example::
 
     with lessonkit.record_mlp(model, layers=[10, 18]) as acts:
         model(tokens[:, :1024])          # always a 2-D batch: [1, n]
@@ -45,7 +48,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from ._mlp_sites import (HOOK_MARK, SITES, MlpSite, add_input_guard, as_stream, check_dtype, keep_on_cpu,
+from ._mlp_sites import (HOOK_MARK, SITES, MlpSite, add_input_guard, as_stream, check_device, check_dtype, keep,
                          mlp_site_modules, model_device, pass_length, stop_after)
 
 __all__ = ["record_mlp", "capture_mlp", "count_hooks", "remove_lessonkit_hooks", "mlp_site_modules",
@@ -53,7 +56,10 @@ __all__ = ["record_mlp", "capture_mlp", "count_hooks", "remove_lessonkit_hooks",
 
 
 class MlpActivations(dict):
-    """Layer index -> ``[tokens, neurons]`` activations (CPU tensors). Its repr shows shapes, not numbers."""
+    """Layer index -> ``[tokens, neurons]`` activations, where the model computed them (or where asked).
+
+    Its repr shows shapes and the device, not numbers. ``acts.cpu()`` is a copy on the CPU, for numpy.
+    """
 
     def __init__(self, site: str) -> None:
         super().__init__()
@@ -61,15 +67,23 @@ class MlpActivations(dict):
 
     def __repr__(self) -> str:
         shapes = ", ".join(f"{layer}: {list(t.shape)} {str(t.dtype).removeprefix('torch.')}" for layer, t in self.items())
-        return f"MlpActivations(site={self.site!r}, {{{shapes}}})"
+        devices = sorted({str(t.device) for t in self.values()} - {"cpu"})
+        where = f", on {', '.join(devices)}" if devices else ""
+        return f"MlpActivations(site={self.site!r}{where}, {{{shapes}}})"
+
+    def cpu(self) -> "MlpActivations":
+        """The same activations on the CPU (a layer already there is shared, not copied): for numpy."""
+        on_cpu = MlpActivations(self.site)
+        on_cpu.update((layer, values.cpu()) for layer, values in self.items())
+        return on_cpu
 
 
 class MlpRecorder:
     """The ``with`` block of :func:`record_mlp`: one forward hook per layer, all removed on leaving it."""
 
-    def __init__(self, model: nn.Module, layers: Any, site: str, dtype: torch.dtype) -> None:
+    def __init__(self, model: nn.Module, layers: Any, site: str, dtype: torch.dtype, device: Any = None) -> None:
         self.sites = mlp_site_modules(model, layers, site)  # bad input fails here, at the line that asked
-        self.model, self.dtype = model, check_dtype(dtype)
+        self.model, self.dtype, self.device = model, check_dtype(dtype), check_device(device)
         self.activations = MlpActivations(site)
         self.handles: list[torch.utils.hooks.RemovableHandle] = []
 
@@ -92,7 +106,7 @@ class MlpRecorder:
 
         def hook(module, inputs, output):
             values = output if site.take == "output" else inputs[0]
-            self.activations[layer] = keep_on_cpu(values, self.dtype, last=last)
+            self.activations[layer] = keep(values, self.dtype, self.device, last=last)
 
         setattr(hook, HOOK_MARK, site.name)
         return hook
@@ -111,21 +125,26 @@ class MlpRecorder:
 
 
 def record_mlp(
-    model: nn.Module, layers: Any = None, *, site: str = "pre", dtype: torch.dtype = torch.float32
+    model: nn.Module, layers: Any = None, *, site: str = "pre", dtype: torch.dtype = torch.float32,
+    device: Any = None,
 ) -> MlpRecorder:
     """Record MLP neurons inside a ``with`` block; every hook is gone when the block ends.
 
     ``with record_mlp(model, layers=[10, 18]) as acts: model(ids)`` fills ``acts`` (a dict) with
-    ``acts[layer]``: a ``[tokens, neurons]`` tensor on the CPU, detached, of ``dtype`` (a batch of
-    several sequences gives their rows one after another). Each forward pass replaces the previous
-    one's values, like the lecture's dict; use :func:`capture_mlp` for texts longer than one pass.
+    ``acts[layer]``: a ``[tokens, neurons]`` tensor, detached, of ``dtype`` (a batch of several
+    sequences gives their rows one after another). ``device``: where they are kept; None (default)
+    leaves them where the model computed them -- on a GPU they stay there, so recording costs no
+    copy, and statistics run there too; ``acts[18].cpu()`` (or ``acts.cpu()``) when numpy or
+    statsmodels needs them. ``device="cpu"`` copies each layer to the CPU, as the lecture's hook does.
+    Each forward pass replaces the previous one's values, like the lecture's dict; use
+    :func:`capture_mlp` for texts longer than one pass.
 
     Memory: all 24 layers of gpt2-medium for 1,024 tokens are 24 x 1,024 x 4,096 x 4 bytes, about
     400 MB in float32; ``dtype=torch.float16`` halves that. ``layers``: None (all), an int or a list;
     negative indices count from the end. ``site``: "pre" (first linear output, the lecture's neuron)
     or "post" (after the nonlinearity). The same recorder can be entered again after its block ended.
     """
-    return MlpRecorder(model, layers, site, dtype)
+    return MlpRecorder(model, layers, site, dtype, device)
 
 
 # ---------------------------------------------------------------- seeing and clearing hooks
@@ -173,6 +192,7 @@ def capture_mlp(
     chunk: int | None = None,
     dtype: torch.dtype = torch.float32,
     progress: bool = True,
+    device: Any = None,
 ) -> MlpActivations:
     """Run a token stream of any length through the model; return ``{layer: [n_tokens, neurons]}``.
 
@@ -188,9 +208,10 @@ def capture_mlp(
     recorded layer: the layers above it and the output layer are never computed.
 
     Memory: ``n_tokens x neurons`` values per chosen layer (gpt2-medium, 24 layers x 1,024 tokens:
-    about 400 MB in float32); pick layers, or ``dtype=torch.float16`` to halve it.
+    about 400 MB in float32); pick layers, or ``dtype=torch.float16`` to halve it. They are kept on
+    ``device`` (None: the model's; see :func:`record_mlp`), each pass's values copied in and freed.
     """
-    recorder = record_mlp(model, layers, site=site, dtype=dtype)  # checks the model, layers and site first
+    recorder = record_mlp(model, layers, site=site, dtype=dtype, device=device)  # checks the model, layers and site first
     stream, step = as_stream(tokens), pass_length(model, chunk)
     if model.training:
         warnings.warn("The model is in training mode, so dropout makes activations random; call model.eval() first.", stacklevel=2)
@@ -201,10 +222,10 @@ def capture_mlp(
             piece = stream[start : start + step]
             with stop_after(last), torch.inference_mode():
                 model(input_ids=piece.unsqueeze(0).to(device), use_cache=False)  # a 2-D batch: [1, len]
-            for layer, values in acts.items():
+            for layer in list(acts):
+                values = acts.pop(layer)  # freed once copied: a pass's values are never kept twice
                 if layer not in result:  # allocated once, outside inference mode: an ordinary tensor
-                    result[layer] = torch.empty(len(stream), values.shape[-1], dtype=dtype)
+                    result[layer] = torch.empty(len(stream), values.shape[-1], dtype=dtype, device=values.device)
                 result[layer][start : start + len(piece)] = values
-            acts.clear()
             bar.update(len(piece))
     return result
