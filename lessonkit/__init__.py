@@ -25,6 +25,7 @@ machinery sits beside it in a private ``_module``):
                                             probes      sparse_probes (one neuron or many?)
     a whole corpus, every neuron            atlas       scan_atlas, `python -m lessonkit scan` (streaming report)
     exercises                               checks      check_* with one-line hints
+    what a notebook cost                    _memory     peak_memory (peak RAM and GPU memory of this process)
 
 One vocabulary throughout: ``acts[layer]`` is a ``[tokens, neurons]`` tensor, so ``acts[18][:, 33]``
 is neuron 33 of layer 18, one value per token. ``lessonkit.show_code(...)`` shows any of it in class.
@@ -49,6 +50,7 @@ _EXPORTS: dict[str, str] = {
     "KNOWN_MODELS": "models",
     "model_card": "models",
     "show_code": "_display",
+    "peak_memory": "_memory",
     # text
     "load_wikitext_rows": "text",
     "load_wikitext_tokens": "text",
