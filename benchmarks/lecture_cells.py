@@ -7,6 +7,7 @@ import io
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
+import torch
 
 
 def lecture_heatmap(texts: list[str], values) -> None:
@@ -34,3 +35,22 @@ def lecture_heatmap(texts: list[str], values) -> None:
             y_pos, x_pos, count = y_pos - 0.17, 0.0, 0
     fig.savefig(io.BytesIO(), format="png", bbox_inches="tight")
     plt.close(fig)
+
+
+def lecture_way(model, ids) -> dict[str, torch.Tensor]:
+    """The lecture's hook cell and its forward pass: a hook on each block's mlp recomputes c_fc and
+    keeps it on the CPU, one dict entry per layer; removed afterwards here, unlike in the lecture."""
+    kept = {}
+
+    def implant(layer):
+        def hook(module, input, output):
+            kept[f"mlp_{layer}"] = module.c_fc(input[0]).detach().cpu()
+        return hook
+
+    handles = [block.mlp.register_forward_hook(implant(i)) for i, block in enumerate(model.transformer.h)]
+    try:
+        model(ids)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return kept
