@@ -215,16 +215,19 @@ def capture_mlp(
     stream, step = as_stream(tokens), pass_length(model, chunk)
     if model.training:
         warnings.warn("The model is in training mode, so dropout makes activations random; call model.eval() first.", stacklevel=2)
-    device, result = model_device(model), MlpActivations(site)
+    model_on, result = model_device(model), MlpActivations(site)
     last = recorder.sites[max(recorder.sites)]  # nothing above the last recorded layer needs computing
     with recorder as acts, tqdm(total=len(stream), unit="tok", desc=f"MLP {site}", disable=not progress) as bar:
         for start in range(0, len(stream), step):
             piece = stream[start : start + step]
-            with stop_after(last), torch.inference_mode():
-                model(input_ids=piece.unsqueeze(0).to(device), use_cache=False)  # a 2-D batch: [1, len]
+            with stop_after(last), torch.no_grad():  # no_grad, not inference_mode: ordinary tensors
+                model(input_ids=piece.unsqueeze(0).to(model_on), use_cache=False)  # a 2-D batch: [1, len]
             for layer in list(acts):
                 values = acts.pop(layer)  # freed once copied: a pass's values are never kept twice
-                if layer not in result:  # allocated once, outside inference mode: an ordinary tensor
+                if len(piece) == len(stream):  # one pass: its values are the result, nothing to copy
+                    result[layer] = values
+                    continue
+                if layer not in result:
                     result[layer] = torch.empty(len(stream), values.shape[-1], dtype=dtype, device=values.device)
                 result[layer][start : start + len(piece)] = values
             bar.update(len(piece))

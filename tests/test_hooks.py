@@ -465,6 +465,20 @@ def test_on_the_cpu_the_recorded_values_are_the_modules_own_output_not_a_copy():
     assert acts[1].device.type == "cpu"
 
 
+def test_a_capture_of_one_pass_is_the_modules_own_output_an_ordinary_tensor():
+    model, tokens = tiny_gpt2(), ids(9)
+    module = mlp_site_modules(model, 1)[1].module
+    seen = []
+    handle = module.register_forward_hook(lambda m, inputs, output: seen.append(output))
+    try:
+        acts = capture_mlp(model, tokens, 1, progress=False)
+    finally:
+        handle.remove()
+    assert acts[1].data_ptr() == seen[0].data_ptr()  # one pass: nothing copied
+    assert not torch.is_inference(acts[1]) and not acts[1].requires_grad
+    acts[1][0] = 0.0  # an ordinary tensor: a student may write into it
+
+
 @pytest.mark.parametrize("where", ["record", "capture"])
 def test_device_keeps_the_activations_there(where):
     # "meta" stands in for a second device here: values moved there keep their shape and dtype only
