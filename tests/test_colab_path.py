@@ -1,0 +1,47 @@
+"""Colab's code path in `make test`: the lecture notebook on gpt2-medium's shape.
+
+nbval runs every notebook on the offline SmolLM2 (a Llama: ``gate_proj``, 30 x 1,536 neurons, its own
+tokenizer). Students in Colab run gpt2-medium: GPT-2 blocks, ``mlp.c_fc``, 24 x 4,096 neurons, GPT-2's
+tokenizer. ``LESSONKIT_MODEL=gpt2-medium-random`` is that model's shape with GPT-2's exact tokenizer and
+random weights: the same code path and cost, numbers that mean nothing -- so the notebook must hold
+for any model. (``make colab-check`` runs every notebook on both models, on Colab's versions.)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from jupyter_client import KernelManager
+from nbclient import NotebookClient
+from nbval.kernel import CURRENT_ENV_KERNEL_NAME, NbvalKernelspecManager
+
+import lessonkit
+
+ROOT = Path(__file__).resolve().parents[1]
+LECTURE = ROOT / "notebooks" / "01_proper_noun_neurons.ipynb"
+
+
+def run_notebook(path: Path) -> nbformat.NotebookNode:
+    """Execute a copy of the notebook in a kernel of this environment (as nbval's --nbval-current-env)."""
+    notebook = nbformat.read(path, as_version=4)
+    kernel = KernelManager(kernel_name=CURRENT_ENV_KERNEL_NAME, kernel_spec_manager=NbvalKernelspecManager())
+    NotebookClient(notebook, km=kernel, timeout=1800, resources={"metadata": {"path": str(path.parent)}}).execute()
+    return notebook
+
+
+def printed(cell) -> str:
+    return "".join(out.get("text", "") + "".join(str(v) for v in out.get("data", {}).values())
+                   for out in cell.get("outputs", []))
+
+
+@pytest.mark.slow
+def test_the_lecture_notebook_runs_on_gpt2_mediums_shape(monkeypatch):
+    monkeypatch.setenv("LESSONKIT_MODEL", "gpt2-medium-random")
+    cells = [cell for cell in run_notebook(LECTURE).cells if cell.cell_type == "code"]
+    shown = "\n".join(printed(cell) for cell in cells)
+    assert "GPT2LMHeadModel" in shown and "24 layers x 4,096 MLP neurons" in shown  # gpt2-medium's shape ran
+    assert "RANDOM weights" in shown  # and the model card said what that means
+    if lessonkit.text.wikitext_source() != "bundled":
+        assert "11,524 tokens" in shown  # GPT-2's exact tokenizer on the lecture's rows: its count
