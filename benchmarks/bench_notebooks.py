@@ -4,8 +4,8 @@
     python benchmarks/bench_notebooks.py --model smollm2-135m notebooks/03_is_it_really_a_proper_noun_neuron.ipynb
 
 Runs each notebook (default: notebooks/, exercises/, exercises/solutions/) from top to bottom in a
-kernel of this Python with ``LESSONKIT_MODEL`` set (offline, as ``make test``), then asks that kernel
-for ``lk.peak_memory()``: its peak RAM (RSS) and, on a GPU, torch's peak allocation. Colab's free
+kernel of this Python with ``LESSONKIT_MODEL`` set (offline, as ``make test``), going on past a cell
+that raises (and saying which), then asks that kernel for ``lk.peak_memory()``: its peak RAM (RSS) and, on a GPU, torch's peak allocation. Colab's free
 tier has 12.7 GiB of RAM and a 15 GiB T4.
 """
 
@@ -26,14 +26,18 @@ FOLDERS = ("notebooks", "exercises", "exercises/solutions")
 ASK = "import lessonkit as _lk; print(_lk.peak_memory())"
 
 
-def run(path: Path) -> tuple[float, str]:
-    """Execute a copy of the notebook plus one cell that prints its kernel's peak memory: (seconds, that line)."""
+def run(path: Path) -> tuple[float, str, list[str]]:
+    """Execute a copy of the notebook plus one cell that prints its kernel's peak memory, going on past
+    errors: (seconds, that line, one line per cell that raised)."""
     notebook = nbformat.read(path, as_version=4)
     notebook.cells.append(nbformat.v4.new_code_cell(ASK))
     kernel = KernelManager(kernel_name=CURRENT_ENV_KERNEL_NAME, kernel_spec_manager=NbvalKernelspecManager())
     start = time.perf_counter()
-    NotebookClient(notebook, km=kernel, timeout=3600, resources={"metadata": {"path": str(path.parent)}}).execute()
-    return time.perf_counter() - start, notebook.cells[-1].outputs[0]["text"].strip()
+    NotebookClient(notebook, km=kernel, timeout=3600, allow_errors=True,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    errors = [f"cell {i}: {out['ename']}: {out['evalue'][:200]}" for i, cell in enumerate(notebook.cells)
+              for out in cell.get("outputs", []) if out.get("output_type") == "error"]
+    return time.perf_counter() - start, notebook.cells[-1].outputs[-1].get("text", "?").strip(), errors
 
 
 def main() -> None:
@@ -47,8 +51,10 @@ def main() -> None:
     paths = args.notebooks or sorted(p for folder in FOLDERS for p in (ROOT / folder).glob("*.ipynb"))
     print(f"LESSONKIT_MODEL={args.model}; each notebook in a fresh kernel")
     for path in paths:
-        seconds, line = run(path.resolve())
+        seconds, line, errors = run(path.resolve())
         print(f"{path.resolve().relative_to(ROOT)}: {seconds:.0f} s; {line}", flush=True)
+        for error in errors:
+            print(f"    raised in {error}", flush=True)
 
 
 if __name__ == "__main__":
