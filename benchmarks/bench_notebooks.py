@@ -33,8 +33,11 @@ def run(path: Path) -> tuple[float, str, list[str]]:
     notebook.cells.append(nbformat.v4.new_code_cell(ASK))
     kernel = KernelManager(kernel_name=CURRENT_ENV_KERNEL_NAME, kernel_spec_manager=NbvalKernelspecManager())
     start = time.perf_counter()
-    NotebookClient(notebook, km=kernel, timeout=3600, allow_errors=True,
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    try:
+        NotebookClient(notebook, km=kernel, timeout=3600, allow_errors=True,
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+    finally:
+        kernel.shutdown_kernel(now=True)  # a kernel handed to nbclient is not shut down by it
     errors = [f"cell {i}: {out['ename']}: {out['evalue'][:200]}" for i, cell in enumerate(notebook.cells)
               for out in cell.get("outputs", []) if out.get("output_type") == "error"]
     return time.perf_counter() - start, notebook.cells[-1].outputs[-1].get("text", "?").strip(), errors

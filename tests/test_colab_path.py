@@ -34,7 +34,10 @@ def run_notebook(path: Path) -> nbformat.NotebookNode:
     notebook = nbformat.read(path, as_version=4)
     notebook.cells.append(nbformat.v4.new_code_cell(ASK))
     kernel = KernelManager(kernel_name=CURRENT_ENV_KERNEL_NAME, kernel_spec_manager=NbvalKernelspecManager())
-    NotebookClient(notebook, km=kernel, timeout=1800, resources={"metadata": {"path": str(path.parent)}}).execute()
+    try:
+        NotebookClient(notebook, km=kernel, timeout=1800, resources={"metadata": {"path": str(path.parent)}}).execute()
+    finally:
+        kernel.shutdown_kernel(now=True)  # a kernel handed to nbclient is not shut down by it
     return notebook
 
 
