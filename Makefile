@@ -44,14 +44,15 @@ endif
 	$(if $(wildcard $(SHARED_WIKITEXT)),$(BIN)/python -m lessonkit add-wikitext $(SHARED_WIKITEXT))
 	touch $@
 
-# The lecture opens from a working copy (git ignores workspace/): what students run and save there
-# never changes the tracked notebooks, so `make test` still passes after class.
+# The lecture opens from copies (git ignores workspace/; a copy already there is the class's work and
+# is kept): what students run and save never changes a tracked file, so `make test` still passes after
+# class. The copies carry no jupytext pairing and JupyterLab runs without jupytext's server extension,
+# so no .py twin appears beside them (tools/lab.py; `python tools/lab.py` is the same without make).
 WORKSPACE   ?= workspace
+LAB_ARGS    ?=  # more options for jupyter lab, e.g. LAB_ARGS="--port=8890 --no-browser"
 
 lab: venv
-	mkdir -p $(WORKSPACE)
-	for nb in notebooks/*.ipynb exercises/*.ipynb; do test -e $(WORKSPACE)/$$(basename $$nb) || cp $$nb $(WORKSPACE)/; done
-	$(BIN)/jupyter lab $(WORKSPACE)/01_proper_noun_neurons.ipynb
+	$(BIN)/python tools/lab.py --workspace $(WORKSPACE) $(LAB_ARGS)
 
 # Tests run offline: the lecture's stand-ins (exact GPT-2 tokenizer, SmolLM2-135M, WikiText rows).
 test: export LESSONKIT_OFFLINE ?= 1

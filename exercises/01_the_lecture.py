@@ -182,7 +182,7 @@ checks.check_comparison_sample(comparison_sample)
 
 # %%
 seq_len = 1024
-acts = lk.capture_mlp(model, tokens[:, :seq_len], layers=[10, 18], progress=False)
+acts = lk.capture_mlp(model, tokens[:, :seq_len], layers=[10, 18])  # a progress bar if it takes a while
 batch_labels = labels[:seq_len]
 sample = lk.balanced_sample(batch_labels, seed=SEED)
 print(f"{batch_labels.sum()} proper nouns in the batch; the sample holds {len(sample)} tokens; "

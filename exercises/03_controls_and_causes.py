@@ -68,7 +68,7 @@ texts = lk.token_texts(tokens, tokenizer)
 labels = lk.tag_proper_nouns(tokens, tokenizer, rule="lecture")
 word_labels = lk.tag_proper_nouns(tokens, tokenizer, rule="word")
 layer, batch = 18, slice(0, 1024)
-acts = lk.capture_mlp(model, tokens[:, batch], layers=layer, progress=False)[layer]
+acts = lk.capture_mlp(model, tokens[:, batch], layers=layer)[layer]
 sample = lk.balanced_sample(labels[batch], seed=SEED)
 fits = lk.fit_logit(acts[sample], labels[batch][sample])
 chosen = int(np.argmax(np.where(lk.bonferroni(fits.pvalue) & (fits.beta > 0), fits.beta, -np.inf)))

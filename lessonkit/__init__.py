@@ -5,26 +5,28 @@ machinery sits beside it in a private ``_module``):
 
     1  the model and its tokenizer          models      load_model, model_card, mlp_shape
     2  hooks on the MLP neurons             hooks       record_mlp (MlpRecorder), capture_mlp, count_hooks
-    3  the text: WikiText-2, one stream     text        load_wikitext_tokens, token_texts
+    3  the text: WikiText-2, one stream     text        load_wikitext_tokens, token_texts, split_by_article
     4  tagging proper nouns                 tagging     lecture_rule_loop, tag_proper_nouns (every rule's door)
                                             word_rule   a better rule: per word, with evidence from the whole text
                                             gold        hand-made gold labels; score_tagger (precision, recall, F1)
-    5  the first 1,024 tokens               hooks       record_mlp / capture_mlp ([tokens, neurons] per layer)
+    5  the first 1,024 tokens               hooks       record_mlp / capture_mlp ([tokens, neurons] per layer),
+                                                        run_up_to_layer (a pass that ends after one layer)
     6-7 one regression per neuron           regression  fit_logit, balanced_sample, bonferroni, auroc, scan_layers
     8  the beta / -log(p) figure            plots       plot_classifier_results, plot_layer_profile
     9  the strongest neurons                regression  top_neurons
     10 the heatmap over the text            heatmap     token_heatmap, value_range, top_contexts
     11 the next 1,024 tokens                (the same rooms, on new text)
     beyond: the explorer                    explorer    NeuronStats (numbers, no widgets)
-                                            widgets     NeuronExplorer (sliders over NeuronStats)
+                                            widgets     NeuronExplorer (sliders over NeuronStats; a box for your own text)
     is it really a proper-noun neuron?      controls    is_capitalised, feature_auroc, auroc_within, position_profile
-                                            uncertainty auroc_ci, standardized_effect, permutation_null, significance_by_seed
+                                            uncertainty auroc_ci, block_bootstrap_auroc, rank_in_null, standardized_effect, ...
                                             ablation    ablate_mlp, next_token_losses, ablation_effects
                                             readout     promoted_tokens (what a neuron writes)
                                             pages       neuron_page (Neuroscope-style)
                                             probes      sparse_probes (one neuron or many?)
     a whole corpus, every neuron            atlas       scan_atlas, `python -m lessonkit scan` (streaming report)
     exercises                               checks      check_* with one-line hints
+    grading a class's exercises             grading     grade_class, `python -m lessonkit grade` (CSV, HTML summary)
     what a notebook cost                    _memory     peak_memory (peak RAM and GPU memory of this process)
 
 One vocabulary throughout: ``acts[layer]`` is a ``[tokens, neurons]`` tensor, so ``acts[18][:, 33]``
@@ -57,9 +59,12 @@ _EXPORTS: dict[str, str] = {
     "select_lecture_rows": "text",
     "load_bundled_corpus": "text",
     "token_texts": "text",
+    "wikitext_articles": "text",
+    "split_by_article": "text",
     # hooks
     "record_mlp": "hooks",
     "capture_mlp": "hooks",
+    "run_up_to_layer": "hooks",
     "remove_lessonkit_hooks": "hooks",
     "count_hooks": "hooks",
     "mlp_site_modules": "hooks",
@@ -81,6 +86,7 @@ _EXPORTS: dict[str, str] = {
     "auroc": "regression",
     "scan_layers": "regression",
     "top_neurons": "regression",
+    "auroc_direction": "regression",
     "stats_backend": "regression",
     # heatmap and plots
     "token_heatmap": "heatmap",
@@ -104,6 +110,8 @@ _EXPORTS: dict[str, str] = {
     "auroc_ci": "uncertainty",
     "standardized_effect": "uncertainty",
     "permutation_null": "uncertainty",
+    "block_bootstrap_auroc": "uncertainty",
+    "rank_in_null": "uncertainty",
     "significance_by_seed": "uncertainty",
     "promoted_tokens": "readout",
     "sparse_probes": "probes",
@@ -111,11 +119,13 @@ _EXPORTS: dict[str, str] = {
     "token_classes": "pages",
     # the atlas: every neuron of a model over a whole corpus, streaming (python -m lessonkit scan)
     "scan_atlas": "atlas",
+    # grading a class's exercise notebooks (python -m lessonkit grade)
+    "grade_class": "grading",
 }
 
 _MODULES = ("assets", "models", "text", "hooks", "tagging", "word_rule", "gold", "regression", "heatmap", "plots",
             "explorer", "widgets", "checks", "controls", "uncertainty", "ablation", "readout", "probes", "pages",
-            "atlas")
+            "atlas", "grading")
 
 __all__ = sorted(_EXPORTS)
 

@@ -1,4 +1,8 @@
-"""``python -m lessonkit doctor``: what this machine has for the lecture, before class starts."""
+"""``python -m lessonkit doctor``: what this machine has for the lecture, before class starts.
+
+Also ``scan`` (a neuron atlas, :mod:`lessonkit.atlas`) and ``grade`` (a class's exercise notebooks,
+:mod:`lessonkit.grading`).
+"""
 
 from __future__ import annotations
 
@@ -73,14 +77,20 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("doctor", help="versions, device, model and text sources")
     add = commands.add_parser("add-wikitext", help="put the WikiText-2 raw test rows (JSON lines) into the cache")
     add.add_argument("file", help="the rows, as datasets yields them: one {\"text\": ...} per line")
-    from . import _atlas_cli
+    from . import _atlas_cli, _grading_cli
 
     _atlas_cli.add_arguments(commands.add_parser("scan", help="a neuron atlas of a model over a corpus (HTML, CSV, figures)"))
-    args = parser.parse_args(argv)
+    grade = commands.add_parser("grade", help="run a class's exercise notebooks and grade their checks (CSV, HTML)")
+    _grading_cli.add_arguments(grade)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # the grader says it in its own one line; the others as argparse does
+        (grade.error if args.command == "grade" else parser.error)(f"unrecognized arguments: {' '.join(unknown)}")
     if args.command == "doctor":
         return doctor()
     if args.command == "scan":
         return _atlas_cli.run(args)
+    if args.command == "grade":
+        return _grading_cli.run(args)
     if args.command == "add-wikitext":
         from .text import add_wikitext
 

@@ -49,22 +49,23 @@ def write_report(folder: Path, state: AtlasState, table: Any, model: Any, tokeni
     (staging / "figures").mkdir(parents=True)
     (staging / "neurons").mkdir()
     table = add_ranking_columns(table, state, tokenizer)
-    by_heldout, by_capitalised = chosen_neurons(table, settings["top"])
+    by_training, by_capitalised = chosen_neurons(table, settings["top"])
     facts = run_facts(state, table, settings)
-    for row in table.loc[sorted(set(by_heldout) | set(by_capitalised))].itertuples():
+    for row in table.loc[sorted(set(by_training) | set(by_capitalised))].itertuples():
         write_neuron_page(staging / "neurons", row, state, table, model, tokenizer)
     _save(layer_profile_figure(table), staging / "figures" / "layer_profile.png")
     _save(capitalised_profile_figure(table, facts), staging / "figures" / "capitalised_profile.png")
-    table.drop(columns=["oriented_heldout", "oriented_capitalised"]).to_csv(staging / "neurons.csv", index=False)
-    (staging / "summary.md").write_text(markdown_summary(table, by_heldout, by_capitalised, facts), encoding="utf-8")
-    (staging / "index.html").write_text(index_page(table, by_heldout, by_capitalised, facts), encoding="utf-8")
+    table.drop(columns=["training_separation", "training_capitalised_separation"]).to_csv(staging / "neurons.csv", index=False)
+    (staging / "summary.md").write_text(markdown_summary(table, by_training, by_capitalised, facts), encoding="utf-8")
+    (staging / "index.html").write_text(index_page(table, by_training, by_capitalised, facts), encoding="utf-8")
     order = ["figures", "neurons", "neurons.csv", "summary.md", "index.html"]  # index after what it links to
     publish(staging, folder, order, {"complete": True, "settings": settings, **facts})
 
 
 def add_ranking_columns(table: Any, state: AtlasState, tokenizer: Any) -> Any:
-    """Add each neuron's largest activation and its token, and the held-out AUROCs turned the way
-    of the neuron's training AUROC (a neuron that fires *less* on proper nouns counts as much)."""
+    """Add each neuron's largest activation and its token, and what the rankings use: each training
+    AUROC's distance from chance (a neuron that fires *less* on proper nouns counts as much). The
+    held-out AUROCs never take part in a choice: they are shown beside the neurons chosen on training."""
     table = table.copy()
     centre = state.meta["before"]
     for end, name, sign in ((LARGEST, "max", 1), (SMALLEST, "min", -1)):
@@ -72,24 +73,21 @@ def add_ranking_columns(table: Any, state: AtlasState, tokenizer: Any) -> Any:
         filled = state.top_key[end, 0] != np.iinfo(np.int64).min
         table[f"{name}_activation"] = np.where(filled, sign * values, np.nan)
         table[f"{name}_token"] = [tokenizer.decode([int(t)]) if ok else "" for t, ok in zip(state.top_ids[end, 0, :, centre], filled)]
-    flip = table["auroc"].to_numpy() < 0.5
-    has_heldout = np.isfinite(table["heldout_auroc"]).any()
-    for column, oriented in (("heldout_auroc", "oriented_heldout"), ("heldout_capitalised_auroc", "oriented_capitalised")):
-        value = table[column if has_heldout else column.removeprefix("heldout_")].to_numpy()
-        table[oriented] = np.where(flip, 1 - value, value)
-    table.attrs["ranked_by"] = "held-out" if has_heldout else "training (no held-out pass: the text is too short)"
+    for column, distance in (("auroc", "training_separation"), ("capitalised_auroc", "training_capitalised_separation")):
+        table[distance] = (table[column] - 0.5).abs()
+    table.attrs["ranked_by"] = "training"
     return table
 
 
 def chosen_neurons(table: Any, top: int) -> tuple[list[int], list[int]]:
-    """Row numbers of the ``top`` neurons by oriented held-out AUROC and by oriented held-out AUROC
-    within capitalised tokens (NaN last; ties by layer and neuron). Without held-out passes (a text
-    of fewer than 1 / share passes): by the training AUROCs, and the page says so."""
+    """Row numbers of the ``top`` neurons by training AUROC and by training AUROC within capitalised
+    tokens, each by its distance from chance (NaN last; ties by layer and neuron). Chosen on the
+    training passes alone: the held-out passes only check the choice."""
     def best(column: str) -> list[int]:
         ranked = table.sort_values([column, "layer", "neuron"], ascending=[False, True, True], na_position="last")
         return [int(i) for i in ranked.index[:top] if np.isfinite(table.at[i, column])]
 
-    return best("oriented_heldout"), best("oriented_capitalised")
+    return best("training_separation"), best("training_capitalised_separation")
 
 
 def run_facts(state: AtlasState, table: Any, settings: dict) -> dict:
@@ -109,7 +107,7 @@ def run_facts(state: AtlasState, table: Any, settings: dict) -> dict:
         "regression_sample": int(table.attrs.get("n_regression", 0)),
         "capital_letter_baseline_heldout_auroc": baseline,
         "processes": int(state.meta.get("world", 1)),
-        "ranked_by": table.attrs.get("ranked_by", "held-out"),
+        "ranked_by": table.attrs.get("ranked_by", "training"),
         "finished": datetime.datetime.now().isoformat(timespec="seconds"),
     }  # fmt: skip
 
@@ -138,18 +136,22 @@ def layer_profile_figure(table: Any) -> Any:
 
 
 def capitalised_profile_figure(table: Any, facts: dict) -> Any:
-    """Per layer: the best held-out AUROC, and the best held-out AUROC within capitalised tokens."""
+    """Per layer, the neuron chosen on the training passes (AUROC farthest from chance) and its held-out
+    AUROC; the same within capitalised tokens. Each turned to the neuron's training direction."""
     fig = _figure(figsize=(10, 3.6), layout="constrained")
     ax = fig.subplots()
-    best = table.groupby("layer")[["oriented_heldout", "oriented_capitalised"]].max()
-    ax.plot(best.index, best["oriented_heldout"], "o-", color="tab:red", label="best neuron: held-out AUROC")
-    ax.plot(best.index, best["oriented_capitalised"], "s--", color="tab:blue",
-            label="best neuron: held-out AUROC within capitalised tokens")  # fmt: skip
+    for chosen_by, column, style, colour, label in (
+            ("training_separation", "auroc", "o-", "tab:red", "all tokens"),
+            ("training_capitalised_separation", "capitalised_auroc", "s--", "tab:blue", "within capitalised tokens")):
+        best = table.loc[table.groupby("layer")[chosen_by].idxmax().dropna().astype(int)]
+        turned = np.where(best[column] >= 0.5, best["heldout_" + column], 1 - best["heldout_" + column])
+        ax.plot(best["layer"], turned, style, color=colour, label=f"{label}: held-out AUROC of the layer's best training neuron")
     if facts["capital_letter_baseline_heldout_auroc"] is not None:
         ax.axhline(facts["capital_letter_baseline_heldout_auroc"], color="tab:orange", ls="-.",
                    label="'starts with a capital letter' (one feature)")  # fmt: skip
     ax.axhline(0.5, color="0.4", ls=":", label="chance (0.5)")
-    ax.set(xlabel="layer", ylabel="AUROC", ylim=(0.45, 1.0), title="Proper nouns, or capital letters?")
+    ax.set(xlabel="layer", ylabel="held-out AUROC\n(1 - AUROC where it fires less)", ylim=(0.45, 1.0),
+           title="Proper nouns, or capital letters? (neurons chosen on the training passes)")
     ax.legend(loc="lower right", fontsize=8)
     return fig
 
@@ -231,10 +233,12 @@ def _numbers_table(row: Any) -> str:
                       f"<td>{f(getattr(row, 'sd_' + key))}</td></tr>"
                       for key, label in (("proper", CLASS_NAMES[0]), ("capitalised", CLASS_NAMES[1]), ("other", CLASS_NAMES[2])))  # fmt: skip
     significant = getattr(row, "significant", None)
-    stats = [("AUROC, training sample", a(row.auroc)),
-             ("AUROC, held-out", a(row.heldout_auroc, row.heldout_auroc_se)),
-             ("AUROC within capitalised tokens, training", a(row.capitalised_auroc)),
-             ("AUROC within capitalised tokens, held-out", a(row.heldout_capitalised_auroc, row.heldout_capitalised_auroc_se)),
+    stats = [("fires on proper nouns (training)", "more" if row.auroc >= 0.5 else "less"),
+             ("AUROC, proper nouns above: training", a(row.auroc)),
+             ("AUROC, proper nouns above: held-out", a(row.heldout_auroc, row.heldout_auroc_se)),
+             ("AUROC within capitalised tokens, proper nouns above: training", a(row.capitalised_auroc)),
+             ("AUROC within capitalised tokens, proper nouns above: held-out",
+              a(row.heldout_capitalised_auroc, row.heldout_capitalised_auroc_se)),
              ("β (logistic regression, balanced training sample)", f(getattr(row, "beta", np.nan))),
              ("p-value", f(getattr(row, "pvalue", np.nan))),
              ("significant (p < .05 / neurons of the layer)", "–" if significant is None else "yes" if significant else "no"),
@@ -242,8 +246,9 @@ def _numbers_table(row: Any) -> str:
              ("most negative activation, at the token", f"{f(row.min_activation)} at {html.escape(repr(row.min_token))}")]  # fmt: skip
     numbers = "".join(f"<tr><td class='l'>{label}</td><td>{value}</td></tr>" for label, value in stats)
     return (f"<table><tr><th class='l'>class</th><th>mean</th><th>sd</th></tr>{classes}</table><p></p>"
-            f"<table>{numbers}</table><p class='note'>An AUROC below 0.5 means the neuron fires <em>less</em> on "
-            "proper nouns; ± is the standard error (Hanley &amp; McNeil).</p>")
+            f"<table>{numbers}</table><p class='note'>AUROC, proper nouns above: the chance that a proper noun's "
+            "activation lies above another token's. Below 0.5 the neuron fires <em>less</em> on proper nouns; "
+            "± is the standard error (Hanley &amp; McNeil).</p>")
 
 
 def _promoted_table(promoted: list, suppressed: list) -> str:
@@ -294,23 +299,24 @@ def _neuron_rows(table: Any, rows: list[int], link: bool) -> list[list[str]]:
     lines = []
     for i in rows:
         r = table.loc[i]
-        flip = r.auroc < 0.5
         name = f"L{r.layer} N{r.neuron}"
         if link:
             name = f"<a href='neurons/{page_name(r.layer, r.neuron)}.html'>{name}</a>"
         token = repr(r.max_token)
-        lines.append([name, "less" if flip else "more",
-                      f"{f(r.oriented_heldout)} ± {f(r.heldout_auroc_se)}",
-                      f"{f(r.oriented_capitalised)} ± {f(r.heldout_capitalised_auroc_se)}",
-                      f(1 - r.auroc if flip else r.auroc),
+        lines.append([name, "more" if r.auroc >= 0.5 else "less", f(r.auroc),
+                      f"{f(r.heldout_auroc)} ± {f(r.heldout_auroc_se)}", f(r.capitalised_auroc),
+                      f"{f(r.heldout_capitalised_auroc)} ± {f(r.heldout_capitalised_auroc_se)}",
                       f"{r.beta:.3g}" if "beta" in r and np.isfinite(r.beta) else "–",
                       ("yes" if r.significant else "no") if "significant" in r else "–", f(r.max_activation, 2),
                       html.escape(token) if link else token.replace("|", "\\|")])  # fmt: skip
     return lines
 
 
-HEADER = ["neuron", "fires on proper nouns", "held-out AUROC ± se", "within capitalised, held-out ± se",
-          "training AUROC", "β", "significant", "max", "max token"]  # fmt: skip
+HEADER = ["neuron", "fires on proper nouns", "AUROC: training", "AUROC: held-out ± se", "within capitalised: training",
+          "within capitalised: held-out ± se", "β", "significant", "max", "max token"]  # fmt: skip
+AUROC_NOTE = ("AUROC, proper nouns above: the chance that a proper noun's activation lies above another token's "
+              "(0.5 chance; below 0.5 the neuron fires less on proper nouns). Neurons are chosen by their training "
+              "AUROC's distance from 0.5; the held-out AUROCs only check the choice.")
 
 
 def _html_table(table: Any, rows: list[int]) -> str:
@@ -344,25 +350,24 @@ def _layer_ranges(layers: list[int]) -> str:
     return ",".join(parts)
 
 
-def index_page(table: Any, by_heldout: list[int], by_capitalised: list[int], facts: dict) -> str:
-    warning = ("" if facts["ranked_by"] == "held-out" else
-               "<p><b>No held-out pass</b>: the text is too short, so the rankings use the training AUROCs.</p>")
+def index_page(table: Any, by_training: list[int], by_capitalised: list[int], facts: dict) -> str:
+    warning = ("" if np.isfinite(table["heldout_auroc"]).any() else
+               "<p><b>No held-out pass</b>: the text is too short, so the held-out columns are empty.</p>")
     body = ["<h1>Neuron atlas: proper nouns</h1>", _facts_html(facts), warning,
             "<h2>Where in the network</h2><img src='figures/layer_profile.png' alt='layer profile'>",
             "<img src='figures/capitalised_profile.png' alt='capitalised profile'>",
-            "<h2>Top neurons by held-out AUROC</h2>", _html_table(table, by_heldout),
-            "<h2>Top neurons by held-out AUROC within capitalised tokens</h2>",
+            "<h2>Top neurons by training AUROC</h2>", _html_table(table, by_training),
+            "<h2>Top neurons by training AUROC within capitalised tokens</h2>",
             "<p class='note'>Proper nouns against other capitalised tokens (sentence starts, headings, “The”).</p>",
             _html_table(table, by_capitalised),
             "<h2>Files</h2><p><a href='neurons.csv'>neurons.csv</a> (every neuron) · <a href='summary.md'>summary.md</a> "
             "· <a href='atlas.json'>atlas.json</a> (settings; written last: the report is complete)</p>",
-            "<p class='note'>AUROCs are turned the way of each neuron's training AUROC (1 − AUROC for a neuron that "
-            "fires less on proper nouns). AUROCs come from reservoir samples of each class: exact while a class "
+            f"<p class='note'>{AUROC_NOTE} AUROCs come from reservoir samples of each class: exact while a class "
             "has at most <code>--sample</code> tokens per split, an unbiased estimate beyond.</p>"]  # fmt: skip
     return _page("Neuron atlas", "\n".join(body))
 
 
-def markdown_summary(table: Any, by_heldout: list[int], by_capitalised: list[int], facts: dict) -> str:
+def markdown_summary(table: Any, by_training: list[int], by_capitalised: list[int], facts: dict) -> str:
     def md_table(rows: list[int]) -> str:
         lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
         lines += ["| " + " | ".join(line) + " |" for line in _neuron_rows(table, rows, False)]
@@ -376,12 +381,11 @@ def markdown_summary(table: Any, by_heldout: list[int], by_capitalised: list[int
              f"regression sample {facts['regression_sample']:,} tokens.", "",
              "| tokens | " + " | ".join(CLASS_NAMES) + " |", "|---|---|---|---|"]
     lines += [f"| {split} | " + " | ".join(f"{n:,}" for n in by_class.values()) + " |" for split, by_class in counts.items()]
-    if facts["ranked_by"] != "held-out":
-        lines += ["", "**No held-out pass**: the text is too short, so the rankings use the training AUROCs."]
+    if not np.isfinite(table["heldout_auroc"]).any():
+        lines += ["", "**No held-out pass**: the text is too short, so the held-out columns are empty."]
     if baseline is not None:
         lines += ["", f"Capital-letter baseline (held-out AUROC of 'starts with a capital'): {baseline:.3f}."]
-    lines += ["", "## Top neurons by held-out AUROC", "", md_table(by_heldout), "",
-              "## Top neurons by held-out AUROC within capitalised tokens", "", md_table(by_capitalised), "",
-              "Every neuron: `neurons.csv`. Pages: `index.html`.", ""]  # fmt: skip
+    lines += ["", "## Top neurons by training AUROC", "", md_table(by_training), "",
+              "## Top neurons by training AUROC within capitalised tokens", "", md_table(by_capitalised), "",
+              AUROC_NOTE, "", "Every neuron: `neurons.csv`. Pages: `index.html`.", ""]  # fmt: skip
     return "\n".join(lines)
-

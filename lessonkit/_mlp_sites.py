@@ -3,7 +3,9 @@
 The hooks room (``hooks.py``) asks two questions of this module: *which module* holds layer i's
 neurons (:func:`mlp_site_modules`, from the table :data:`MLP_SITES`), and *how to keep* them cheaply
 (:func:`keep`). It also holds the input guard that turns the two classic input mistakes into
-clear errors, and the checks of a token stream for ``capture_mlp``.
+clear errors, the checks of a token stream for ``capture_mlp``, and what a live class needs: a
+dict that says so when its recording was interrupted (:class:`WholeOrNothing`), a hook that ends a
+pass after a given module (:func:`stop_after`), and a layer-by-layer progress bar (:class:`LayerProgress`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, NamedTuple
 
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
 SITES = ("pre", "post")
 HOOK_MARK = "_lessonkit_hook"  # every hook lessonkit adds carries this attribute
@@ -56,14 +59,25 @@ def mlp_site_modules(model: nn.Module, layers: Any = None, site: str = "pre") ->
     """
     if site not in SITES:
         raise ValueError(f"site must be 'pre' (first linear output) or 'post' (after the nonlinearity), got {site!r}.")
-    blocks_path, sites = MLP_SITES[_architecture(model)]
-    blocks_path = _blocks_path(model, blocks_path)
-    blocks = model.get_submodule(blocks_path)
-    inside = sites[site]
+    blocks = block_modules(model)
+    inside = MLP_SITES[_architecture(model)][1][site]
     return {
-        i: MlpSite(f"{blocks_path}.{i}.{inside.module}", blocks[i].get_submodule(inside.module), inside.take)
+        i: MlpSite(f"{blocks[i].name}.{inside.module}", blocks[i].module.get_submodule(inside.module), inside.take)
         for i in layer_indices(layers, len(blocks))
     }
+
+
+class Block(NamedTuple):
+    """One transformer block (a layer): its full name, e.g. ``transformer.h.10``, and the module."""
+
+    name: str
+    module: nn.Module
+
+
+def block_modules(model: nn.Module) -> list[Block]:
+    """The model's transformer blocks, in order: block i holds layer i's MLP."""
+    blocks_path = _blocks_path(model, MLP_SITES[_architecture(model)][0])
+    return [Block(f"{blocks_path}.{i}", block) for i, block in enumerate(model.get_submodule(blocks_path))]
 
 
 def _architecture(model: Any) -> str:
@@ -145,6 +159,45 @@ def check_dtype(dtype: Any) -> torch.dtype:
     return dtype
 
 
+# ---------------------------------------------------------------- a recording stopped half-way
+
+
+class RecordingInterrupted(RuntimeError):
+    """Activations used after their recording stopped half-way (an error, or the stop button)."""
+
+
+class WholeOrNothing(dict):
+    """A dict that is whole, or says it is not: after :meth:`interrupt` it is empty, and reading it in
+    any way (``d[k]``, ``len``, ``in``, iterating, ``keys/values/items/get/copy``) raises
+    :class:`RecordingInterrupted` with one line -- never a ``KeyError`` three cells later."""
+
+    interrupted = ""  # why it is not whole; empty while it is
+
+    def interrupt(self, cause: str) -> None:
+        self.clear()
+        self.interrupted = (f"these activations are incomplete: the recording was interrupted ({cause}); "
+                            "run the cell that recorded them again")
+
+    def _whole(self) -> None:
+        if self.interrupted:
+            raise RecordingInterrupted(self.interrupted)
+
+
+def _read_whole(name: str):
+    read = getattr(dict, name)
+
+    def checked(self, *args, **kwargs):
+        self._whole()
+        return read(self, *args, **kwargs)
+
+    checked.__name__ = checked.__qualname__ = name
+    return checked
+
+
+for _name in ("__getitem__", "__iter__", "__len__", "__contains__", "keys", "values", "items", "get", "copy"):
+    setattr(WholeOrNothing, _name, _read_whole(_name))
+
+
 # ---------------------------------------------------------------- stopping a pass early
 
 
@@ -153,10 +206,11 @@ class _LastLayerDone(Exception):
 
 
 @contextmanager
-def stop_after(site: MlpSite) -> Iterator[None]:
+def stop_after(site: MlpSite | Block) -> Iterator[None]:
     """Inside the block, a forward pass ends right after ``site``'s module has run (and after any hook
     registered on it before this one, such as a recorder's): the layers above it and the output layer
-    are never computed. Enter it inside ``record_mlp``'s block; its hook is removed on the way out."""
+    are never computed. The pass ends by raising inside the block, so put nothing after the forward
+    pass in it (``run_up_to_layer`` wraps it for one call). Its hook is removed on the way out."""
 
     def stop(module, inputs, output):
         raise _LastLayerDone
@@ -169,6 +223,46 @@ def stop_after(site: MlpSite) -> Iterator[None]:
         pass
     finally:
         handle.remove()
+
+
+# ---------------------------------------------------------------- a progress bar for slow passes
+
+
+PROGRESS_DELAY = 2.0  # seconds: a pass that ends sooner shows no bar at all (a GPU, a short text)
+
+
+class LayerProgress:
+    """A progress bar that moves one step as each transformer block starts, from a pre-hook on each block.
+
+    For the forward passes an instructor waits on: ``passes`` passes through blocks 0..``upto``
+    (default: all). A pass more than announced extends the bar. The bar appears only once a pass
+    has taken longer than :data:`PROGRESS_DELAY`; ``remove()`` takes its hooks off and closes it.
+    """
+
+    def __init__(self, model: nn.Module, desc: str, *, upto: int | None = None, passes: int = 1) -> None:
+        blocks = block_modules(model)
+        self.blocks = blocks[: (len(blocks) if upto is None else upto + 1)]
+        self.bar = tqdm(total=passes * len(self.blocks), desc=desc, unit="layer", delay=PROGRESS_DELAY)
+        self.handles = []
+        try:
+            for block in self.blocks:
+                self.handles.append(block.module.register_forward_pre_hook(self.step))
+        except BaseException:
+            self.remove()
+            raise
+
+    def step(self, module, inputs) -> None:
+        if self.bar.n >= self.bar.total:  # one more pass than announced
+            self.bar.total += len(self.blocks)
+        self.bar.update(1)
+
+    def remove(self) -> None:
+        while self.handles:
+            self.handles.pop().remove()
+        self.bar.close()
+
+
+setattr(LayerProgress.step, HOOK_MARK, "progress bar")
 
 
 # ---------------------------------------------------------------- the input guard

@@ -11,6 +11,9 @@ and elsewhere, against the same intervention on random neurons of the same layer
   contributes nothing" (zero) or "contributes its average" (mean). Hooks are removed on leaving the
   block, also after an error.
 * :func:`next_token_losses` -- the loss of predicting each next token, in the lecture's passes.
+* :func:`ablation_effects` -- the same comparison for hundreds of ablations (single neurons, or groups
+  switched off together) at once, with the numbers ``ablate_mlp`` gives one at a time: what a test
+  against 200 random neurons of the layer needs.
 """
 
 from __future__ import annotations
@@ -122,40 +125,76 @@ def next_token_losses(model: nn.Module, tokens: Any, *, chunk: int | None = None
     return losses
 
 
-def ablation_effects(model: nn.Module, tokens: Any, layer: int, neurons: Sequence[int], *, value: Any = 0.0,
-                     rows_per_pass: int = 4) -> np.ndarray:
-    """How much each of ``neurons``, switched off in turn, changes each next-token loss: ``[len(neurons), n_tokens]``.
+def ablation_effects(model: nn.Module, tokens: Any, layer: int, neurons: Sequence[int | Sequence[int]], *,
+                     value: Any = 0.0, positions: Any = None, rows_per_pass: int = 32,
+                     progress: bool = False) -> np.ndarray:
+    """How much each ablation changes each next-token loss: ``[len(neurons), n_tokens]`` (nats).
 
-    The same numbers as ``ablate_mlp(model, {layer: [neuron]}, value)`` with :func:`next_token_losses`
-    before and after, but several neurons share one forward pass, one per batch row (on a CPU a batch
-    costs about half as much per row), and every pass carries one row with nothing switched off, so
-    each change is measured against the same pass, computed the same way. ``tokens``: one
-    pass of text (at most the model's context). value: 0.0 or "mean" (the neuron's mean over its row).
+    Each entry of ``neurons`` is one ablation: a neuron, or a list of neurons of ``layer`` switched off
+    together. Row i equals ``ablate_mlp(model, {layer: neurons[i]}, value)`` with
+    :func:`next_token_losses` after minus before -- but computed far faster: the output projection is
+    linear, so switching neurons off changes its output by a known amount; the layers before ``layer``
+    run once, and only the later layers run for every ablation, ``rows_per_pass`` ablations per
+    forward pass (``_ablation_batch.py``). Every pass also carries an untouched row, so each change is
+    measured against the same pass, computed the same way.
+
+    tokens: one pass of text (at most the model's context). value: 0.0 (or any number), or "mean"
+    (each neuron's mean over these tokens). positions: the positions p whose loss of predicting
+    token p + 1 is wanted (indices or a boolean mask; default: all but the last); the others are NaN.
     """
+    from tqdm.auto import tqdm
+
+    from ._ablation_batch import batched_losses
+
     stream, device = as_stream(tokens), model_device(model)
     if len(stream) > pass_length(model, None):
         raise ValueError(f"{len(stream)} tokens: ablation_effects runs one pass, at most {pass_length(model, None)} tokens.")
     if value != "mean" and (isinstance(value, bool) or not isinstance(value, (int, float))):
         raise ValueError(f"value must be a number or 'mean', got {value!r}.")
+    if isinstance(rows_per_pass, bool) or not isinstance(rows_per_pass, int) or rows_per_pass < 1:
+        raise ValueError(f"rows_per_pass must be a positive integer, got {rows_per_pass!r}.")
     ((_, site),) = mlp_site_modules(model, layer, "post").items()
-    changes = []
-    for start in range(0, len(neurons), rows_per_pass):
-        chosen = torch.as_tensor(list(neurons[start : start + rows_per_pass]), dtype=torch.long)
-        rows = torch.arange(1, len(chosen) + 1)  # row 0: nothing switched off
+    rows = _ablation_rows(neurons, _input_width(site.module), layer)
+    wanted = _wanted_positions(positions, len(stream))
+    changes = np.full((len(rows), len(stream)), np.nan)
+    with tqdm(total=len(rows), unit="ablation", desc=f"ablations in layer {layer}", disable=not progress) as bar:
+        for start in range(0, len(rows), rows_per_pass):
+            chunk = rows[start : start + rows_per_pass]
+            losses = batched_losses(model, stream.to(device), site.module, chunk, value, wanted)
+            changes[start : start + len(chunk), wanted] = losses[1:] - losses[0]
+            bar.update(len(chunk))
+    return changes
 
-        def hook(module, args):
-            x = args[0].clone()
-            x[rows, :, chosen] = x[rows, :, chosen].mean(dim=-1, keepdim=True) if value == "mean" else float(value)
-            return (x, *args[1:])
 
-        setattr(hook, HOOK_MARK, f"ablation of layer {layer}")
-        handle = site.module.register_forward_pre_hook(hook)
-        try:
-            loss = _losses(model, stream.to(device).unsqueeze(0).expand(len(chosen) + 1, -1))
-        finally:
-            handle.remove()
-        changes.append(np.c_[loss[1:] - loss[0], np.full(len(chosen), np.nan)])
-    return np.concatenate(changes)
+def _ablation_rows(neurons: Any, width: int, layer: int) -> list[list[int]]:
+    """Each ablation as a list of neuron indices, checked against the layer's width."""
+    if isinstance(neurons, (int, np.integer)) or not len(neurons):
+        raise ValueError("neurons must be a non-empty list: one entry (a neuron, or a list of neurons) per ablation.")
+    rows = []
+    for entry in neurons:
+        group = [entry] if isinstance(entry, (int, np.integer)) else list(entry)
+        if not group or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 <= n < width for n in group):
+            raise ValueError(f"each ablation must name neurons of layer {layer} in 0..{width - 1}, got {entry!r}.")
+        rows.append([int(n) for n in group])
+    return rows
+
+
+def _wanted_positions(positions: Any, n_tokens: int) -> np.ndarray:
+    """Sorted positions whose next-token loss is wanted (never the last token: it has no next token)."""
+    if positions is None:
+        return np.arange(n_tokens - 1)
+    chosen = np.asarray(positions)
+    if chosen.dtype == bool:
+        if chosen.shape != (n_tokens,):
+            raise ValueError(f"a boolean positions mask needs one entry per token ({n_tokens}), got {chosen.shape}.")
+        chosen = np.flatnonzero(chosen)
+    chosen = np.unique(chosen.astype(np.int64))
+    if len(chosen) and (chosen[0] < 0 or chosen[-1] >= n_tokens):
+        raise ValueError(f"positions must lie in 0..{n_tokens - 1}, got {chosen[0]}..{chosen[-1]}.")
+    chosen = chosen[chosen < n_tokens - 1]
+    if not len(chosen):
+        raise ValueError("no position left to measure (the last token has no next token to predict).")
+    return chosen
 
 
 def _losses(model: nn.Module, batch: torch.Tensor) -> np.ndarray:

@@ -35,6 +35,10 @@ __all__ = ["CheckFailed", "check_mlp_hook", "check_lecture_rule", "check_compari
 STRICT_VARIABLE = "LESSONKIT_STRICT_CHECKS"
 MAX_HINT = 300  # characters: a crash deep inside torch can say a lot
 STYLES = {"ok": ("\u2714", "#1a7f37"), "todo": ("\u2026", "#666"), "hint": ("\u2718", "#b00020")}
+# Each line shown in a notebook carries a record in its output's metadata, for `lessonkit grade`:
+# {RECORD_KEY: {"check": name, "outcome": "passed" | "not done" | "failed", "message": the line's text}}
+RECORD_KEY = "lessonkit_check"
+OUTCOMES = {"ok": "passed", "todo": "not done", "hint": "failed"}
 
 
 class CheckFailed(AssertionError):
@@ -63,7 +67,7 @@ def _report(name: str, student: Callable[..., Any], run: Callable[[Callable[...,
 
 
 def _show(name: str, message: str, kind: str) -> None:
-    """One line: coloured HTML in a notebook, plain text elsewhere."""
+    """One line: coloured HTML in a notebook (with a record for the grader), plain text elsewhere."""
     mark, colour = STYLES[kind]
     text = f"{mark} {name}: {message}"
     try:
@@ -73,7 +77,8 @@ def _show(name: str, message: str, kind: str) -> None:
         get_ipython = None
     if get_ipython is not None and get_ipython() is not None:
         page = f'<div style="color:{colour};font-weight:bold">{html.escape(text)}</div>'
-        display({"text/plain": text, "text/html": page}, raw=True)
+        record = {"check": name, "outcome": OUTCOMES[kind], "message": message}
+        display({"text/plain": text, "text/html": page}, raw=True, metadata={RECORD_KEY: record})
     else:
         print(text)
 

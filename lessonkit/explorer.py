@@ -23,9 +23,12 @@ import numpy as np
 from ._explorer_inputs import (SITES, check_index, check_same_shape, stats_tables, text_batch,
                                unpack_heldout)
 from .heatmap import token_heatmap, top_contexts, value_range
+from .regression import auroc_direction
 
 BATCHES = {"train": "training text", "heldout": "held-out text"}
 RANKINGS = ("beta +", "beta -", "AUROC", "activation")  # how the "top neurons" list is ordered
+RANKING_NAMES = {"beta +": "beta, largest", "beta -": "beta, most negative", "AUROC": "AUROC, farthest from 0.5",
+                 "activation": "largest activation"}  # each ranking uses the training text only
 
 
 class NeuronStats:
@@ -62,6 +65,10 @@ class NeuronStats:
                    sites: Sequence[str] = ("pre",), n_tokens: int = 1024, rule: str = "lecture",
                    dtype: Any = None, progress: bool = True, **options: Any) -> "NeuronStats":
         """The lecture's set-up: the first ``n_tokens`` of the stream for training, the next ones held out.
+
+        As in the lecture's step 11 the held-out tokens follow the training tokens, so in WikiText they
+        come from the same article; for a held-out text from other articles build the two texts with
+        :func:`lessonkit.split_by_article` and pass them to the constructor (as notebook 02 does).
 
         Tags the whole stream with ``rule``, captures ``layers`` (None: all) at each of ``sites`` for
         both texts (one forward pass per text and site; hooks removed afterwards). Memory: layers x
@@ -111,7 +118,8 @@ class NeuronStats:
 
     def top_neurons(self, layer: int, by: str = "beta +", site: str | None = None) -> list[int]:
         """The layer's ``top_k`` neurons: largest beta ("beta +"), smallest ("beta -"), AUROC farthest
-        from chance ("AUROC"), or largest activation on the training text ("activation")."""
+        from chance in either direction ("AUROC"), or largest activation ("activation") -- always on
+        the training text; the held-out text never takes part in a choice."""
         site = self.check_site(site)
         if by == "activation":
             strongest = np.nanmax(self.batches["train"].acts[site][self.check_layer(layer)], axis=0)
@@ -131,7 +139,8 @@ class NeuronStats:
             column = np.nanmax(self.batches["train"].acts[site][self.check_layer(layer)], axis=0)
             return {n: f"max activation {column[n]:.3g}" for n in self.top_neurons(layer, by, site)}
         table = self.stats(layer, site)
-        return {n: f"beta {table['beta'][n]:+.3g}, AUROC {table['auroc'][n]:.3f}" for n in self.top_neurons(layer, by, site)}
+        return {n: f"beta {table['beta'][n]:+.3g}, AUROC {table['auroc'][n]:.3f} ({auroc_direction(table['auroc'][n])})"
+                for n in self.top_neurons(layer, by, site)}
 
     def summary_line(self, layer: int, neuron: int, site: str | None = None) -> str:
         """One line of HTML: layer, neuron, beta, p, Bonferroni significance, AUROC (training, held-out)."""
@@ -142,11 +151,12 @@ class NeuronStats:
         row = self.stats(layer, site).iloc[neuron]
         verdict = "significant" if row["significant"] else "not significant"
         p_value = f"p = {row['pvalue']:.3g}" if np.isfinite(row["pvalue"]) else "p = n/a (separated or constant: no test)"
-        parts = [head, f"beta = {row['beta']:+.4g}", p_value, f"{verdict} at p &lt; .05/{self.neurons[layer]:,} (Bonferroni)",
-                 f"AUROC {row['auroc']:.3f} (training)"]
+        aurocs = f"AUROC, proper nouns above: {row['auroc']:.3f} (training)"
         if "heldout_auroc" in row:
-            parts.append(f"{row['heldout_auroc']:.3f} (held-out)")
-        return "<div>" + " · ".join(parts) + " · chance 0.5</div>"
+            aurocs += f", {row['heldout_auroc']:.3f} (held-out)"
+        parts = [head, f"beta = {row['beta']:+.4g}", p_value, f"{verdict} at p &lt; .05/{self.neurons[layer]:,} (Bonferroni)",
+                 f"{aurocs}; chance 0.5", f"it {auroc_direction(row['auroc'])} on proper nouns (training text)"]
+        return "<div>" + " · ".join(parts) + "</div>"
 
     # ---------------------------------------------------------------- pictures
 
@@ -154,13 +164,21 @@ class NeuronStats:
                 backend: str = "html") -> Any:
         """The neuron's token heatmap on one text; one colour scale for both texts (first tokens left out)."""
         site, text = self.check_site(site), self.batches[batch]
-        first = 1 if self.skip_first else 0
-        vmin, vmax = value_range(*(other.acts[site][layer][first:, neuron] for other in self.batches.values()))
+        vmin, vmax = value_range(self.neuron_values(layer, neuron, site)[0])
         title = f"layer {layer}, neuron {neuron} ({site}) on the {BATCHES[batch]}"
-        if text.labels is not None:
-            title += " -- proper nouns (the tagger's) underlined"
+        if text.labels is not None:  # the HTML heatmap underlines marked tokens; the matplotlib one outlines their boxes
+            title += f" -- proper nouns (the tagger's) {'underlined' if backend == 'html' else 'outlined'}"
         return token_heatmap(text.tokens, text.acts[site][layer][:, neuron], backend=backend, vmin=vmin, vmax=vmax,
                              highlight=text.labels, title=title)
+
+    def neuron_values(self, layer: int, neuron: int, site: str | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """The neuron's values on every text, one after the other, and their labels (None without labels):
+        what sets its colour scale (each text's first token left out with ``skip_first``)."""
+        site, first = self.check_site(site), 1 if self.skip_first else 0
+        texts = list(self.batches.values())
+        values = np.concatenate([text.acts[site][layer][first:, neuron] for text in texts])
+        labelled = all(text.labels is not None for text in texts)
+        return values, np.concatenate([text.labels[first:] for text in texts]) if labelled else None
 
     def contexts(self, layer: int, neuron: int, *, site: str | None = None, batch: str = "train") -> Any:
         """The neuron's ten strongest activations on one text, each in its context."""

@@ -12,9 +12,12 @@ twice (nothing grows, it only costs time). Here:
 
 * :func:`record_mlp` is a context manager: the hooks exist only inside its ``with`` block and are
   removed when the block ends -- normally, after an error, or after a KeyboardInterrupt (the
-  notebook's stop button). Re-running the cell adds nothing, because nothing was left behind.
+  notebook's stop button). Re-running the cell adds nothing, because nothing was left behind. A
+  recording stopped half-way never passes for a whole one: using it raises one line that says so.
 * :func:`capture_mlp` runs a token stream of any length through the model in the lecture's
-  1,024-token passes.
+  1,024-token passes (stopped half-way, it returns nothing: the name keeps its old value).
+* :func:`run_up_to_layer` ends a forward pass once a layer has run: checking layer 10 costs the
+  layers up to 10, not a whole pass.
 * :func:`count_hooks` shows how many hooks sit on a model (a leak is easy to see), and
   :func:`remove_lessonkit_hooks` clears any lessonkit hook that a broken kernel left behind.
 
@@ -46,19 +49,21 @@ from typing import Any
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
-from ._mlp_sites import (HOOK_MARK, SITES, MlpSite, add_input_guard, as_stream, check_device, check_dtype, keep,
-                         mlp_site_modules, model_device, pass_length, stop_after)
+from ._mlp_sites import (HOOK_MARK, SITES, LayerProgress, MlpSite, RecordingInterrupted, WholeOrNothing,
+                         _LastLayerDone, add_input_guard, as_stream, block_modules, check_device, check_dtype, keep,
+                         layer_indices, mlp_site_modules, model_device, pass_length, stop_after)
 
-__all__ = ["record_mlp", "capture_mlp", "count_hooks", "remove_lessonkit_hooks", "mlp_site_modules",
-           "MlpRecorder", "MlpActivations", "SITES"]
+__all__ = ["record_mlp", "capture_mlp", "run_up_to_layer", "count_hooks", "remove_lessonkit_hooks",
+           "mlp_site_modules", "MlpRecorder", "MlpActivations", "RecordingInterrupted", "SITES"]
 
 
-class MlpActivations(dict):
+class MlpActivations(WholeOrNothing):
     """Layer index -> ``[tokens, neurons]`` activations, where the model computed them (or where asked).
 
     Its repr shows shapes and the device, not numbers. ``acts.cpu()`` is a copy on the CPU, for numpy.
+    A dict that is whole or says it is not: if its recording stopped half-way, it is emptied and
+    every use of it raises :class:`RecordingInterrupted` with one line (``WholeOrNothing``).
     """
 
     def __init__(self, site: str) -> None:
@@ -66,6 +71,8 @@ class MlpActivations(dict):
         self.site = site
 
     def __repr__(self) -> str:
+        if self.interrupted:
+            return f"MlpActivations(site={self.site!r}, {self.interrupted})"
         shapes = ", ".join(f"{layer}: {list(t.shape)} {str(t.dtype).removeprefix('torch.')}" for layer, t in self.items())
         devices = sorted({str(t.device) for t in self.values()} - {"cpu"})
         where = f", on {', '.join(devices)}" if devices else ""
@@ -81,20 +88,24 @@ class MlpActivations(dict):
 class MlpRecorder:
     """The ``with`` block of :func:`record_mlp`: one forward hook per layer, all removed on leaving it."""
 
-    def __init__(self, model: nn.Module, layers: Any, site: str, dtype: torch.dtype, device: Any = None) -> None:
+    def __init__(self, model: nn.Module, layers: Any, site: str, dtype: torch.dtype, device: Any = None,
+                 progress: bool = False) -> None:
         self.sites = mlp_site_modules(model, layers, site)  # bad input fails here, at the line that asked
-        self.model, self.dtype, self.device = model, check_dtype(dtype), check_device(device)
+        self.model, self.site, self.dtype, self.progress = model, site, check_dtype(dtype), progress
+        self.device = check_device(device)
         self.activations = MlpActivations(site)
-        self.handles: list[torch.utils.hooks.RemovableHandle] = []
+        self.handles: list[Any] = []
 
     def __enter__(self) -> MlpActivations:
         if self.handles:
             raise RuntimeError("This recorder is already recording: use a second record_mlp(...) for a second site.")
-        self.activations.clear()  # a recorder used again starts empty
+        self.activations = MlpActivations(self.site)  # each block fills a dict of its own
         try:
             for layer, site in self.sites.items():
                 self.handles.append(site.module.register_forward_hook(self.keeper(layer, site)))
             self.handles.append(add_input_guard(self.model))  # 1-D input or too many tokens: a clear error
+            if self.progress:  # a bar that moves as each layer runs (its hooks go when the block ends)
+                self.handles.append(LayerProgress(self.model, f"recording {len(self.sites)} layers"))
         except BaseException:
             self.remove()
             raise
@@ -111,12 +122,14 @@ class MlpRecorder:
         setattr(hook, HOOK_MARK, site.name)
         return hook
 
-    def __exit__(self, *exc_info: Any) -> None:
+    def __exit__(self, error: type[BaseException] | None, *details: Any) -> None:
         try:
             if torch.cuda.is_initialized():
                 torch.cuda.synchronize()  # a pass stopped half-way may still be copying to the CPU
         finally:
             self.remove()  # after a normal end, an error or the stop button alike
+            if error is not None and error is not _LastLayerDone:  # stopped half-way: every use will say so
+                self.activations.interrupt(f"{error.__name__}, {len(self.activations)} of {len(self.sites)} layers recorded")
 
     def remove(self) -> None:
         """Remove this recorder's hooks (safe to call twice, or after remove_lessonkit_hooks)."""
@@ -126,7 +139,7 @@ class MlpRecorder:
 
 def record_mlp(
     model: nn.Module, layers: Any = None, *, site: str = "pre", dtype: torch.dtype = torch.float32,
-    device: Any = None,
+    device: Any = None, progress: bool = False,
 ) -> MlpRecorder:
     """Record MLP neurons inside a ``with`` block; every hook is gone when the block ends.
 
@@ -142,9 +155,28 @@ def record_mlp(
     Memory: all 24 layers of gpt2-medium for 1,024 tokens are 24 x 1,024 x 4,096 x 4 bytes, about
     400 MB in float32; ``dtype=torch.float16`` halves that. ``layers``: None (all), an int or a list;
     negative indices count from the end. ``site``: "pre" (first linear output, the lecture's neuron)
-    or "post" (after the nonlinearity). The same recorder can be entered again after its block ended.
+    or "post" (after the nonlinearity). ``progress=True``: a bar that moves as each layer runs, shown
+    once a pass takes more than two seconds. The same recorder can be entered again after its block
+    ended; each block fills a new dict.
+
+    If the block ends with an error or the stop button (KeyboardInterrupt), ``acts`` is emptied and
+    using it raises :class:`RecordingInterrupted` ("... run the cell that recorded them again").
     """
-    return MlpRecorder(model, layers, site, dtype, device)
+    return MlpRecorder(model, layers, site, dtype, device, progress)
+
+
+def run_up_to_layer(model: nn.Module, input_ids: torch.Tensor, layer: int) -> None:
+    """One forward pass that ends as soon as transformer block ``layer`` has run.
+
+    The layers above it and the output layer are never computed, so checking layer 10's neurons
+    costs 11 of gpt2-medium's 24 layers, not a whole pass. Hooks on layer ``layer`` and below run as
+    usual (inside ``record_mlp``, too). ``input_ids``: a ``[1, n]`` batch. Returns nothing.
+    """
+    if isinstance(layer, bool) or not isinstance(layer, int):
+        raise TypeError(f"layer must be one int, got {layer!r}.")
+    blocks = block_modules(model)
+    with stop_after(blocks[layer_indices(layer, len(blocks))[0]]), torch.inference_mode():
+        model(input_ids=input_ids.to(model_device(model)), use_cache=False)
 
 
 # ---------------------------------------------------------------- seeing and clearing hooks
@@ -199,7 +231,7 @@ def capture_mlp(
     ``tokens``: one stream, a 1-D or ``[1, n]`` tensor (or list) of token ids. The stream goes in
     passes of ``chunk`` tokens (default: the lecture's 1,024, or the model's context if shorter),
     each as a ``[1, chunk]`` batch on the model's device, under ``torch.no_grad()``, with a
-    progress bar.
+    progress bar (layer by layer; shown once the capture takes more than two seconds).
 
     Each pass is a fresh forward pass that knows nothing of the text before it: token 1,025 is the
     first token of the second pass and sees no earlier text at all, just like the first token of the
@@ -211,26 +243,32 @@ def capture_mlp(
     about 400 MB in float32; the lecture's whole text, 11,524 tokens: 4.5 GB, or 2.3 GB with
     ``dtype=torch.float16``); pick layers, or half precision. They are kept on ``device`` (None: the
     model's, so on a GPU they fill GPU memory, not RAM; see :func:`record_mlp`); each pass's values are
-    copied in and freed, and a text of one pass is kept as recorded, without a copy.
+    copied in and freed, and a text of one pass is kept as recorded, without a copy. Stopped half-way
+    (an error, the stop button), it returns nothing, so ``acts = capture_mlp(...)`` keeps its old value.
     """
     recorder = record_mlp(model, layers, site=site, dtype=dtype, device=device)  # checks the model, layers and site first
     stream, step = as_stream(tokens), pass_length(model, chunk)
     if model.training:
         warnings.warn("The model is in training mode, so dropout makes activations random; call model.eval() first.", stacklevel=2)
     model_on, result = model_device(model), MlpActivations(site)
-    last = recorder.sites[max(recorder.sites)]  # nothing above the last recorded layer needs computing
-    with recorder as acts, tqdm(total=len(stream), unit="tok", desc=f"MLP {site}", disable=not progress) as bar:
-        for start in range(0, len(stream), step):
-            piece = stream[start : start + step]
-            with stop_after(last), torch.no_grad():  # no_grad, not inference_mode: ordinary tensors
-                model(input_ids=piece.unsqueeze(0).to(model_on), use_cache=False)  # a 2-D batch: [1, len]
-            for layer in list(acts):
-                values = acts.pop(layer)  # freed once copied: a pass's values are never kept twice
-                if len(piece) == len(stream):  # one pass: its values are the result, nothing to copy
-                    result[layer] = values
-                    continue
-                if layer not in result:
-                    result[layer] = torch.empty(len(stream), values.shape[-1], dtype=dtype, device=values.device)
-                result[layer][start : start + len(piece)] = values
-            bar.update(len(piece))
+    top = max(recorder.sites)  # nothing above the last recorded layer needs computing
+    passes = range(0, len(stream), step)
+    bar = LayerProgress(model, f"{len(stream):,} tokens", upto=top, passes=len(passes)) if progress else None
+    try:
+        with recorder as acts:
+            for start in passes:
+                piece = stream[start : start + step]
+                with stop_after(recorder.sites[top]), torch.no_grad():  # no_grad, not inference_mode: ordinary tensors
+                    model(input_ids=piece.unsqueeze(0).to(model_on), use_cache=False)  # a 2-D batch: [1, len]
+                for layer in list(acts):
+                    values = acts.pop(layer)  # freed once copied: a pass's values are never kept twice
+                    if len(piece) == len(stream):  # one pass: its values are the result, nothing to copy
+                        result[layer] = values
+                        continue
+                    if layer not in result:
+                        result[layer] = torch.empty(len(stream), values.shape[-1], dtype=dtype, device=values.device)
+                    result[layer][start : start + len(piece)] = values
+    finally:
+        if bar is not None:
+            bar.remove()
     return result

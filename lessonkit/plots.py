@@ -139,14 +139,15 @@ def plot_layer_profile(scan: Any, *, title: str | None = None) -> Any:
     count_ax.bar(profile["layer"], profile["significant"], color="tab:red", gid="significant")
     count_ax.set(ylabel="significant neurons\n(Bonferroni)", title=title or "Neurons that predict the proper-noun tags, by layer")
     auroc_ax.plot(profile["layer"], profile["best_auroc"], "o-", color="tab:red", gid="best_auroc",
-                  label="best neuron, in-sample")
+                  label="best neuron, in-sample (chosen here)")
     if _has_column(scan, "heldout_auroc"):
         auroc_ax.plot(profile["layer"], profile["best_neuron_heldout_auroc"], "s--", color="tab:blue",
-                      gid="heldout_auroc", label="same neuron, held-out text")
+                      gid="heldout_auroc", label="same neuron, held-out text (a check, not a choice)")
     auroc_ax.axhline(0.5, color="0.4", ls=":", gid="chance", label="chance (0.5)")
     lowest = np.nanmin(np.r_[profile["best_auroc"], profile["best_neuron_heldout_auroc"], 0.5])
-    auroc_ax.set(xlabel="layer", ylabel="AUROC", ylim=(min(0.45, lowest - 0.03), 1.0))
-    auroc_ax.legend(loc="lower right")
+    auroc_ax.set(xlabel="layer", ylabel="AUROC, in the neuron's direction\n(1 - AUROC where it fires less)",
+                 ylim=(min(0.45, lowest - 0.03), 1.0))
+    auroc_ax.legend(loc="lower left")  # the right end is where held-out AUROCs drop
     return fig
 
 

@@ -9,7 +9,9 @@ gives the same numbers for thousands of neurons at once:
     balanced_sample    the lecture's comparison sample: all proper nouns + as many random other tokens
     bonferroni         the lecture's threshold, alpha / number of tests
     benjamini_hochberg the false-discovery-rate alternative
-    auroc              how well one neuron alone separates the two classes (0.5 = chance, 1 = perfect)
+    auroc              how well one neuron alone separates the two classes: the chance that a proper
+                       noun's activation lies above another token's (0.5 = chance; below 0.5 the
+                       neuron fires less on proper nouns: ``auroc_direction``)
     scan_layers        all of the above for every layer -> one table, with a held-out check
     stats_backend      which path computes the many-neuron statistics here
 
@@ -297,22 +299,30 @@ def scan_layers(acts: Mapping[Any, Any] | Any, labels: Any, *, heldout: tuple[An
     return table
 
 
+def auroc_direction(area: float) -> str:
+    """How a neuron with this AUROC (proper nouns above) behaves: it "fires more" or "fires less" on proper nouns."""
+    return "fires more" if area >= CHANCE_AUROC else "fires less"
+
+
 def top_neurons(table, top: int = 5):
     """The ``top`` most positive (beta > 0) and most negative (beta < 0) significant neurons of a
-    ``scan_layers`` table; fewer rows where a layer has fewer such neurons.
+    ``scan_layers`` table; fewer rows where a layer has fewer such neurons. The choice uses only the
+    fitted (training) text.
 
-    Beside each: its AUROC oriented by the sign of beta (1 = perfect detector in the neuron's own
-    direction), on the fitted text and, if present, on the held-out text, next to chance (0.5).
+    Beside each: its AUROC with lessonkit's one convention -- the chance that a proper noun's
+    activation lies above another token's ("proper nouns above": 1 = a perfect detector that fires
+    more on proper nouns, 0 = one that fires less, 0.5 = chance) -- on the fitted text and, if
+    present, the held-out text; and "fires on proper nouns": "more" or "less" (from the fitted text).
     """
     import pandas as pd
 
     significant = table[table["significant"]]
     chosen = pd.concat([significant[significant["beta"] > 0].nlargest(top, "beta"),
                         significant[significant["beta"] < 0].nsmallest(top, "beta")])  # fmt: skip
-    flip = chosen["beta"] < 0
     result = chosen[["layer", "neuron", "beta", "pvalue"]].copy()
-    result["auroc"] = chosen["auroc"].where(~flip, 1 - chosen["auroc"])
+    result["fires on proper nouns"] = [auroc_direction(a).removeprefix("fires ") for a in chosen["auroc"]]
+    result["auroc"] = chosen["auroc"]
     if "heldout_auroc" in chosen:
-        result["heldout_auroc"] = chosen["heldout_auroc"].where(~flip, 1 - chosen["heldout_auroc"])
+        result["heldout_auroc"] = chosen["heldout_auroc"]
     result["chance"] = table.attrs.get("chance_auroc", CHANCE_AUROC)
     return result.reset_index(drop=True)

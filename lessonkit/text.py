@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -141,6 +143,52 @@ def load_wikitext_tokens(tokenizer, *, n_rows: int = 200, min_chars: int = 50, s
     """The lecture's token stream, ``[1, n]``: 11,524 tokens with GPT-2 on the WikiText-2 test split."""
     rows = select_lecture_rows(load_wikitext_rows(split), n_rows=n_rows, min_chars=min_chars)
     return tokenize_rows(rows, tokenizer)
+
+
+# ---------------------------------------------------------------- articles: a held-out text that is really new
+
+ARTICLE_HEADING = re.compile(r"^ = [^=].* = \n?$")  # " = Robert Boulter = ": a new article (" = = ...": a section)
+
+
+def wikitext_articles(tokenizer, *, n_rows: int = 200, min_chars: int = 50, split: str = "test") -> tuple[np.ndarray, list[str]]:
+    """The article each token of :func:`load_wikitext_tokens`'s stream comes from, and the articles' titles.
+
+    Returns ``(article, titles)``: ``article[i]`` is the number of token i's article (0, 1, ...) and
+    ``titles[k]`` the heading of article k. The headings are rows the lecture's selection drops (too
+    short), so they are read from the rows before it; rows before the first heading belong to article 0.
+    """
+    if n_rows < 1:
+        raise ValueError(f"n_rows must be at least 1, got {n_rows}.")
+    titles, article = ["(before the first heading)"], []
+    for row in load_wikitext_rows(split)[:n_rows]:
+        if ARTICLE_HEADING.match(row):
+            titles.append(row.strip(" =\n"))
+        if len(row) > min_chars:
+            article.extend([len(titles) - 1] * len(tokenizer(row, add_special_tokens=False)["input_ids"]))
+    if not article:
+        raise ValueError(f"None of the first {n_rows} rows is longer than {min_chars} characters: nothing to tokenize.")
+    article = np.array(article)
+    if article.min() > 0:  # no text before the first heading: the articles are numbered from it
+        article, titles = article - 1, titles[1:]
+    return article, titles
+
+
+def split_by_article(article: Any, n_train: int = 1024) -> tuple[slice, slice]:
+    """``(training, held_out)`` slices of the stream: the first ``n_train`` tokens (the lecture's), and
+    everything from the first article the training text does not touch.
+
+    WikiText's articles repeat themselves (a lead paragraph retells the body), so text right after the
+    training tokens, from the same article, is not new text. The rest of the last training article
+    belongs to neither part.
+    """
+    article = np.asarray(article).ravel()
+    if isinstance(n_train, bool) or not isinstance(n_train, (int, np.integer)) or not 0 < n_train < len(article):
+        raise ValueError(f"n_train must be a number of tokens in 1..{len(article) - 1}, got {n_train!r}.")
+    later = np.flatnonzero(article > article[:n_train].max())
+    if not len(later):
+        raise ValueError(f"The training text (the first {n_train:,} tokens) reaches the last article: no article "
+                         "is left for a held-out text. Use fewer training tokens or more rows.")
+    return slice(0, int(n_train)), slice(int(later[0]), len(article))
 
 
 # ---------------------------------------------------------------- tokens as text, for display

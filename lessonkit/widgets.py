@@ -10,8 +10,9 @@ It is a thin view: every number and picture comes from a :class:`lessonkit.Neuro
 (``explorer.data``), which caches each layer's statistics, so a slider move redraws from memory in
 milliseconds. Controls: layer, neuron (its maximum follows the layer), the layer's top neurons by
 beta, AUROC or activation, site pre/post and training/held-out text (when captured), heatmap as
-HTML or the lecture's matplotlib look, top contexts. Only widgets that exist in ipywidgets 7 and 8
-are used (JupyterLab, Notebook, VS Code, Colab). The view sets widget values rather than using
+HTML or the lecture's matplotlib look, top contexts; and, given the model, a text box where anyone
+types a sentence and sees the chosen neuron on it (``_your_text``). Only widgets that exist in
+ipywidgets 7 and 8 are used (JupyterLab, Notebook, VS Code, Colab). The view sets widget values rather than using
 ``ipywidgets.interactive``: the neuron slider's maximum and the top-neuron list depend on the layer,
 and an HTML widget's value can be checked without a browser.
 """
@@ -25,7 +26,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ._heatmap_draw import png_bytes
-from .explorer import BATCHES, RANKINGS, NeuronStats
+from .explorer import BATCHES, RANKING_NAMES, RANKINGS, NeuronStats
 
 NO_CHOICE = -1  # the "top neurons" list's first entry: no neuron chosen
 
@@ -35,25 +36,31 @@ class NeuronExplorer:
 
     Takes a :class:`NeuronStats`, or what its constructor takes (``acts, token_texts, labels`` and
     ``heldout=, stats=, top_k=, seed=, alpha=, skip_first=``). backend: the first heatmap shown,
-    "html" or "matplotlib". Everything of ``NeuronStats`` (``stats``, ``top_neurons``,
-    ``summary_line``, ``batches`` ...) is reachable from the explorer too. Display it as a cell's
-    value; ``explorer.show(layer, neuron)`` moves the sliders from code; ``explorer.close()`` ends it.
+    "html" or "matplotlib". model, tokenizer: with both, a text box under the sliders reads your own
+    text (:meth:`add_text_box`; ``rule`` tags it). Everything of ``NeuronStats`` (``stats``,
+    ``top_neurons``, ``summary_line``, ``batches`` ...) is reachable from the explorer too. Display it
+    as a cell's value; ``explorer.show(layer, neuron)`` moves the sliders from code; ``explorer.close()`` ends it.
     """
 
     def __init__(self, acts: Any, token_texts: Any = None, labels: Any = None, *, backend: str = "html",
-                 **options: Any) -> None:
+                 model: Any = None, tokenizer: Any = None, rule: str = "lecture", **options: Any) -> None:
         self.data = acts if isinstance(acts, NeuronStats) else NeuronStats(acts, token_texts, labels, **options)
         if backend not in ("html", "matplotlib"):
             raise ValueError(f"backend must be 'html' or 'matplotlib', not {backend!r}.")
         self._quiet = False  # True while the explorer moves its own widgets: observers do nothing
+        self._text_boxes: list = []  # at most one TextBox, following the sliders
         self._build(backend)
         self._render()
+        if model is not None or tokenizer is not None:
+            self.add_text_box(model, tokenizer, rule=rule, inside=True)
 
     @classmethod
     def from_model(cls, model: Any, tokenizer: Any, tokens: Any, *, backend: str = "html",
                    **options: Any) -> "NeuronExplorer":
-        """:meth:`NeuronStats.from_model` (the lecture's two texts, captured once), behind sliders."""
-        return cls(NeuronStats.from_model(model, tokenizer, tokens, **options), backend=backend)
+        """:meth:`NeuronStats.from_model` (the lecture's two texts, captured once), behind sliders, with a
+        text box for your own text."""
+        return cls(NeuronStats.from_model(model, tokenizer, tokens, **options), backend=backend, model=model,
+                   tokenizer=tokenizer, rule=options.get("rule", "lecture"))
 
     def __getattr__(self, name: str) -> Any:  # stats(), top_neurons(), batches ... of the statistics
         if name.startswith("_") or name == "data":
@@ -74,6 +81,26 @@ class NeuronExplorer:
             self._refresh_top_list()
         self._render()
 
+    def add_text_box(self, model: Any, tokenizer: Any, *, rule: str = "lecture", inside: bool = False) -> Any:
+        """A text box that follows these sliders: type a sentence, press Enter, and the chosen neuron colours
+        it on the lecture text's colour scale (``_your_text.TextBox``; ``box.read(text)`` from code). It shows
+        where it is displayed, or under the sliders with ``inside=True``. A second call replaces the first box."""
+        from ._your_text import TextBox
+
+        box = TextBox(self, model, tokenizer, rule=rule)  # bad arguments fail here, before the old box goes
+        for old in self._text_boxes:
+            self.widget.children = tuple(part for part in self.widget.children if part is not old.widget)
+            old.close()
+        self._text_boxes = [box]
+        if inside:
+            self.widget.children += (box.widget,)
+        return box
+
+    @property
+    def text_box(self) -> Any:
+        """The text box following these sliders (:meth:`add_text_box`), or None."""
+        return self._text_boxes[0] if self._text_boxes else None
+
     @property
     def current(self) -> tuple[str, int, int]:
         """What is shown now: ``(site, layer, neuron)``."""
@@ -90,10 +117,10 @@ class NeuronExplorer:
         self.layer_slider = widgets.IntSlider(value=first, min=first, max=data.layers[-1], description="layer", **slider)
         self.neuron_slider = widgets.IntSlider(value=0, min=0, max=data.neurons[first] - 1, description="neuron", **slider)
         rankings = RANKINGS if data.batches["train"].labels is not None else ("activation",)
-        self.rank_by = widgets.Dropdown(options=rankings, description="top by", layout=widgets.Layout(width="180px"),
-                                        style={"description_width": "50px"})
+        self.rank_by = widgets.Dropdown(options=[(RANKING_NAMES[r], r) for r in rankings], description="top by",
+                                        layout=widgets.Layout(width="240px"), style={"description_width": "50px"})
         self.top_dropdown = widgets.Dropdown(options=[("top neurons ...", NO_CHOICE)], value=NO_CHOICE,
-                                             layout=widgets.Layout(width="300px"))
+                                             layout=widgets.Layout(width="400px"))
         self.site_buttons = widgets.ToggleButtons(options=data.sites, description="site")
         self.batch_buttons = widgets.ToggleButtons(options=[(BATCHES[b], b) for b in data.batches], description="text")
         self.backend_buttons = widgets.ToggleButtons(options=["html", "matplotlib"], value=backend, description="heatmap")
@@ -151,7 +178,7 @@ class NeuronExplorer:
     def _refresh_top_list(self) -> None:
         site, layer, neuron = self.current
         labels = self.data.top_labels(layer, self.rank_by.value, site)
-        self.top_dropdown.options = [(f"top {len(labels)} by {self.rank_by.value} ...", NO_CHOICE)] + [
+        self.top_dropdown.options = [(f"top {len(labels)} by {RANKING_NAMES[self.rank_by.value]} ...", NO_CHOICE)] + [
             (f"neuron {n}: {text}", n) for n, text in labels.items()]
         self.top_dropdown.value = neuron if neuron in labels else NO_CHOICE
 
@@ -172,6 +199,8 @@ class NeuronExplorer:
             png = base64.b64encode(png_bytes(heatmap)).decode("ascii")
             self.output.outputs = ({"output_type": "display_data", "metadata": {},
                                     "data": {"image/png": png, "text/plain": f"layer {layer}, neuron {neuron}"}},)
+        for box in self._text_boxes:  # your own text, recoloured for this layer and neuron
+            box.follow()
 
     def _show_error(self, error: Exception) -> None:
         self.summary.value = f'<div style="color:#b00"><b>{type(error).__name__}</b>: {html.escape(str(error))}</div>'
@@ -179,6 +208,8 @@ class NeuronExplorer:
 
     def close(self) -> None:
         """Close every widget of this explorer (they disappear from the notebook)."""
+        for box in self._text_boxes:
+            box.close()
         self.widget.close()
         for part in (*self._controls, self.summary, self.view, self.output, *self.widget.children):
             part.close()

@@ -66,6 +66,7 @@ import time
 import numpy as np
 import statsmodels.api as sm
 import torch
+from tqdm.auto import tqdm
 
 import lessonkit as lk
 
@@ -103,11 +104,12 @@ model
 # stores it in a dictionary entry per layer (the next forward pass overwrites it). Those hooks stay
 # on the model for good: run the cell again and a second set joins the first, so every forward pass
 # from then on computes and stores everything twice -- nothing grows, but it costs time, and the
-# hooks can only be removed by hand. Here is that cell written anew, run twice, then cleaned up:
+# hooks can only be removed by hand. Here is that cell written anew (as a function, so that its loop
+# variable stays inside it), run twice, then cleaned up:
 
 # %%
 sites = lk.mlp_site_modules(model)  # {layer: the module whose output is that layer's neurons}
-mlp_path, first_linear = sites[0].name.rsplit(".", 1)  # e.g. "transformer.h.0.mlp", "c_fc"
+first_linear = sites[0].name.rsplit(".", 1)[1]  # "c_fc" in GPT-2, "gate_proj" in Llama models
 lecture_acts = {}
 
 
@@ -117,16 +119,25 @@ def lecture_hook(layer):
     return hook
 
 
-handles = []
+def mlp_of(layer):
+    """Block `layer`'s MLP: where the lecture puts its hook."""
+    return model.get_submodule(sites[layer].name.rsplit(".", 1)[0])
+
+
+def lecture_hooks_cell():
+    """The lecture's cell: a hook on every block's MLP. It keeps no handles; we return them, to clean up."""
+    return [mlp_of(layer).register_forward_hook(lecture_hook(layer)) for layer in range(n_layers)]
+
+
+lecture_handles = []
 try:
-    for run in (1, 2):  # running the lecture's cell twice
-        for layer in range(n_layers):
-            mlp = model.get_submodule(sites[layer].name.rsplit(".", 1)[0])
-            handles.append(mlp.register_forward_hook(lecture_hook(layer)))
-        print(f"after running the cell {run}x: {lk.count_hooks(model)} hooks on the model")
+    lecture_handles += lecture_hooks_cell()
+    print("after running the lecture's cell once:", lk.count_hooks(model), "hooks on the model")
+    lecture_handles += lecture_hooks_cell()
+    print("after running it twice:", lk.count_hooks(model), "hooks on the model")
 finally:
-    for handle in handles:
-        handle.remove()
+    while lecture_handles:
+        lecture_handles.pop().remove()
 print("after removing them by hand:", lk.count_hooks(model), "hooks")
 
 # %% [markdown]
@@ -207,8 +218,7 @@ lk.show_code(lk.tagging.lecture_rule_loop)
 # %%
 tagged = np.flatnonzero(is_proper)
 print(f"There are {len(tagged):,} proper nouns, including:")
-for i in tagged[:50]:
-    print(decoded[i])
+print("\n".join(decoded[position] for position in tagged[:50]))
 
 # %% [markdown]
 # ... and the second of them in its context (5 tokens before it, 4 after):
@@ -231,32 +241,37 @@ for rule in ("lecture", "word"):
 #
 # The lecture runs the first `seq_len = 1024` tokens through the model in one forward pass. (The
 # lecture passes them as a 1-D tensor; today's transformers need a 2-D batch `[1, 1024]`.) Inside the
-# `with` block the hooks record every layer; after it, they are gone.
+# `with` block the hooks record every layer; after it, they are gone. A progress bar shows when the
+# pass takes more than two seconds. If you press the stop button during the pass, the hooks go too,
+# and `acts` says so wherever it is used next ("the recording was interrupted ... run the cell that
+# recorded them again"): a half-filled recording never passes for a whole one.
 
 # %%
 seq_len = 1024
 batch = tokens[:, :seq_len]
 labels = is_proper[:seq_len]
 
-start = time.perf_counter()
-with lk.record_mlp(model) as acts, torch.inference_mode():
+forward_started = time.perf_counter()
+with lk.record_mlp(model, progress=True) as acts, torch.inference_mode():
     model(batch.to(device))
-print(f"forward pass with {n_layers} layers recorded: {time.perf_counter() - start:.1f} s;",
+print(f"forward pass with {n_layers} layers recorded: {time.perf_counter() - forward_started:.1f} s;",
       "hooks left on the model:", lk.count_hooks(model))
 assert lk.count_hooks(model) == 0 and len(acts) == n_layers
 list(acts)[:5], acts[21].shape
 
 # %% [markdown]
-# A check against the lecture's own hook: run it once more, on layer 10 only, removed in a `finally`
-# so that not even an error can leave it behind. The two must agree.
+# A check against the lecture's own hook: put it on layer 10 only, removed in a `finally` so that
+# not even an error can leave it behind, and run the batch again -- but only up to layer 10:
+# `lk.run_up_to_layer` ends the pass there, since the layers above cannot change layer 10's neurons.
+# The two must agree.
 
 # %%
-handle = model.get_submodule(sites[10].name.rsplit(".", 1)[0]).register_forward_hook(lecture_hook(10))
+lecture_acts.clear()
+lecture_handle = mlp_of(10).register_forward_hook(lecture_hook(10))
 try:
-    with torch.inference_mode():
-        model(batch.to(device))
+    lk.run_up_to_layer(model, batch, 10)  # blocks 0-10 only
 finally:
-    handle.remove()
+    lecture_handle.remove()
 difference = float((lecture_acts["mlp_10"][0] - acts[10]).abs().max())
 print(f"largest difference between the lecture's hook and lk.record_mlp: {difference:.2e}")
 assert difference < 1e-4 and lk.count_hooks(model) == 0
@@ -305,18 +320,19 @@ assert np.isclose(by_hand["beta"], beta_33, rtol=1e-6) and np.isclose(by_hand["p
 # ## 7. Every neuron of layer 18
 #
 # The same regression for each neuron of layer 18, on the same tokens, keeping each slope (beta) and
-# its p-value. First the lecture's way: a Python loop with one statsmodels fit per neuron.
+# its p-value. First the lecture's way: a Python loop with one statsmodels fit per neuron (with a
+# progress bar, shown if the loop takes more than two seconds).
 
 # %%
 layer = 18
 X = np.vstack((acts[layer][comparison], acts[layer][proper])).astype(np.float64)  # [tokens, neurons]
 
-start = time.perf_counter()
+loop_started = time.perf_counter()
 classifier_results = np.zeros((n_neurons, 2))  # columns: p-value, beta
-for neuron in range(n_neurons):
+for neuron in tqdm(range(n_neurons), desc=f"layer {layer}", unit="neuron", delay=2):
     fit = sm.Logit(y, sm.add_constant(X[:, neuron])).fit(disp=0)
     classifier_results[neuron] = fit.pvalues[1], fit.params[1]
-loop_seconds = time.perf_counter() - start
+loop_seconds = time.perf_counter() - loop_started
 pvals, betas = classifier_results[:, 0], classifier_results[:, 1]
 print(f"statsmodels loop over {n_neurons:,} neurons: {loop_seconds:.1f} s")
 
@@ -331,14 +347,15 @@ print(f"statsmodels loop over {n_neurons:,} neurons: {loop_seconds:.1f} s")
 sample = lk.balanced_sample(labels, seed=SEED)  # all proper nouns + the same random other tokens
 assert set(sample) == set(proper) | set(comparison)
 path = lk.stats_backend(acts[layer])
-start = time.perf_counter()
+first_started = time.perf_counter()
 fits = lk.fit_logit(acts[layer][sample], labels[sample])  # a first call may load (or compile) the kernel
-first_seconds = time.perf_counter() - start
-start = time.perf_counter()
+first_seconds = time.perf_counter() - first_started
+second_started = time.perf_counter()
 fits = lk.fit_logit(acts[layer][sample], labels[sample])
-fast_seconds = time.perf_counter() - start
+fast_seconds = time.perf_counter() - second_started
 print(f"lk.fit_logit on the {path} path ({lk.regression.STATS_BACKENDS[path]}): {fast_seconds * 1000:.1f} ms, "
-      f"{loop_seconds / fast_seconds:.0f}x faster than the loop (its first call in this kernel: {first_seconds * 1000:.0f} ms)")
+      f"{loop_seconds / fast_seconds:.0f}x faster than the loop (the first of the two calls, which may load "
+      f"the kernel: {first_seconds * 1000:.0f} ms)")
 print(fits)
 ok = fits.converged & ~fits.separated
 np.testing.assert_allclose(fits.beta[ok], betas[ok], rtol=1e-5)
@@ -368,8 +385,8 @@ lk.plot_classifier_results({"beta": betas, "pvalue": pvals}, alpha=alpha)
 assert significant.any(), "no neuron passes the Bonferroni threshold"
 max_beta_neuron = int(np.flatnonzero(betas == betas[significant].max())[0])
 min_beta_neuron = int(np.flatnonzero(betas == betas[significant].min())[0])
-for name, neuron in (("most positive", max_beta_neuron), ("most negative", min_beta_neuron)):
-    print(f"{name}: neuron {neuron}, beta = {betas[neuron]:+.3f}, p = {pvals[neuron]:.2e}")
+print(f"most positive: neuron {max_beta_neuron}, beta = {betas[max_beta_neuron]:+.3f}, p = {pvals[max_beta_neuron]:.2e}")
+print(f"most negative: neuron {min_beta_neuron}, beta = {betas[min_beta_neuron]:+.3f}, p = {pvals[min_beta_neuron]:.2e}")
 max_beta_neuron, min_beta_neuron
 
 # %% [markdown]
@@ -378,13 +395,14 @@ max_beta_neuron, min_beta_neuron
 # Each token in a 12-pt monospace font, 20 tokens a line, on a box coloured by the neuron's
 # activation: min-max scaled to 0..1 **over the whole 1,024-token batch**, squared (so only strong
 # activations stand out), through matplotlib's `Reds` colour map. As in the lecture we draw the
-# first 512 tokens. Line breaks show as ↵.
+# first 512 tokens. Line breaks show as ↵. (The title, naming the layer and neuron, is ours.)
 
 # %%
 token_texts = lk.token_texts(batch, tokenizer)  # decoded tokens; characters split across tokens stay readable
 values = acts[layer][:, max_beta_neuron]
 vmin, vmax = lk.value_range(values)  # the lecture's scale: all 1,024 tokens
-lk.token_heatmap(token_texts[: seq_len // 2], values[: seq_len // 2], vmin=vmin, vmax=vmax, backend="matplotlib")
+lk.token_heatmap(token_texts[: seq_len // 2], values[: seq_len // 2], vmin=vmin, vmax=vmax, backend="matplotlib",
+                 title=f"layer {layer}, neuron {max_beta_neuron}: the first {seq_len // 2} tokens, scaled over all {seq_len:,}")
 
 # %% [markdown]
 # **Beyond the lecture: the first position.** Look at the very first token of the heatmap. At the
@@ -447,25 +465,28 @@ print(f"completing the sample with position 0 instead of an ordinary token chang
 # activation; the lecture's proper-noun tags are underlined. All 1,024 tokens, same colours.
 
 # %%
-lk.token_heatmap(token_texts, values, vmin=low, vmax=high, highlight=labels.astype(bool))
+lk.token_heatmap(token_texts, values, vmin=low, vmax=high, highlight=labels.astype(bool),
+                 title=f"layer {layer}, neuron {max_beta_neuron}: all {seq_len:,} tokens, the first position left out of the scale")
 
 # %% [markdown]
 # ## 11. Generalization: the next 1,024 tokens
 #
 # The regression chose the neuron on the first 1,024 tokens, so it could have been lucky. A fairer
 # test is text it has not seen: the next 1,024 tokens, the same layer, the same neuron, scaled over
-# the new batch as the lecture does.
+# the new batch as the lecture does. `lk.capture_mlp` records layer 18 only and ends the pass there
+# (with a progress bar, if it takes more than two seconds); stopped half-way, it leaves `acts2` as
+# it was.
 
 # %%
 batch2 = tokens[:, seq_len : 2 * seq_len]
 labels2 = is_proper[seq_len : 2 * seq_len]
-with lk.record_mlp(model, layers=layer) as acts2, torch.inference_mode():
-    model(batch2.to(device))
+acts2 = lk.capture_mlp(model, batch2, layers=layer)
 assert lk.count_hooks(model) == 0
 token_texts2 = lk.token_texts(batch2, tokenizer)
 values2 = acts2[layer][:, max_beta_neuron]
 vmin2, vmax2 = lk.value_range(values2)  # the lecture's scale: the whole new batch
-lk.token_heatmap(token_texts2[: seq_len // 2], values2[: seq_len // 2], vmin=vmin2, vmax=vmax2, backend="matplotlib")
+lk.token_heatmap(token_texts2[: seq_len // 2], values2[: seq_len // 2], vmin=vmin2, vmax=vmax2, backend="matplotlib",
+                 title=f"the next {seq_len:,} tokens: layer {layer}, neuron {max_beta_neuron}, scaled over all {seq_len:,}")
 
 # %% [markdown]
 # **Beyond the lecture: the first position left out of the scale**, and generalization as a number.
@@ -480,10 +501,14 @@ lk.token_heatmap(token_texts2[: seq_len // 2], values2[: seq_len // 2], vmin=low
 # token (0.5 = chance, 1 = perfect). On the text that chose the neuron and on the new text:
 
 # %%
-for name, v, y in (("the first 1,024 tokens", values, labels), ("the next 1,024", values2, labels2)):
-    auc, low, high = lk.auroc_ci(v, y)  # with a 95% interval (DeLong): few proper nouns, wide interval
-    print(f"neuron {max_beta_neuron} on {name}: AUROC {auc:.3f}, 95% interval {low:.3f} to {high:.3f} "
-          f"({y.sum()} proper nouns); chance is 0.5")
+def print_auroc(which_text, neuron_values, text_labels):
+    auc, lower, upper = lk.auroc_ci(neuron_values, text_labels)  # a 95% interval (DeLong): few proper nouns, wide
+    print(f"neuron {max_beta_neuron} on {which_text}: AUROC {auc:.3f}, 95% interval {lower:.3f} to {upper:.3f} "
+          f"({text_labels.sum()} proper nouns); chance is 0.5")
+
+
+print_auroc("the first 1,024 tokens", values, labels)
+print_auroc("the next 1,024", values2, labels2)
 
 # %% [markdown]
 # **Beyond the lecture: every neuron, with sliders.** The activations of all layers for the first

@@ -20,7 +20,7 @@
 # the next 1,024. A researcher would go on:
 #
 # 1. **every layer at once** -- with all neurons fitted together this takes about a second;
-# 2. **held-out scores for every neuron**: choose on one text, score on another;
+# 2. **held-out scores**: choose on one text, check on another that shares no article with it;
 # 3. **multiple testing**: Bonferroni (the lecture's) vs Benjamini-Hochberg;
 # 4. **better labels**: does the tagging rule change which neurons we find?
 # 5. **pre vs post**: the neuron before and after the nonlinearity;
@@ -60,19 +60,28 @@ lk.model_card(model, tokenizer)  # which model runs, and what that changes again
 # ## 1. Every layer, on two texts
 #
 # `lk.capture_mlp` runs a token stream through the model in the lecture's 1,024-token passes, each a
-# fresh forward pass -- exactly the lecture's batches -- and returns `{layer: [tokens, neurons]}`. The first 1,024 tokens are the *training* text (where neurons
-# are chosen), the next 1,024 the *held-out* text (where they are checked).
+# fresh forward pass -- exactly the lecture's batches -- and returns `{layer: [tokens, neurons]}`. The
+# first 1,024 tokens are the *training* text (where neurons are chosen). The lecture checked its neuron
+# on the next 1,024 tokens, which come from the same article -- and WikiText's lead paragraph retells
+# the article's body, so whole phrases come back. The *held-out* text here is the first 1,024 tokens
+# of the next article instead (`lk.split_by_article`): new text, where a choice is only checked.
 
 # %%
 seq_len = 1024
-train_tokens, heldout_tokens = tokens[:, :seq_len], tokens[:, seq_len:2 * seq_len]
-train_labels, heldout_labels = is_proper[:seq_len], is_proper[seq_len:2 * seq_len]
+article, titles = lk.wikitext_articles(tokenizer)
+train, held = lk.split_by_article(article, seq_len)
+heldout_part = slice(held.start, held.start + seq_len)  # the first 1,024 tokens of the next article
+train_tokens, heldout_tokens = tokens[:, train], tokens[:, heldout_part]
+train_labels, heldout_labels = is_proper[train], is_proper[heldout_part]
+print(f"training text: tokens 0-1,023 ('{titles[article[0]]}'); held-out text: tokens {held.start:,}-"
+      f"{held.start + seq_len - 1:,} ('{titles[article[held.start]]}')")
 
-start = time.perf_counter()
+capture_started = time.perf_counter()
 train_acts = lk.capture_mlp(model, train_tokens)
 heldout_acts = lk.capture_mlp(model, heldout_tokens)
-print(f"two forward passes, all {n_layers} layers recorded: {time.perf_counter() - start:.1f} s")
-print(train_acts)
+print(f"two forward passes, all {n_layers} layers recorded in {time.perf_counter() - capture_started:.1f} s: "
+      f"train_acts[layer] is [{seq_len}, {n_neurons}] for each layer 0-{n_layers - 1} "
+      f"({str(train_acts[0].dtype).removeprefix('torch.')})")
 assert lk.count_hooks(model) == 0
 
 # %% [markdown]
@@ -81,15 +90,17 @@ assert lk.count_hooks(model) == 0
 # marks Bonferroni significance per layer (.05 / neurons, the lecture's threshold). One table:
 
 # %%
-start = time.perf_counter()
+scan_started = time.perf_counter()
 scan = lk.scan_layers(train_acts, train_labels, heldout=(heldout_acts, heldout_labels), seed=42)
-print(f"{len(scan):,} regressions in {time.perf_counter() - start:.2f} s")
+print(f"{len(scan):,} regressions in {time.perf_counter() - scan_started:.2f} s")
 scan.head()
 
 # %% [markdown]
-# The strongest significant neurons of the whole model, positive and negative. The AUROC columns are
-# oriented by the sign of beta (1 = a perfect detector in the neuron's own direction); chance is 0.5.
-# A neuron whose held-out AUROC stays high generalizes; one that drops toward 0.5 was luck.
+# The strongest significant neurons of the whole model, by the lecture's beta, positive and negative
+# (chosen on the training text). Every AUROC in lessonkit has one meaning: the chance that a proper
+# noun's activation lies above another token's ("proper nouns above"; chance is 0.5). A neuron that
+# fires *less* on proper nouns has an AUROC below 0.5 -- the column "fires on proper nouns" says which.
+# A neuron whose held-out AUROC stays as far from 0.5 generalizes; one that drops toward 0.5 was luck.
 # "Predicts the lecture's tags" is not yet "detects proper nouns": the tags come from a
 # capitalisation rule, and notebook 03 (`03_is_it_really_a_proper_noun_neuron.ipynb`) tests whether
 # these neurons do better than capitalisation itself.
@@ -102,23 +113,22 @@ best
 lk.plot_layer_profile(scan, title="Where do neurons predict the lecture's proper-noun tags?")
 
 # %% [markdown]
-# ## 2. Which neuron generalizes best?
+# ## 2. Choose on the training text, check on the held-out text
 #
 # Choosing by held-out AUROC would be cheating (the held-out text would then be training text).
-# Choose on the training text, *then* look at the held-out text: here, the neuron with the highest
-# oriented training AUROC among the significant ones.
+# Choose on the training text, *then* look at the held-out text: here, the significant neuron whose
+# training AUROC lies farthest from 0.5 (either direction).
 
 # %%
-significant = scan[scan["significant"]].copy()
-significant["train_score"] = np.where(significant["beta"] > 0, significant["auroc"], 1 - significant["auroc"])
-significant["heldout_score"] = np.where(significant["beta"] > 0, significant["heldout_auroc"], 1 - significant["heldout_auroc"])
-chosen = significant.sort_values("train_score", ascending=False).iloc[0]
+significant = scan[scan["significant"]]
+chosen = significant.loc[(significant["auroc"] - 0.5).abs().idxmax()]  # the training text only
 layer, neuron = int(chosen["layer"]), int(chosen["neuron"])
-heldout_values_of_neuron = heldout_acts[layer][:, neuron] * (1 if chosen["beta"] > 0 else -1)  # its own direction
-_, low, high = lk.auroc_ci(heldout_values_of_neuron, heldout_labels)
-print(f"layer {layer}, neuron {neuron}: AUROC {chosen['train_score']:.3f} on the training text, "
-      f"{chosen['heldout_score']:.3f} on the held-out text (95% interval {low:.3f} to {high:.3f})")
-assert chosen["heldout_score"] > 0.6, "the best training neuron should beat chance on new text"
+heldout_auroc, low, high = lk.auroc_ci(heldout_acts[layer][:, neuron], heldout_labels)
+print(f"layer {layer}, neuron {neuron} {lk.auroc_direction(chosen['auroc'])} on proper nouns. AUROC (proper nouns "
+      f"above): {chosen['auroc']:.3f} on the training text, {heldout_auroc:.3f} on the held-out text "
+      f"(95% interval {low:.3f} to {high:.3f}, DeLong)")
+assert abs(heldout_auroc - 0.5) > 0.1 and (heldout_auroc > 0.5) == (chosen["auroc"] > 0.5), \
+    "the best training neuron should beat chance on new text, in the same direction"
 
 # %% [markdown]
 # Train and held-out heatmaps on **one shared colour scale** (`lk.value_range`), so the two
@@ -168,7 +178,7 @@ for rule in ("lecture", "word"):
 word_tags = lk.tag_proper_nouns(tokens, tokenizer, rule="word")
 print(f"lecture rule: {is_proper.sum()} tokens; word rule: {word_tags.sum()} tokens; "
       f"they disagree on {(word_tags != is_proper).sum()}")
-scan_word = lk.scan_layers(train_acts, word_tags[:seq_len], heldout=(heldout_acts, word_tags[seq_len:2 * seq_len]), seed=42)
+scan_word = lk.scan_layers(train_acts, word_tags[train], heldout=(heldout_acts, word_tags[heldout_part]), seed=42)
 lk.top_neurons(scan_word, top=5)
 
 # %%
@@ -214,3 +224,22 @@ explorer = lk.NeuronExplorer(train_acts, train_texts, train_labels,
 explorer.show(layer, neuron, batch="heldout")
 assert explorer.current == ("pre", layer, neuron)
 explorer
+
+# %% [markdown]
+# ### Your own sentence
+#
+# "What about *my* sentence?" Type one (or paste a paragraph) into the box below and press Enter:
+# the model reads it -- only up to the layer chosen in the explorer; the layers above it never run --
+# and the explorer's neuron colours each token on the colour scale of the lecture's text, so a dark
+# token here is as active as a dark token there. The tagger's proper nouns are underlined, and their
+# values stand beside the neuron's range on the lecture's text. Move the explorer's sliders: your
+# text is recoloured. A sentence to start with:
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+your_text = explorer.add_text_box(model, tokenizer)
+your_text.read("In Paris, Marie Curie and Pierre Curie worked at the Sorbonne, far from her home town of Warsaw.")
+your_tokens = your_text.reader.current
+assert len(your_tokens.ids) == len(tokenizer(your_tokens.text, add_special_tokens=False)["input_ids"])
+assert lk.count_hooks(model) == 0
+your_text

@@ -41,6 +41,16 @@ LAB_SETTINGS = {
 REPORT: list[str] = []  # lines for the end of the pytest run: where the screenshots are, how long it took
 
 
+def lab_tool() -> Any:
+    """``tools/lab.py``, what ``make lab`` runs: how notebooks are copied for a class, and the lab's options."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("lab_tool", Path(__file__).resolve().parents[1] / "tools" / "lab.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def browser_missing() -> str | None:
     """Why the browser tests cannot run here (one line), or None when selenium and Chromium are present."""
     try:
@@ -71,10 +81,12 @@ class LabServer:
     """``jupyter lab`` on 127.0.0.1 serving ``root`` (a temporary folder), with a random token.
 
     ``kernel_env``: variables set for the server and its kernels (e.g. the offline switches);
-    ``drop_env``: variables removed (``MPLBACKEND``: the kernel must draw inline, as for a student).
+    ``drop_env``: variables removed (``MPLBACKEND``: the kernel must draw inline, as for a student);
+    ``options``: more command-line options for ``jupyter lab`` (``make lab``'s, from tools/lab.py).
     """
 
-    def __init__(self, root: Path, kernel_env: dict[str, str], drop_env: tuple[str, ...] = ("MPLBACKEND",)) -> None:
+    def __init__(self, root: Path, kernel_env: dict[str, str], drop_env: tuple[str, ...] = ("MPLBACKEND",),
+                 options: tuple[str, ...] = ()) -> None:
         self.root = Path(root)
         self.port = free_port()
         self.token = secrets.token_hex(16)
@@ -96,7 +108,7 @@ class LabServer:
                    f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
                    "--LabApp.expose_app_in_browser=True",
                    "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-                   "--LabApp.extension_manager=readonly", "--ServerApp.terminals_enabled=False"]
+                   "--LabApp.extension_manager=readonly", "--ServerApp.terminals_enabled=False", *options]
         if hasattr(os, "geteuid") and os.geteuid() == 0:  # CI containers run as root
             command.append("--allow-root")
         self.process = subprocess.Popen(command, cwd=self.root, env=env, stdout=self._log,
@@ -162,6 +174,7 @@ def start_chromium(user_data_dir: Path) -> Any:
 PANEL_JS = """
 const app = window.jupyterapp;
 function panelFor(path) {
+  if (!app || !app.shell) return null;  // the page is still loading JupyterLab
   for (const widget of app.shell.widgets('main')) {
     if (widget.context && widget.context.path === path && widget.content && widget.content.widgets) return widget;
   }

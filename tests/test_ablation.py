@@ -120,21 +120,65 @@ def test_next_token_losses_equal_a_literal_loop():
     assert np.isnan(got[[15, 31, 39]]).all()
 
 
-@pytest.mark.parametrize("value", [0.0, "mean"])
-def test_batched_ablation_effects_equal_one_ablation_at_a_time(value):
-    model, stream = tiny_llama(), ids(30)[0]
-    neurons = [3, 0, 47, 3, 12]
-    got = lessonkit.ablation_effects(model, stream, 1, neurons, value=value, rows_per_pass=2)
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+@pytest.mark.parametrize("value", [0.0, "mean", 0.7])
+def test_batched_ablation_effects_equal_ablate_mlp_one_at_a_time(arch, value):
+    model, stream = ARCHITECTURES[arch](), ids(14)[0]
+    layer = 1
+    ablations = [3, 0, [5, 9, 11], 47, 3, [2, 40]]  # single neurons and groups switched off together
+    got = lessonkit.ablation_effects(model, stream, layer, ablations, value=value, rows_per_pass=4)
     clean = lessonkit.next_token_losses(model, stream)
-    for row, neuron in enumerate(neurons):
-        with lessonkit.ablate_mlp(model, {1: [neuron]}, value=value):
+    assert got.shape == (len(ablations), len(stream))
+    for row, neurons in enumerate(ablations):
+        group = [neurons] if isinstance(neurons, int) else neurons
+        with lessonkit.ablate_mlp(model, {layer: group}, value=value):
             expected = lessonkit.next_token_losses(model, stream) - clean
-        np.testing.assert_allclose(got[row], expected, rtol=1e-4, atol=1e-5, equal_nan=True)
+        np.testing.assert_allclose(got[row], expected, rtol=1e-4, atol=2e-6, equal_nan=True)
+    assert np.abs(got[:, :-1]).max() > 1e-3  # the ablations do change the losses
     assert count_hooks(model) == 0
+
+
+def test_batched_ablation_effects_at_chosen_positions_only():
+    model, stream = tiny_gpt2(), ids(15)[0]
+    everywhere = lessonkit.ablation_effects(model, stream, 2, [4, [1, 2]])
+    mask = np.zeros(15, dtype=bool)
+    mask[[0, 3, 4, 13, 14]] = True  # the last token has no next token: never measured
+    some = lessonkit.ablation_effects(model, stream, 2, [4, [1, 2]], positions=mask)
+    np.testing.assert_allclose(some[:, [0, 3, 4, 13]], everywhere[:, [0, 3, 4, 13]], rtol=1e-5, atol=1e-7)
+    assert np.isnan(np.delete(some, [0, 3, 4, 13], axis=1)).all()
+    np.testing.assert_array_equal(lessonkit.ablation_effects(model, stream, 2, [4], positions=[13, 3, 0, 4]),
+                                  some[:1])  # indices, in any order, are the same request
+    assert count_hooks(model) == 0
+
+
+def test_batched_ablation_bad_requests_are_explained_and_leave_no_hook():
+    model, stream = tiny_llama(), ids(30)[0]
+    for neurons, options, message in [
+        ([0], {"value": "median"}, "'mean'"),
+        ([48], {}, r"0\.\.47"),
+        ([[]], {}, "each ablation"),
+        ([], {}, "non-empty"),
+        ([0], {"positions": [29]}, "no position"),
+        ([0], {"positions": np.ones(5, dtype=bool)}, "one entry per token"),
+        ([0], {"rows_per_pass": 0}, "rows_per_pass"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            lessonkit.ablation_effects(model, stream, 1, neurons, **options)
     with pytest.raises(ValueError, match="one pass"):
         lessonkit.ablation_effects(model, ids(65)[0], 1, [0])
-    with pytest.raises(ValueError, match="'mean'"):
-        lessonkit.ablation_effects(model, stream, 1, [0], value="median")
+    assert count_hooks(model) == 0
+
+
+def test_batched_ablation_leaves_no_hook_after_an_interruption():
+    model, stream = tiny_llama(), ids(20)[0]
+    final_norm = model.model.norm
+    handle = final_norm.register_forward_hook(lambda *args: (_ for _ in ()).throw(KeyboardInterrupt))
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            lessonkit.ablation_effects(model, stream, 1, [0, 1])
+    finally:
+        handle.remove()
+    assert count_hooks(model) == 0
 
 
 @pytest.mark.slow
@@ -152,4 +196,20 @@ def test_smollm2_zero_ablation_equals_editing_down_proj(smollm2):
         finally:
             weight[:, [123, 830]] = saved
     torch.testing.assert_close(ablated, edited, rtol=1e-4, atol=1e-4)
+    assert count_hooks(model) == 0
+
+
+@pytest.mark.slow
+def test_smollm2_batched_ablations_equal_ablate_mlp_one_at_a_time(smollm2):
+    model, tokenizer = smollm2
+    stream = tokenizer("The river Thames flows through London, past Windsor Castle and the Tower of London.",
+                       return_tensors="pt")["input_ids"][0]
+    ablations = [123, [932, 1098, 44], 830]
+    got = lessonkit.ablation_effects(model, stream, 18, ablations, rows_per_pass=2)
+    clean = lessonkit.next_token_losses(model, stream)
+    for row, neurons in enumerate(ablations):
+        with lessonkit.ablate_mlp(model, {18: [neurons] if isinstance(neurons, int) else neurons}):
+            expected = lessonkit.next_token_losses(model, stream) - clean
+        np.testing.assert_allclose(got[row], expected, rtol=1e-3, atol=5e-5, equal_nan=True)
+    assert np.nanmax(np.abs(got)) > 1e-3
     assert count_hooks(model) == 0

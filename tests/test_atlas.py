@@ -254,6 +254,26 @@ def test_neuron_table_against_scipy_and_statsmodels(stream):
     assert table.significant[0]
 
 
+class DigitsTokenizer:
+    def decode(self, ids):
+        return " ".join(str(i) for i in ids)
+
+
+def test_the_atlas_chooses_its_neurons_on_the_training_passes_only(stream):
+    from lessonkit._atlas_report import add_ranking_columns, chosen_neurons
+
+    _, _, state = stream
+    table = add_ranking_columns(atlas.neuron_table(state), state, DigitsTokenizer())
+    by_training, by_capitalised = chosen_neurons(table, 4)
+    distance = (table["auroc"] - 0.5).abs().to_numpy()
+    assert by_training == sorted(range(len(table)), key=lambda i: (-distance[i], table.layer[i], table.neuron[i]))[:4]
+    assert by_training[0] == 0  # the planted neuron
+    scrambled = table.copy()
+    for column in [c for c in table if c.startswith("heldout_")]:  # held-out numbers that point anywhere else
+        scrambled[column] = np.random.default_rng(1).permutation(table[column].to_numpy())
+    assert chosen_neurons(scrambled, 4) == (by_training, by_capitalised)
+
+
 def test_hanley_mcneil_standard_error_written_out():
     a, n1, n0 = 0.8, 30, 50
     q1, q2 = a / (2 - a), 2 * a * a / (1 + a)

@@ -415,14 +415,18 @@ def test_giving_the_result_instead_of_the_function_is_a_hint(capsys, strict):
     assert "your function itself" in line
 
 
-def test_in_a_notebook_the_line_is_html(monkeypatch):
+def test_in_a_notebook_the_line_is_html(monkeypatch, lenient):
     shown = []
     monkeypatch.setattr("IPython.get_ipython", lambda: object())
-    monkeypatch.setattr("IPython.display.display", lambda data, raw: shown.append(data))
+    monkeypatch.setattr("IPython.display.display", lambda data, raw, metadata: shown.append((data, metadata)))
     checks.check_bonferroni(bonferroni)
-    (data,) = shown
+    checks.check_bonferroni(lambda p, alpha: np.asarray(p) < alpha)
+    (data, metadata), (_, wrong) = shown
     assert data["text/plain"] == "\u2714 check_bonferroni: passed."
     assert data["text/html"].count("<div") == 1 and "check_bonferroni: passed." in data["text/html"]
+    # the record `lessonkit grade` reads: invisible on the page, the same line in parts
+    assert metadata == {"lessonkit_check": {"check": "check_bonferroni", "outcome": "passed", "message": "passed."}}
+    assert wrong["lessonkit_check"]["outcome"] == "failed" and "Hint: Bonferroni divides alpha" in wrong["lessonkit_check"]["message"]
 
 
 def test_no_hook_is_left_on_the_tiny_models_whatever_the_student_did(strict):

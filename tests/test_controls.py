@@ -108,6 +108,47 @@ def test_auroc_ci_rejects_what_has_no_interval():
         lessonkit.auroc_ci([1.0, 2.0, 3.0, 4.0], [1, 1, 0, 0], level=95)
 
 
+def test_block_bootstrap_auroc_is_a_literal_loop_over_resampled_blocks():
+    x, y = planted(n=230, seed=5)
+    values = np.round(x[:, 1], 1)  # many ties
+    area, low, high = lessonkit.block_bootstrap_auroc(values, y, block=20, n_boot=200, seed=4)
+    blocks = [np.arange(start, min(start + 20, len(y))) for start in range(0, len(y), 20)]  # the last one shorter
+    picks = np.random.default_rng(4).integers(0, len(blocks), (200, len(blocks)))
+    boot = []
+    for row in picks:
+        take = np.concatenate([blocks[b] for b in row])
+        if 0 < y[take].sum() < len(take):
+            boot.append(roc_auc_score(y[take], values[take]))
+    assert area == pytest.approx(roc_auc_score(y, values))
+    assert (low, high) == pytest.approx(tuple(np.quantile(boot, [0.025, 0.975])), abs=1e-12)
+
+
+def test_block_bootstrap_is_wider_when_neighbours_repeat_each_other():
+    rng = np.random.default_rng(2)
+    y = np.repeat(rng.random(150) < 0.2, 8)  # each label and value repeated over 8 neighbouring tokens
+    x = np.repeat(rng.normal(size=150), 8) + 0.8 * y
+    _, low, high = lessonkit.auroc_ci(x, y)
+    _, block_low, block_high = lessonkit.block_bootstrap_auroc(x, y, block=32, n_boot=400)
+    assert (block_high - block_low) > 1.8 * (high - low)  # DeLong counts 1,200 tokens; there are 150 draws
+    _, one_low, one_high = lessonkit.block_bootstrap_auroc(x[::8], y[::8], block=1, n_boot=400)
+    _, de_low, de_high = lessonkit.auroc_ci(x[::8], y[::8])
+    assert (one_high - one_low) == pytest.approx(de_high - de_low, rel=0.25)  # independent tokens: the two agree
+    with pytest.raises(ValueError, match="two blocks"):
+        lessonkit.block_bootstrap_auroc(x[:10], y[:10], block=32)
+
+
+def test_rank_in_null_written_out():
+    null = np.array([0.1, 0.5, 0.3, 0.5, -0.2])
+    result = lessonkit.rank_in_null(0.5, null)
+    assert (result["rank"], result["of"]) == (3, 6)  # two null values reach 0.5: ties count against it
+    assert result["p"] == pytest.approx(3 / 6)
+    assert result["share_below"] == pytest.approx(3 / 5)
+    assert result["z"] == pytest.approx((0.5 - null.mean()) / null.std(ddof=1))
+    assert lessonkit.rank_in_null(9.0, null)["p"] == pytest.approx(1 / 6)  # the smallest p five draws allow
+    with pytest.raises(ValueError, match="finite"):
+        lessonkit.rank_in_null(np.nan, null)
+
+
 def test_standardized_effect_as_written_out():
     x, y = planted()
     d = lessonkit.standardized_effect(x, y)

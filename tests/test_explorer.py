@@ -73,3 +73,38 @@ def test_bad_layer_site_and_neuron_are_explained():
         stats.check_neuron(3, 6)
     with pytest.raises(ValueError, match="by must be"):
         stats.top_neurons(3, by="p")
+
+
+def test_one_auroc_convention_with_the_direction_said():
+    x, y = planted()
+    held, held_y = planted(seed=5)
+    stats = lessonkit.NeuronStats({7: x}, [" t"] * len(y), y, heldout=({7: held}, [" u"] * len(held_y), held_y))
+    from sklearn.metrics import roc_auc_score
+
+    less = stats.summary_line(7, 4)  # neuron 4 fires less on proper nouns: its AUROC stays below 0.5, said
+    assert f"proper nouns above: {roc_auc_score(y, x[:, 4]):.3f} (training), {roc_auc_score(held_y, held[:, 4]):.3f} (held-out)" in less
+    assert "it fires less on proper nouns" in less
+    assert "it fires more on proper nouns" in stats.summary_line(7, 2)
+    labels = stats.top_labels(7, "AUROC")
+    assert labels[4].endswith(f"AUROC {roc_auc_score(y, x[:, 4]):.3f} (fires less)") and labels[2].endswith("(fires more)")
+
+
+def test_the_heatmap_title_names_the_mark_each_backend_draws():
+    x, y = planted(n=40)
+    stats = lessonkit.NeuronStats({0: x}, ["a"] * 40, y)
+    assert "underlined" in stats.heatmap(0, 1).html
+    figure = stats.heatmap(0, 1, backend="matplotlib")
+    title = " ".join(text.get_text() for text in figure.axes[0].texts)  # the title is drawn as text at the top
+    assert "outlined" in title and "underlined" not in title
+
+
+def test_top_neurons_never_look_at_the_held_out_text():
+    x, y = planted()
+    held, held_y = planted(seed=5)
+    rng = np.random.default_rng(1)
+    scrambled = (held[:, rng.permutation(held.shape[1])], rng.permutation(held_y))
+    for by in ("beta +", "beta -", "AUROC", "activation"):
+        one = lessonkit.NeuronStats({7: x}, ["a"] * len(y), y, heldout=({7: held}, ["b"] * len(held_y), held_y), top_k=4)
+        other = lessonkit.NeuronStats({7: x}, ["a"] * len(y), y, heldout=({7: scrambled[0]}, ["b"] * len(held_y), scrambled[1]),
+                                      top_k=4)
+        assert one.top_neurons(7, by) == other.top_neurons(7, by)

@@ -214,7 +214,7 @@ def test_counts_after_a_keyboard_interrupt_in_the_middle_of_a_forward_pass(model
             model(ids(5))
     finally:
         handle.remove()
-    assert list(acts) == [0, 1]  # layer 2 never ran
+    assert acts.interrupted  # layer 2 never ran: the half-filled dict says so (see the tests below)
     assert count_hooks(model) == 1
 
 

@@ -25,7 +25,7 @@ def vm_hwm_bytes() -> int:
 @pytest.mark.skipif(not LINUX, reason="reads Linux's /proc/self/status")
 def test_peak_ram_is_the_kernels_high_water_mark():
     before, reported, after = vm_hwm_bytes(), lessonkit.peak_memory().ram, vm_hwm_bytes()
-    assert before <= reported <= after + 1024
+    assert before - 2**20 <= reported <= after + 2**20  # the two counters may differ by a few pages (per-thread RSS counts)
 
 
 @pytest.mark.skipif(not LINUX, reason="reads Linux's /proc/self/status")

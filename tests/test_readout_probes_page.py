@@ -77,17 +77,78 @@ def planted_layer(seed=0, n=1200, neurons=40):
 def test_a_one_neuron_probe_scores_like_its_neuron():
     train_x, train_y, test_x, test_y = planted_layer()
     table = lessonkit.sparse_probes(train_x, train_y, test_x, test_y, ks=(1, 4, 16))
-    def cohens_d(a, b):
-        pooled = np.sqrt(((len(a) - 1) * a.var(ddof=1) + (len(b) - 1) * b.var(ddof=1)) / (len(a) + len(b) - 2))
-        return (a.mean() - b.mean()) / pooled
-
-    d = [cohens_d(train_x[train_y == 1, j], train_x[train_y == 0, j]) for j in range(train_x.shape[1])]
-    best = int(np.argmax(np.abs(d)))
+    distance = [abs(roc_auc_score(train_y, train_x[:, j]) - 0.5) for j in range(train_x.shape[1])]
+    best = int(np.argmax(distance))
     assert table["neurons"][0] == [best] == [20]
+    assert table["neurons"][1] == list(np.argsort(distance)[::-1][:4])
     single = roc_auc_score(test_y, test_x[:, best])  # a 1-neuron logistic probe is monotone in the neuron
     assert table["heldout_auroc"][0] == pytest.approx(max(single, 1 - single))
     assert table["k"].tolist() == [1, 4, 16, 40]
     assert table["heldout_auroc"].iloc[-1] > table["heldout_auroc"][0]  # the spread signal: many beat one
+
+
+def sklearn_probe(train_x, train_y, test_x, test_y, C):
+    """The reference: sklearn's pipeline, lbfgs (unpenalised intercept), run to a tight tolerance."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import f1_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    probe = make_pipeline(StandardScaler(), LogisticRegression(C=C, class_weight="balanced", solver="lbfgs",
+                                                               tol=1e-12, max_iter=100_000))
+    probe.fit(train_x, train_y)
+    return probe, roc_auc_score(test_y, probe.decision_function(test_x)), f1_score(test_y, probe.predict(test_x))
+
+
+@pytest.mark.parametrize("shape", [(300, 5), (120, 200)])  # more tokens than neurons, and fewer
+def test_fit_probe_is_sklearns_lbfgs_with_an_unpenalised_intercept(shape):
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=shape)
+    y = (x[:, 0] - 0.8 * x[:, 1] + rng.normal(size=shape[0]) > 1.2).astype(int)  # a rare class
+    for C in (0.05, 1.0):
+        weights, intercept = lessonkit.probes.fit_probe(x, y, C=C)
+        reference = LogisticRegression(C=C, class_weight="balanced", tol=1e-12, max_iter=100_000).fit(x, y)
+        np.testing.assert_allclose(weights, reference.coef_[0], rtol=1e-5, atol=1e-6)
+        assert intercept == pytest.approx(reference.intercept_[0], rel=1e-5, abs=1e-6)
+    threads = torch.get_num_threads()
+    with pytest.raises(ValueError, match="both classes"):
+        lessonkit.probes.fit_probe(x, np.zeros(len(x)), C=1.0)
+    assert torch.get_num_threads() == threads  # the one-thread fit gives the threads back, also after an error
+    liblinear = LogisticRegression(C=0.05, class_weight="balanced", solver="liblinear").fit(x, y)
+    assert abs(liblinear.intercept_[0] - intercept) > 1e-3  # the solver the probes used to take is another problem
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_sparse_probes_choose_by_absolute_difference_and_score_as_sklearn(sign):
+    rng = np.random.default_rng(11)
+    n, neurons = 1000, 30
+    y = (rng.random(n) < 0.12).astype(int)
+    x = rng.normal(size=(n, neurons))
+    x[:, 7] += sign * 1.5 * y  # the strongest neuron: fires more (sign 1) or less (sign -1) on positives
+    x[:, 3] -= 0.9 * y          # a neuron that fires less
+    x[:, 21] += 0.6 * y         # and one that fires more
+    train_x, train_y, test_x, test_y = x[:500], y[:500], x[500:], y[500:]
+    table = lessonkit.sparse_probes(train_x, train_y, test_x, test_y, ks=(1, 2, 3))
+    assert table["neurons"].tolist()[:3] == [[7], [7, 3], [7, 3, 21]]
+    for row in table.itertuples():
+        chosen = slice(None) if row.neurons == "all" else row.neurons
+        C = 0.05 if row.neurons == "all" else 1.0
+        _, auroc, f1 = sklearn_probe(train_x[:, chosen], train_y, test_x[:, chosen], test_y, C)
+        assert row.heldout_auroc == pytest.approx(auroc, abs=1e-12)
+        assert row.heldout_f1 == pytest.approx(f1, abs=1e-12)
+    one = roc_auc_score(test_y, sign * test_x[:, 7])
+    assert table["heldout_auroc"][0] == pytest.approx(one) and one > 0.8  # oriented the neuron's own way
+
+
+def test_the_sparse_probes_choice_never_looks_at_the_test_text():
+    train_x, train_y, test_x, test_y = planted_layer()
+    table = lessonkit.sparse_probes(train_x, train_y, test_x, test_y, ks=(1, 4), full_layer=False)
+    rng = np.random.default_rng(0)
+    shuffled = lessonkit.sparse_probes(train_x, train_y, test_x[:, rng.permutation(40)], rng.permutation(test_y),
+                                       ks=(1, 4), full_layer=False)
+    assert table["neurons"].tolist() == shuffled["neurons"].tolist()
 
 
 def test_probe_inputs_are_checked():

@@ -554,9 +554,15 @@ def test_scan_layers_heldout_and_top_neurons(path):
     table = lessonkit.scan_layers(acts, labels, heldout=(other_acts, other_labels))
     np.testing.assert_array_equal(table.loc[table["layer"] == 1, "heldout_auroc"], lessonkit.auroc(other_acts[1], other_labels))
     top = top_neurons(table, top=3)
-    assert list(top.columns) == ["layer", "neuron", "beta", "pvalue", "auroc", "heldout_auroc", "chance"]
+    assert list(top.columns) == ["layer", "neuron", "beta", "pvalue", "fires on proper nouns", "auroc", "heldout_auroc",
+                                 "chance"]
     assert (top["chance"] == 0.5).all()
-    assert (top["heldout_auroc"] > 0.6).all()  # real signal generalises, oriented by the sign of beta
+    rows = table.set_index(["layer", "neuron"]).loc[list(zip(top["layer"], top["neuron"]))]
+    np.testing.assert_array_equal(top["auroc"], rows["auroc"])  # one convention: proper nouns above, never flipped
+    np.testing.assert_array_equal(top["heldout_auroc"], rows["heldout_auroc"])
+    more = top["fires on proper nouns"] == "more"
+    assert (more == (top["auroc"] > 0.5)).all() and more.any() and (~more).any()
+    assert (top["heldout_auroc"][more] > 0.6).all() and (top["heldout_auroc"][~more] < 0.4).all()  # real signal generalises
     assert (top["beta"].iloc[:3] > 0).all() and (top["beta"].iloc[3:] < 0).all()
 
 

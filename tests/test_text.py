@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 import torch
 
@@ -107,3 +108,39 @@ def test_rows_from_the_hub_are_kept_for_the_next_offline_run(monkeypatch, tmp_pa
     assert text.load_wikitext_rows() == rows
     monkeypatch.setattr(text, "hub_reachable", pytest.fail)
     assert text.wikitext_source() == "cache" and text.load_wikitext_rows() == rows
+
+
+def test_articles_of_the_lecture_stream_and_a_held_out_text_from_new_articles(wikitext_file, gpt2_tokenizer, monkeypatch):
+    monkeypatch.setenv("LESSONKIT_WIKITEXT", str(wikitext_file))
+    tokens = lessonkit.load_wikitext_tokens(gpt2_tokenizer)[0].numpy()
+    article, titles = lessonkit.wikitext_articles(gpt2_tokenizer)
+    assert len(article) == len(tokens) and (np.diff(article) >= 0).all()
+    assert titles == ["Robert Boulter", "Du Fu", "Kiss You ( One Direction song )", "Ise @-@ class battleship"]
+    first_du_fu_row = next(row for row in text.read_jsonl_rows(wikitext_file)[:200] if row.startswith(" Du Fu"))
+    start = int(np.argmax(article == 1))  # where the tokens of article 1 begin: the row after its heading
+    assert tokens[start : start + 5].tolist() == gpt2_tokenizer(first_du_fu_row)["input_ids"][:5]
+    train, held = lessonkit.split_by_article(article, 1024)
+    assert (train, held) == (slice(0, 1024), slice(start, len(tokens)))
+    assert start > 1024  # the rest of Robert Boulter is in neither part
+    windows = {tuple(tokens[i : i + 12]) for i in range(0, 1024 - 11)}
+    assert not any(tuple(tokens[i : i + 12]) in windows for i in range(start, len(tokens) - 11))
+
+
+def test_articles_from_rows_written_here(tmp_path, monkeypatch, gpt2_tokenizer):
+    rows = ["", " = First = \n", " " + "one " * 20 + "\n", " = = A section = = \n", " " + "two " * 20 + "\n",
+            " = Second = \n", " " + "three " * 20 + "\n", "short\n", " " + "four " * 20 + "\n"]
+    path = tmp_path / "rows.jsonl"
+    path.write_text("\n".join(json.dumps({"text": row}) for row in rows))
+    monkeypatch.setenv("LESSONKIT_WIKITEXT", str(path))
+    article, titles = lessonkit.wikitext_articles(gpt2_tokenizer, min_chars=30)
+    sizes = [len(gpt2_tokenizer(row)["input_ids"]) for row in rows if len(row) > 30]
+    assert titles == ["First", "Second"]
+    assert article.tolist() == [0] * (sizes[0] + sizes[1]) + [1] * (sizes[2] + sizes[3])
+    assert lessonkit.split_by_article(article, 3) == (slice(0, 3), slice(sizes[0] + sizes[1], len(article)))
+    with pytest.raises(ValueError, match="no article is left"):
+        lessonkit.split_by_article(article, sizes[0] + sizes[1] + 1)
+    with pytest.raises(ValueError, match="n_train"):
+        lessonkit.split_by_article(article, 0)
+    path.write_text("\n".join(json.dumps({"text": row}) for row in [" " + "before " * 20 + "\n"] + rows))
+    article, titles = lessonkit.wikitext_articles(gpt2_tokenizer, min_chars=30)
+    assert titles[0] == "(before the first heading)" and article[0] == 0 and article.max() == 2

@@ -78,7 +78,7 @@ def heatmap_part(html_text: str) -> str:
 
 def summary_numbers(summary: str) -> dict[str, float]:
     numbers = {name: float(re.search(pattern, summary).group(1)) for name, pattern in
-               {"beta": r"beta = ([-+0-9.e]+)", "p": r"p = ([-+0-9.e]+)", "auroc": r"AUROC ([0-9.]+) \(training\)",
+               {"beta": r"beta = ([-+0-9.e]+)", "p": r"p = ([-+0-9.e]+)", "auroc": r"AUROC, proper nouns above: ([0-9.]+) \(training\)",
                 "heldout": r"([0-9.]+) \(held-out\)"}.items()}
     numbers["significant"] = "not significant" not in summary
     return numbers
@@ -175,7 +175,7 @@ def test_top_list_jumps_to_the_strongest_neurons(explorer):
 def test_ranking_by_activation_needs_no_labels():
     acts = {0: np.arange(12.0).reshape(4, 3) * [1, 3, 2]}
     explorer = NeuronExplorer(acts, ["a", "b", "c", "d"], top_k=2)
-    assert list(explorer.rank_by.options) == ["activation"]
+    assert list(explorer.rank_by.options) == [("largest activation", "activation")]
     assert [value for _, value in explorer.top_dropdown.options[1:]] == [1, 2]
     assert "no labels" in explorer.summary.value
     with pytest.raises(ValueError, match="labels"):
@@ -323,7 +323,7 @@ def test_a_perfect_separator_says_there_is_no_test():
     acts = {0: np.stack([labels + 0.1 * np.arange(20) / 20, np.random.default_rng(0).normal(size=20)], axis=1)}
     explorer = NeuronExplorer(acts, [f"t{i}" for i in range(20)], labels)
     assert "beta = +inf" in explorer.summary.value and "p = n/a" in explorer.summary.value
-    assert "not significant" in explorer.summary.value and "AUROC 1.000" in explorer.summary.value
+    assert "not significant" in explorer.summary.value and "proper nouns above: 1.000" in explorer.summary.value
 
 
 def test_colours_are_the_lectures_reds_with_the_first_position_out_of_the_scale(explorer, reference):

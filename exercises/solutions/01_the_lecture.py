@@ -134,10 +134,10 @@ checks.check_mlp_hook(keep_mlp_neurons)
 # Try it: your keep_mlp_neurons on the real model (first 20 tokens, layer 18) against lk.record_mlp
 ### BEGIN SOLUTION
 first_tokens = tokens[:, :20].to(model.device)  # on the GPU, when the model is there
-mine = keep_mlp_neurons(model, 18, first_tokens).cpu()
+my_neurons = keep_mlp_neurons(model, 18, first_tokens).cpu()
 with lk.record_mlp(model, layers=18) as recorded, torch.no_grad():
     model(first_tokens)
-print(f"your hook: {list(mine.shape)}; largest difference from lk.record_mlp: {(mine - recorded[18]).abs().max():.2e}; "
+print(f"your hook: {list(my_neurons.shape)}; largest difference from lk.record_mlp: {(my_neurons - recorded[18]).abs().max():.2e}; "
       f"hooks left on the model: {lk.count_hooks(model)}")
 ### END SOLUTION
 
@@ -179,8 +179,8 @@ print(f"lk.tag_proper_nouns tags {labels.sum():,} of {len(labels):,} tokens")
 # %%
 # Try it: your lecture_rule on `texts` -- does it tag the same tokens as lk.tag_proper_nouns?
 ### BEGIN SOLUTION
-mine = np.array(lecture_rule(texts))
-print(f"your rule tags {mine.sum():,} tokens; it disagrees with lk.tag_proper_nouns on {(mine != labels).sum()}")
+my_tags = np.array(lecture_rule(texts))
+print(f"your rule tags {my_tags.sum():,} tokens; it disagrees with lk.tag_proper_nouns on {(my_tags != labels).sum()}")
 ### END SOLUTION
 
 # %% [markdown]
@@ -215,7 +215,7 @@ checks.check_comparison_sample(comparison_sample)
 
 # %%
 seq_len = 1024
-acts = lk.capture_mlp(model, tokens[:, :seq_len], layers=[10, 18], progress=False)
+acts = lk.capture_mlp(model, tokens[:, :seq_len], layers=[10, 18])  # a progress bar if it takes a while
 batch_labels = labels[:seq_len]
 sample = lk.balanced_sample(batch_labels, seed=SEED)
 print(f"{batch_labels.sum()} proper nouns in the batch; the sample holds {len(sample)} tokens; "
@@ -294,8 +294,9 @@ print(f"layer {layer}: {(fits.pvalue < 0.05).sum():,} of {n_neurons:,} neurons a
 # %%
 # Try it: your bonferroni_significant on fits.pvalue -- the same neurons as lk.bonferroni?
 ### BEGIN SOLUTION
-mine = bonferroni_significant(fits.pvalue, 0.05)
-print(f"yours: {mine.sum():,} significant; the same neurons as lk.bonferroni: {np.array_equal(mine, lk.bonferroni(fits.pvalue))}")
+my_significant = bonferroni_significant(fits.pvalue, 0.05)
+print(f"yours: {my_significant.sum():,} significant; the same neurons as lk.bonferroni: "
+      f"{np.array_equal(my_significant, lk.bonferroni(fits.pvalue))}")
 ### END SOLUTION
 
 # %% [markdown]

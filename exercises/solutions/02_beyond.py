@@ -66,7 +66,7 @@ tokens = lk.load_wikitext_tokens(tokenizer)
 texts = lk.token_texts(tokens, tokenizer)
 labels = lk.tag_proper_nouns(tokens, tokenizer, rule="lecture")
 layer, train, held = 18, slice(0, 1024), slice(1024, 1536)
-acts = lk.capture_mlp(model, tokens[:, :1536], layers=layer, progress=False)[layer].numpy()
+acts = lk.capture_mlp(model, tokens[:, :1536], layers=layer)[layer].numpy()
 train_x, train_y, heldout_x, heldout_y = acts[train], labels[train], acts[held], labels[held]
 print(f"training: {train_x.shape} with {train_y.sum()} proper nouns; held-out: {heldout_x.shape} with {heldout_y.sum()}")
 
