@@ -12,6 +12,7 @@ on a GPU. ``make colab-check`` runs every notebook on both models, on Colab's ve
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from nbclient import NotebookClient
 from nbval.kernel import CURRENT_ENV_KERNEL_NAME, NbvalKernelspecManager
 
 import lessonkit
+from lessonkit._memory import COLAB_FREE_RAM_GIB
 
 ROOT = Path(__file__).resolve().parents[1]
 LECTURE = ROOT / "notebooks" / "01_proper_noun_neurons.ipynb"
@@ -65,3 +67,5 @@ def test_the_lecture_notebook_runs_on_gpt2_mediums_shape_with_activations_off_th
     assert "RANDOM weights" in shown  # and the model card said what that means
     if lessonkit.text.wikitext_source() != "bundled":
         assert "11,524 tokens" in shown  # GPT-2's exact tokenizer on the lecture's rows: its count
+    peak_ram = float(re.search(r"RAM ([\d.]+) GiB", printed(cells[-2])).group(1))  # the notebook's own last line
+    assert peak_ram < COLAB_FREE_RAM_GIB / 2, f"the lecture at gpt2-medium's shape needed {peak_ram} GiB of RAM"

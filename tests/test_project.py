@@ -63,3 +63,9 @@ def test_notebook_matches_its_jupytext_twin(path):
     ipynb = [(c.cell_type, c.source.strip()) for c in nbformat.read(path, as_version=4).cells]
     py = [(c.cell_type, c.source.strip()) for c in jupytext.read(twin).cells]
     assert ipynb == py, f"{path.name} and {twin.name} differ: run `make sync-notebooks`"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_last_cell_prints_what_the_notebook_cost(path):
+    code = [cell.source for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"]
+    assert "print(lk.peak_memory())" in code[-1], f"{path.name}: its last code cell should print lk.peak_memory()"
