@@ -27,7 +27,7 @@ from lessonkit._memory import COLAB_FREE_RAM_GIB
 
 ROOT = Path(__file__).resolve().parents[1]
 LECTURE = ROOT / "notebooks" / "01_proper_noun_neurons.ipynb"
-ASK = "import lessonkit as _lk\nprint('activations kept by', _lk.hooks.keep.__name__)"
+ASK = "import lessonkit as _lk\nprint('activations recorded by', _lk.hooks.MlpRecorder.__init__.__name__)"
 
 
 def run_notebook(path: Path) -> nbformat.NotebookNode:
@@ -62,7 +62,7 @@ def test_the_lecture_notebook_runs_on_gpt2_mediums_shape_with_activations_off_th
     monkeypatch.setenv("LESSONKIT_MODEL", "gpt2-medium-random")
     cells = [cell for cell in run_notebook(LECTURE).cells if cell.cell_type == "code"]
     shown = "\n".join(printed(cell) for cell in cells)
-    assert "activations kept by keep_off_the_cpu" in printed(cells[-1])  # the recordings were off the CPU
+    assert "activations recorded by record_off_the_cpu" in printed(cells[-1])  # the recordings were off the CPU
     assert "GPT2LMHeadModel" in shown and "24 layers x 4,096 MLP neurons" in shown  # gpt2-medium's shape ran
     assert "RANDOM weights" in shown  # and the model card said what that means
     if lessonkit.text.wikitext_source() != "bundled":
