@@ -18,7 +18,7 @@ ifneq ($(wildcard $(SHARED_WIKITEXT)),)
 export LESSONKIT_WIKITEXT ?= $(SHARED_WIKITEXT)
 endif
 
-.PHONY: lab test venv benchmarks sync-notebooks exercises colab-check clean FORCE
+.PHONY: lab test venv benchmarks mutants sync-notebooks exercises colab-check clean FORCE
 
 venv: $(VENV)/.installed
 
@@ -65,6 +65,20 @@ test: venv
 benchmarks: export LESSONKIT_OFFLINE ?= 1
 benchmarks: venv
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# Mutation testing (not part of `make test`): mutmut puts small bugs into the modules that compute what
+# students read, one at a time, and runs each module's fast tests; prints the score per module and every
+# change no test caught. Which modules, and which tests: TARGETS in tests/mutation.py. One module (and
+# those sharing its tests): make mutants MUTANTS=lessonkit/regression.py
+MUTMUT_SPEC ?= mutmut>=3.8,<4
+MUTANTS     ?=
+mutants: export LESSONKIT_OFFLINE ?= 1
+mutants: export HF_HUB_OFFLINE ?= 1
+mutants: export MPLBACKEND ?= Agg
+mutants: export LESSONKIT_STRICT_CHECKS ?= 1
+mutants: venv
+	$(BIN)/python -m pip install --quiet '$(MUTMUT_SPEC)'
+	nice -n 19 $(BIN)/python tests/mutation.py $(MUTANTS)
 
 # Re-create each notebook's .ipynb from its jupytext twin (notebooks/*.py, exercises/*.py).
 sync-notebooks: venv

@@ -42,25 +42,31 @@ def test_zero_ablation_equals_zeroing_the_projections_weights(arch):
         edited = zero_columns(zero_columns(model, arch, 1, [0, 5, 7]), arch, 2, [3])(tokens).logits
     torch.testing.assert_close(ablated, edited, rtol=1e-5, atol=1e-5)
     assert not torch.allclose(ablated, clean)
+    with torch.no_grad(), lessonkit.ablate_mlp(model, {2: 3}):  # one neuron as an int; zero unless told
+        one = model(tokens).logits
+    torch.testing.assert_close(one, zero_columns(model, arch, 2, [3])(tokens).logits, rtol=1e-5, atol=1e-5)
     assert count_hooks(model) == 0
 
 
 @pytest.mark.parametrize("arch", ARCHITECTURES)
 def test_mean_ablation_equals_zeroed_weights_plus_the_mean_contribution(arch):
     model, tokens = ARCHITECTURES[arch](), ids(12)
-    neuron = 4
+    neurons = [4, 9]  # each to its own mean
     with torch.no_grad(), record_mlp(model, layers=1, site="post") as post:
         model(tokens)
-    mean = post[1][:, neuron].mean()  # the neuron's mean over the tokens of this pass
-    edited = zero_columns(model, arch, 1, [neuron])
+    edited = zero_columns(model, arch, 1, neurons)
     projection = model.get_submodule(PROJECTION[arch].format(1))
-    column = projection.weight[:, neuron] if isinstance(projection, nn.Linear) else projection.weight[neuron, :]
+    contribution = 0
+    for neuron in neurons:
+        mean = post[1][:, neuron].mean()  # the neuron's mean over the tokens of this pass
+        column = projection.weight[:, neuron] if isinstance(projection, nn.Linear) else projection.weight[neuron, :]
+        contribution = contribution + mean * column
     handle = edited.get_submodule(PROJECTION[arch].format(1)).register_forward_hook(
-        lambda module, args, output: output + mean * column)  # a hand-written hook adds what the mean contributes
+        lambda module, args, output: output + contribution)  # a hand-written hook adds what the means contribute
     try:
         with torch.no_grad():
             expected = edited(tokens).logits
-            with lessonkit.ablate_mlp(model, {1: [neuron]}, value="mean"):
+            with lessonkit.ablate_mlp(model, {1: neurons}, value="mean"):
                 ablated = model(tokens).logits
     finally:
         handle.remove()
@@ -94,6 +100,7 @@ def test_no_hook_is_left_after_an_error_or_the_stop_button():
 @pytest.mark.parametrize("neurons, value, error, message", [
     ({5: [0]}, 0.0, ValueError, "out of range"),
     ({0: [999]}, 0.0, ValueError, r"0\.\.127"),
+    ({0: [127, 128]}, 0.0, ValueError, r"0\.\.127"),  # one past the last neuron
     ({0: []}, 0.0, ValueError, "indices"),
     ([0, 1], 0.0, TypeError, "dict"),
     ({0: [1]}, "median", ValueError, "'mean'"),
@@ -106,18 +113,20 @@ def test_bad_requests_are_explained_and_add_nothing(neurons, value, error, messa
     assert count_hooks(model) == 0
 
 
-def test_next_token_losses_equal_a_literal_loop():
+@pytest.mark.parametrize("chunk, ends", [(None, [15, 31, 39]), (10, [9, 19, 29, 39])])
+def test_next_token_losses_equal_a_literal_loop(chunk, ends):
+    """Passes of the model's context (16 tokens) unless told, each its own text."""
     model, stream = tiny_gpt2(), ids(40)[0]
-    got = lessonkit.ablation.next_token_losses(model, stream, chunk=16)
-    expected = np.full(40, np.nan)
+    got = lessonkit.ablation.next_token_losses(model, stream, chunk=chunk)
+    step, expected = chunk or 16, np.full(40, np.nan)
     with torch.no_grad():
-        for start in range(0, 40, 16):  # each pass on its own, as the lecture's batches
-            piece = stream[start : start + 16]
+        for start in range(0, 40, step):  # each pass on its own, as the lecture's batches
+            piece = stream[start : start + step]
             log_probs = torch.log_softmax(model(piece[None]).logits[0], -1)
             for i in range(len(piece) - 1):
                 expected[start + i] = -log_probs[i, piece[i + 1]].item()
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
-    assert np.isnan(got[[15, 31, 39]]).all()
+    assert np.flatnonzero(np.isnan(got)).tolist() == ends
 
 
 @pytest.mark.parametrize("arch", ARCHITECTURES)
@@ -164,6 +173,9 @@ def test_batched_ablation_bad_requests_are_explained_and_leave_no_hook():
     ]:
         with pytest.raises(ValueError, match=message):
             lessonkit.ablation_effects(model, stream, 1, neurons, **options)
+    whole = ids(64)[0]  # exactly the model's context: one pass
+    np.testing.assert_array_equal(lessonkit.ablation_effects(model, whole, 1, [5]),
+                                  lessonkit.ablation_effects(model, whole, 1, [5], value=0.0))  # zero unless told
     with pytest.raises(ValueError, match="one pass"):
         lessonkit.ablation_effects(model, ids(65)[0], 1, [0])
     assert count_hooks(model) == 0

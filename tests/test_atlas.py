@@ -6,6 +6,10 @@ pass; every kept number is then recomputed from all the values the straightforwa
 
 from __future__ import annotations
 
+import pickle
+import queue
+import threading
+
 import numpy as np
 import pytest
 import statsmodels.api as sm
@@ -15,7 +19,7 @@ from scipy import stats
 from lessonkit import atlas
 from lessonkit._atlas_io import token_passes
 from lessonkit._atlas_state import (CAPITALISED, HELDOUT, LARGEST, OTHER, PROPER, SMALLEST, TRAIN, AtlasState,
-                                    histogram_edges)  # fmt: skip
+                                    histogram_edges, merge_across_ranks)  # fmt: skip
 
 LAYERS = {3: 5, 7: 4}  # two layers, 9 neurons side by side
 N_NEURONS = sum(LAYERS.values())
@@ -196,6 +200,75 @@ def test_merging_shards_equals_one_run_in_any_order(stream):
     backward.merge(shards[0])
     backward.merge(shards[1])
     assert_same_state(backward, whole)
+
+
+class ThreadRanks:
+    """torch.distributed for a world of processes played by threads: each thread knows its rank, and
+    each (sender, receiver) pair has a queue. Objects are pickled on the way, as torch.distributed does."""
+
+    def __init__(self, world: int) -> None:
+        self.world, self.local, self.sent, self.failed = world, threading.local(), [], threading.Event()
+        self.queues = {(a, b): queue.Queue() for a in range(world) for b in range(world)}
+
+    def get_rank(self) -> int:
+        return self.local.rank
+
+    def get_world_size(self) -> int:
+        return self.world
+
+    def send_object_list(self, objects: list, dst: int) -> None:
+        self.queues[self.local.rank, self._peer(dst)].put(pickle.dumps(objects))
+        self.sent.append((self.local.rank, dst))
+
+    def recv_object_list(self, objects: list, src: int) -> None:
+        inbox = self.queues[self._peer(src), self.local.rank]
+        for _ in range(3000):  # at most 30 s; at once when another rank has failed
+            try:
+                objects[:] = pickle.loads(inbox.get(timeout=0.01))
+                return
+            except queue.Empty:
+                if self.failed.is_set():
+                    break
+        raise RuntimeError(f"rank {self.local.rank} waited in vain for rank {src}")
+
+    def _peer(self, rank: int) -> int:
+        if not 0 <= rank < self.world or rank == self.local.rank:  # a real process group would wait forever
+            raise RuntimeError(f"rank {self.local.rank} addressed rank {rank} in a world of {self.world}")
+        return rank
+
+    def run(self, work) -> list:
+        """work(rank) on every rank at once; what each returned (an exception is raised here)."""
+        results, errors = [None] * self.world, []
+
+        def one(rank: int) -> None:
+            self.local.rank = rank
+            try:
+                results[rank] = work(rank)
+            except BaseException as error:  # noqa: BLE001 - handed to the test's thread
+                errors.append(error)
+                self.failed.set()
+
+        threads = [threading.Thread(target=one, args=(rank,)) for rank in range(self.world)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
+        return results
+
+
+@pytest.mark.parametrize("world", [1, 2, 3, 5, 7])
+def test_merge_across_ranks_gives_rank_0_the_whole_run(stream, world, monkeypatch):
+    """Each rank scans every world-th pass (as ``torchrun`` ranks do); rank 0 ends with the state of one run."""
+    passes, _, whole = stream
+    ranks = ThreadRanks(world)
+    for name in ("get_rank", "get_world_size", "send_object_list", "recv_object_list"):
+        monkeypatch.setattr(torch.distributed, name, getattr(ranks, name))
+    merged = ranks.run(lambda rank: merge_across_ranks(fill(new_state(), passes[rank::world])))
+    assert_same_state(merged[0], whole)
+    assert merged[1:] == [None] * (world - 1)
+    assert sorted(sender for sender, _ in ranks.sent) == list(range(1, world))  # every other rank sends once
 
 
 def test_states_with_other_settings_do_not_merge(stream):

@@ -7,6 +7,8 @@ MISTAKES proves each hint: a function with one typical mistake, and the words it
 
 from __future__ import annotations
 
+import re
+
 import matplotlib as mpl
 import numpy as np
 import pytest
@@ -357,12 +359,79 @@ MISTAKES = [
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # the 0 / 0 mistake
 @pytest.mark.parametrize("check, mistake, hint", MISTAKES, ids=[f"{c.__name__}-{i}" for i, (c, _, _) in enumerate(MISTAKES)])
 def test_each_typical_mistake_gets_its_hint(check, mistake, hint, strict):
+    """The hint of each mistake, in one line, and never the answer of the case it failed on: the
+    hint is scanned for the numbers the right answer gives there (see ``printed_forms``)."""
     PILE.clear()
-    with pytest.raises(checks.CheckFailed) as failed:
-        check(mistake)
-    message = str(failed.value)
+    message, answer = run_to_its_hint(check, mistake)
     assert hint in message, message
     assert "\n" not in message and "Hint:" in message and message.startswith(f"{check.__name__}: ")
+    assert not [form for form in printed_forms(answer) if prints(message, form)], message
+
+
+def run_to_its_hint(check, wrong):
+    """The check's one line on the ``wrong`` function, and what the right answer (written out above)
+    returns on the case where it failed: the inputs of the wrong function's last call."""
+    calls = []
+
+    def recording(*args):
+        calls.append([a.clone() if isinstance(a, torch.Tensor) else a.copy() if hasattr(a, "copy") else a for a in args])
+        return wrong(*args)
+
+    with pytest.raises(checks.CheckFailed) as failed:
+        check(recording)
+    return str(failed.value), dict(RIGHT)[check](*calls[-1])
+
+
+def printed_forms(answer) -> set[str]:
+    """How a hint could print an answer: a number with 2-4 decimals or 3-6 significant digits (not as a
+    bare integer, which "rank 1" or "x = [3, 4, 1, 2]" would match), a neuron as "neuron 4", a list of
+    labels as a list, and the leading numbers of a float array."""
+    if isinstance(answer, tuple):
+        return set().union(*(printed_forms(part) for part in answer))
+    if isinstance(answer, (int, np.integer)) and not isinstance(answer, bool):
+        return {f"neuron {answer}", f"neuron={answer}"}
+    values = np.asarray(answer.detach() if isinstance(answer, torch.Tensor) else answer)
+    if values.ndim == 0:
+        v = float(values)
+        forms = {f"{v:.{d}f}" for d in (2, 3, 4)} | {f"{v:.{d}g}" for d in (3, 4, 6)} | {repr(v), str(round(v, 3))}
+        return {form for form in forms if "." in form or "e" in form}
+    if values.dtype.kind in "biu":  # labels, tags, indices: the list as Python prints it, or its start
+        items = values.astype(int).tolist()
+        return {str(items), str(values.tolist())} if len(items) <= 6 else {str(items[:6])[:-1]}
+    leading = values.reshape(-1)[:8].astype(float)
+    return set().union(*(printed_forms(float(v)) for v in leading if float(f"{v:.3g}") != float(f"{v:.2g}")))
+
+
+def prints(message: str, form: str) -> bool:
+    """``form`` in ``message`` as a whole number: not the start or end of a longer one."""
+    if form.startswith("["):
+        return form in message
+    return re.search(rf"(?<![\d.]){re.escape(form)}(?!\d)", message) is not None
+
+
+# a wrong answer per check that reaches its last, catch-all hint (the likeliest to print numbers)
+CATCH_ALL = {
+    checks.check_mlp_hook: lambda model, layer, ids: keep_mlp_neurons(model, layer, ids) * 1.5,
+    checks.check_lecture_rule: lambda texts: [1 - tag for tag in lecture_rule(texts)],
+    checks.check_comparison_sample: lambda labels, seed: comparison_sample(labels, seed)[:-1],
+    checks.check_one_neuron_logit: lambda x, y: (0.123, 0.456),
+    checks.check_bonferroni: lambda p, alpha: np.asarray(p) > 0.1,
+    checks.check_lecture_colours: lambda values: lecture_colours(values) * 0.5,
+    checks.check_auroc: lambda x, y: 0.123,
+    checks.check_heldout_choice: lambda *data: (choose_and_score(*data)[0], 0.123),
+    checks.check_benjamini_hochberg: lambda p, alpha: np.asarray(p) > 0.1,
+    checks.check_capitalisation_control: lambda values, labels, texts: 0.123,
+    checks.check_next_token_loss: lambda logits, ids: next_token_loss(logits, ids) * 1.5,
+    checks.check_ablation: lambda *args: 0.123,
+}
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+@pytest.mark.parametrize("check, wrong", list(CATCH_ALL.items()), ids=[check.__name__ for check in CATCH_ALL])
+def test_the_catch_all_hint_prints_no_answer(check, wrong, strict):
+    message, answer = run_to_its_hint(check, wrong)
+    assert "Hint:" in message and "\n" not in message
+    assert not [form for form in printed_forms(answer) if prints(message, form)], message
 
 
 # --------------------------------------------------------------------------- how a check answers
@@ -476,21 +545,3 @@ def test_the_ablation_cases_tell_every_mistake_apart():
         want = _checks_models._ablation_variants(model, 1, 5, _checks_models.token_ids(16, 4))
         values = [want["right"], -want["right"], want["sum"], want["whole layer"], want["position"], 0.0]
         assert min(abs(a - b) for i, a in enumerate(values) for b in values[i + 1:]) > 1e-4, values
-
-
-@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
-def test_no_hint_gives_the_answer(strict):
-    """A hint names the mistake; it never prints the number the exercise asks for."""
-    case = _checks_beyond.choice_case()
-    x, y = _checks_lecture._logit_case(0, 0.6)
-    right = _checks_lecture._logit_variants(x, y)
-    answers = {
-        checks.check_heldout_choice: [f"neuron {case['right']}", f"{case['heldout_auroc']:.3f}", f"{case['heldout_auroc']:.4g}"],
-        checks.check_one_neuron_logit: [f"{right['beta']:.3f}", f"{right['beta']:.4g}", f"{right['p']:.3g}"],
-    }
-    for check, mistake, _ in MISTAKES:
-        if check not in answers:
-            continue
-        with pytest.raises(checks.CheckFailed) as failed:
-            check(mistake)
-        assert not any(answer in str(failed.value) for answer in answers[check]), str(failed.value)

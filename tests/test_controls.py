@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import statsmodels.api as sm
+import torch
 from sklearn.metrics import roc_auc_score
 
 import lessonkit
@@ -101,11 +104,25 @@ def test_auroc_ci_width_agrees_with_a_bootstrap():
     assert (high - low) / 2 == pytest.approx(1.96 * np.std(boot), rel=0.2)
 
 
-def test_auroc_ci_rejects_what_has_no_interval():
-    with pytest.raises(ValueError, match="two tokens of each class"):
-        lessonkit.auroc_ci([1.0, 2.0, 3.0], [1, 0, 0])
-    with pytest.raises(ValueError, match="level"):
-        lessonkit.auroc_ci([1.0, 2.0, 3.0, 4.0], [1, 1, 0, 0], level=95)
+def test_auroc_ci_is_clipped_to_the_possible_aurocs():
+    """Near-perfect and near-reversed neurons on few tokens: DeLong's normal interval crosses 1 (or 0)."""
+    y = np.array([1, 1, 1, 0, 0, 0, 0])
+    for x in (np.array([5.0, 6.0, 2.5, 1.0, 2.0, 3.0, 0.0]), -np.array([5.0, 6.0, 2.5, 1.0, 2.0, 3.0, 0.0])):
+        area, se = delong_by_pairs(x, y)
+        assert area - 1.96 * se < 0 or area + 1.96 * se > 1  # the interval written out leaves [0, 1]
+        got = lessonkit.auroc_ci(x, y)
+        assert got == pytest.approx((area, max(0.0, area - 1.959964 * se), min(1.0, area + 1.959964 * se)), abs=1e-6)
+
+
+def test_auroc_ci_needs_two_tokens_of_each_class_and_a_level_inside_0_1():
+    two_each = lessonkit.auroc_ci([2.5, 3.0, 2.0, 0.5], [1, 1, 0, 0])
+    assert two_each == pytest.approx((1.0, 1.0, 1.0))  # perfect separation: no spread
+    for values, labels in (([1.0, 2.0, 3.0], [1, 0, 0]), ([1.0, 2.0, 3.0], [1, 1, 0])):
+        with pytest.raises(ValueError, match="two tokens of each class"):
+            lessonkit.auroc_ci(values, labels)
+    for level in (95, 1.0, 0.0):
+        with pytest.raises(ValueError, match="level"):
+            lessonkit.auroc_ci([1.0, 2.0, 3.0, 4.0], [1, 1, 0, 0], level=level)
 
 
 def test_block_bootstrap_auroc_is_a_literal_loop_over_resampled_blocks():
@@ -159,25 +176,88 @@ def test_standardized_effect_as_written_out():
     assert lessonkit.standardized_effect(10 * x, y) == pytest.approx(d)  # no units, unlike beta
 
 
-def test_permutation_null_repeats_the_lectures_test_on_shuffled_labels():
-    x, y = planted(n=200, neurons=5)
-    counts = lessonkit.permutation_null(x, y, n_permutations=3, seed=7)
-    shuffled = np.random.default_rng(7).permutation(y)  # the first permutation, by hand, with statsmodels
-    pvalues = [sm.Logit(shuffled, sm.add_constant(x[:, j])).fit(disp=0).pvalues[1] for j in range(5)]
-    assert counts[0] == sum(p < 0.05 / 5 for p in pvalues)
-    assert len(counts) == 3 and counts.max() <= 1  # labels that carry nothing: (almost) no neuron passes
+def test_standardized_effect_in_float64_whatever_comes_in_and_quiet_on_a_dead_neuron():
+    x, y = planted()
+    x[:, 2] = 1.5  # a neuron that never changes: 0 / 0
+    x[:, 3] = y + 1.0  # constant within each class: 1 / 0
+    single = x.astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning reaches the notebook
+        d = lessonkit.standardized_effect(torch.from_numpy(single), y)
+    a, b = single[y == 1].astype(np.float64), single[y == 0].astype(np.float64)
+    pooled = np.sqrt(((len(a) - 1) * a.var(0, ddof=1) + (len(b) - 1) * b.var(0, ddof=1)) / (len(x) - 2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        np.testing.assert_allclose(d, (a.mean(0) - b.mean(0)) / pooled, rtol=1e-12)
+    assert np.isnan(d[2]) and d[3] == np.inf
+    with pytest.raises(ValueError, match="one label per token"):
+        lessonkit.standardized_effect(x[:, 0], y)  # one neuron: still [tokens, neurons]
+    with pytest.raises(ValueError, match="one label per token"):
+        lessonkit.standardized_effect(x, y[:-1])
+
+
+def test_permutation_null_repeats_the_lectures_test_on_each_shuffle():
+    """Every shuffle by hand (numpy's generator from the seed, statsmodels per neuron), also at a loose
+    alpha where shuffled labels do pass now and then: a null of zeros, or one shuffle reused, shows."""
+    x, y = planted(n=120, neurons=6)
+    rng, pvalues = np.random.default_rng(7), []
+    for _ in range(6):
+        shuffled = rng.permutation(y)
+        pvalues.append([sm.Logit(shuffled, sm.add_constant(x[:, j])).fit(disp=0).pvalues[1] for j in range(6)])
+    counts = [sum(p < 0.5 / 6 for p in shuffle) for shuffle in pvalues]  # Bonferroni at alpha .5
+    assert len(set(counts)) > 1  # the shuffles differ
+    assert lessonkit.permutation_null(x, y, n_permutations=6, seed=7, alpha=0.5).tolist() == counts
+    lecture = [sum(p < 0.05 / 6 for p in shuffle) for shuffle in pvalues]
+    assert lessonkit.permutation_null(x, y, n_permutations=6, seed=7).tolist() == lecture  # alpha: the lecture's .05
+    defaults = lessonkit.permutation_null(x, y, alpha=0.5)  # 20 shuffles from seed 0
+    assert defaults.tolist() == lessonkit.permutation_null(x, y, n_permutations=20, seed=0, alpha=0.5).tolist()
+    assert defaults.tolist() != lessonkit.permutation_null(x, y, n_permutations=20, seed=1, alpha=0.5).tolist()
+
+
+def fits_by_seed(x, y, seeds):
+    """(betas, p-values) of the lecture's regression per neuron on each seed's sample, by hand."""
+    fits = []
+    for seed in seeds:
+        positives, negatives = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+        sample = np.r_[positives, np.random.default_rng(seed).choice(negatives, size=len(positives), replace=False)]
+        done = [sm.Logit(y[sample], sm.add_constant(x[sample, j])).fit(disp=0) for j in range(x.shape[1])]
+        fits.append((np.array([f.params[1] for f in done]), np.array([f.pvalues[1] for f in done])))
+    return fits
+
+
+def significance_written_out(fits, alpha=0.05):
+    """Per seed: which neurons pass p < alpha / neurons, the passing neuron with the largest positive
+    beta (-1: none); and how many neurons pass with some seeds and fail with others."""
+    significant, top = [], []
+    for beta, p in fits:
+        passing = [bool(value < alpha / len(p)) for value in p]
+        candidates = [(beta[j], j) for j in range(len(p)) if passing[j] and beta[j] > 0]
+        significant.append(passing)
+        top.append(max(candidates)[1] if candidates else -1)
+    changed = sum(len({row[j] for row in significant}) == 2 for j in range(len(significant[0])))
+    return significant, top, changed
 
 
 def test_significance_by_seed_as_a_statsmodels_loop():
     x, y = planted(n=300, neurons=4)
-    result = lessonkit.significance_by_seed(x, y, seeds=[0, 1])
-    for row, seed in enumerate([0, 1]):
-        positives, negatives = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
-        sample = np.r_[positives, np.random.default_rng(seed).choice(negatives, size=len(positives), replace=False)]
-        pvalues = [sm.Logit(y[sample], sm.add_constant(x[sample, j])).fit(disp=0).pvalues[1] for j in range(4)]
-        assert result["significant"][row].tolist() == [p < 0.05 / 4 for p in pvalues]
-    assert result["top_positive"] == [1, 1]
-    assert result["changed"] == int((result["significant"].any(0) & ~result["significant"].all(0)).sum())
+    x[:, 2] = 0.1 * x[:, 2] + 0.03 * y  # steep but borderline: significant with some samples only
+    x[:, 3] = 0.1 * x[:, 3] - 0.03 * y
+    seeds = [0, 1, 2, 3, 4]
+    fits = fits_by_seed(x, y, seeds)
+    significant, top, changed = significance_written_out(fits)
+    assert set(top) == {1, 2} and changed == 2  # the case needs every part of the answer
+    result = lessonkit.significance_by_seed(x, y, seeds=seeds)
+    assert result["significant"].tolist() == significant
+    assert result["top_positive"] == top and result["changed"] == changed
+    assert lessonkit.significance_by_seed(100 * x, y, seeds=seeds)["top_positive"] == top  # betas below 1: the same choice
+    loose = significance_written_out(fits, alpha=0.5)
+    assert loose != (significant, top, changed)
+    result = lessonkit.significance_by_seed(x, y, seeds=seeds, alpha=0.5)
+    assert (result["significant"].tolist(), result["top_positive"], result["changed"]) == loose
+    noise = np.random.default_rng(1).normal(size=(300, 3))
+    significant, top, changed = significance_written_out(fits_by_seed(noise, y, [0, 1]))
+    assert top == [-1, -1]  # no neuron passes: no choice
+    result = lessonkit.significance_by_seed(noise, y, seeds=[0, 1])
+    assert (result["significant"].tolist(), result["top_positive"], result["changed"]) == (significant, top, changed)
 
 
 def test_names_are_exported():

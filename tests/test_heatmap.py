@@ -149,6 +149,9 @@ def test_figure_letters_are_black_and_inside_the_boxes():
 def test_newlines_and_tabs_are_marks_of_one_cell():
     assert display_text(" a\n\tb") == " a" + NEWLINE_MARK + "\u2192b"
     assert len(display_text("日本\u0301")) == 3  # wide and combining characters: one cell each
+    # one character, one cell: the font draws "é" in one; a combining accent, a soft hyphen (both in the
+    # font), a bell and a wide character would not take exactly one
+    assert display_text("é e\u0301\xad\x07日") == "é e" + "\ufffd" * 4
 
 
 def test_figure_highlight_frames_the_tagged_tokens():
@@ -245,6 +248,44 @@ def test_bad_input_gets_a_clear_error(bad, error):
         lessonkit.token_heatmap(**bad)
 
 
+def test_bad_input_errors_say_what_was_wrong():
+    with pytest.raises(ValueError, match=r"^values must be 1-D"):
+        lessonkit.value_range(np.ones((3, 2)))
+    with pytest.raises(TypeError, match=r"^values must be numbers"):
+        lessonkit.token_heatmap(TOKENS[:2], ["a", "b"])
+    with pytest.raises(TypeError, match=r"^token_texts must be decoded strings, found int 464"):
+        lessonkit.token_heatmap([" a", 464], [1.0, 2.0])
+    for per_line in (2.5, True, -1):
+        with pytest.raises(ValueError, match="tokens_per_line must be a positive integer"):
+            lessonkit.token_heatmap(TOKENS, VALUES, tokens_per_line=per_line)
+    fig = lessonkit.token_heatmap(TOKENS[:3], VALUES[:3], backend="matplotlib", tokens_per_line=1)  # one token a line
+    assert len({round(p.vertices[:, 1].min(), 3) for p in fig.axes[0].collections[0].get_paths()}) == 3
+
+
+def caption(html_text: str) -> str:
+    """The line under the heatmap that says how colours map to values (before the hover note)."""
+    return re.search(r"colour: [^<]*?(?= ·|<)", html_text).group()
+
+
+def test_the_caption_says_the_map_the_power_and_the_ends_of_the_scale():
+    low, high = VALUES.min(), VALUES.max()
+    assert caption(html_of(TOKENS, VALUES)) == (f"colour: Reds at a², a = min-max scaled value; "
+                                                 f"palest = {low:.3g}, darkest = {high:.3g}")
+    assert caption(html_of(TOKENS, VALUES, cmap="Blues", squared=False, vmin=-1.0, vmax=5.0)) == (
+        "colour: Blues at a, a = min-max scaled value; palest = -1, darkest = 5")
+    assert "palest = -1, darkest = 3" in caption(html_of(TOKENS, VALUES, vmin=-1.0))
+    assert "palest = -2, darkest = 9" in caption(html_of(TOKENS, VALUES, vmax=9.0))
+    nothing = np.full(len(TOKENS), np.nan)
+    assert caption(html_of(TOKENS, nothing)) == "colour: no finite values to scale"
+    assert caption(html_of(TOKENS, nothing, vmin=0.0)) == "colour: no finite values to scale"
+    assert "palest = 0, darkest = 1" in caption(html_of(TOKENS, nothing, vmin=0.0, vmax=1.0))
+
+
+def test_the_heatmap_draws_linear_colours_when_asked():
+    a = (VALUES - VALUES.min()) / (VALUES.max() - VALUES.min())
+    np.testing.assert_allclose(backgrounds(html_of(TOKENS, VALUES, squared=False))[:, :3], cm.Reds(a)[:, :3], atol=0.5 / 255)
+
+
 # ---- top contexts --------------------------------------------------------------------------------
 
 def context_rows(html_text):
@@ -273,6 +314,26 @@ def test_top_contexts_most_negative_and_nan():
     snippet = lessonkit.top_contexts(acts, tokens, neuron=0, k=10, window=1, largest=False)
     assert [int(i) for _, _, i in context_rows(snippet.html)] == [2, 4, 0, 3]  # NaN left out, most negative first
     assert "<c>" not in snippet.html and "&lt;c&gt;" in snippet.html
+
+
+def test_top_contexts_defaults_ties_and_one_scale():
+    """Ten rows, eight tokens either side; equal values in text order; every row on one colour scale."""
+    acts = np.zeros((60, 2))
+    acts[::3, 1] = 2.0  # twenty tokens share the top value
+    tokens = [f" t{i}" for i in range(60)]
+    snippet = lessonkit.top_contexts(acts, tokens, neuron=1)
+    assert [int(i) for _, _, i in context_rows(snippet.html)] == list(range(0, 30, 3))
+    assert "Neuron 1: the 10 strongest activations" in snippet.html
+    row = snippet.html.split("<tr>")[5]  # the fourth context: token 9
+    assert [int(t) for t in re.findall(r'<span title="#(\d+)', row)] == list(range(1, 18))
+    assert "the 10 most negative activations" in lessonkit.top_contexts(acts, tokens, 1, largest=False).html
+    scaled = lessonkit.top_contexts(acts, tokens, neuron=1, k=1, window=0, vmin=-2.0, vmax=4.0)
+    np.testing.assert_allclose(backgrounds(scaled.html), lecture_rgba([2.0], -2.0, 4.0), atol=0.5 / 255)
+    single = lessonkit.top_contexts(acts, tokens, neuron=1, k=1, window=0)  # the smallest settings
+    assert len(context_rows(single.html)) == 1 and len(re.findall(r"<span title=", single.html)) == 1
+    for bad in (dict(k=1.5), dict(window=-1), dict(window=2.0)):
+        with pytest.raises(ValueError, match="k must be an integer >= 1 and window an integer >= 0"):
+            lessonkit.top_contexts(acts, tokens, 1, **bad)
 
 
 def test_top_contexts_accepts_torch_and_checks_input():

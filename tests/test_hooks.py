@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import types
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -273,8 +275,14 @@ def test_input_mistakes_get_clear_errors_and_leave_no_hook():
             model(torch.zeros(5, dtype=torch.long))  # the lecture's 1-D input
         with pytest.raises(ValueError, match=f"at most {context}"):
             model(torch.zeros(1, context + 1, dtype=torch.long))
+        with pytest.raises(ValueError, match=r"2-D batch \[1, n\]"):
+            model(input_ids=torch.zeros(5, dtype=torch.long))  # the same, by keyword
         model(input_ids=torch.zeros(1, context, dtype=torch.long))  # the full context is fine
     assert acts[0].shape[0] == context and count_hooks(model) == 0
+    assert repr(acts).startswith("MlpActivations(site='pre', {0: [16, 128]")
+    with record_mlp(model, layers=1, site="post") as post:
+        model(input_ids=torch.zeros(1, 3, dtype=torch.long))
+    assert repr(post) == "MlpActivations(site='post', {1: [3, 128] float32})"
 
 
 def test_the_lectures_leak_is_visible():
@@ -394,6 +402,7 @@ def test_capture_accepts_one_stream_in_any_of_its_shapes():
         (torch.zeros(2, 5, dtype=torch.long), ValueError, "one stream"),
         (torch.zeros(5), TypeError, "integer token ids"),
         (torch.zeros(0, dtype=torch.long), ValueError, "empty"),
+        (torch.tensor([True, False]), TypeError, "integer token ids"),  # a mask, not ids
         ({"input_ids": torch.zeros(1, 5, dtype=torch.long)}, TypeError, r"tokens\['input_ids'\]"),
     ],
 )
@@ -406,6 +415,56 @@ def test_capture_rejects_bad_tokens(tokens, error, message):
 def test_capture_rejects_bad_chunks(chunk, message):
     with pytest.raises(ValueError, match=message):
         capture_mlp(tiny_gpt2(), ids(5), chunk=chunk, progress=False)
+
+
+def test_one_token_a_pass_is_allowed_and_honest():
+    model, tokens = tiny_gpt2(), ids(4)
+    alone = capture_mlp(model, tokens, 0, chunk=1, progress=False)[0]
+    for i in range(4):  # each token as a text of its own
+        with record_mlp(model, layers=0) as acts:
+            model(tokens[:, i : i + 1])
+        torch.testing.assert_close(alone[i : i + 1], acts[0])
+
+
+class HandMadeGPT2(torch.nn.Module):
+    """A model built without transformers: GPT-2's layout and config.model_type, and nothing else (no
+    .device, no base_model_prefix, no context length in its config)."""
+
+    def __init__(self):
+        super().__init__()
+        self.config = types.SimpleNamespace(model_type="gpt2")
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            self.embed = torch.nn.Embedding(VOCAB, 8)
+            self.transformer = torch.nn.Module()
+            self.transformer.h = torch.nn.ModuleList()
+            for _ in range(2):
+                block = torch.nn.Module()
+                block.mlp = torch.nn.Module()
+                block.mlp.c_fc, block.mlp.c_proj = torch.nn.Linear(8, 16), torch.nn.Linear(16, 8)
+                self.transformer.h.append(block)
+        self.eval()
+
+    def forward(self, input_ids, use_cache=False):
+        x = self.embed(input_ids)
+        for block in self.transformer.h:
+            x = x + block.mlp.c_proj(torch.relu(block.mlp.c_fc(x)))
+        return x
+
+
+def test_a_model_with_only_the_layout_is_recorded_in_the_lectures_passes():
+    model, tokens = HandMadeGPT2(), ids(1500)[0]
+    calls, handle = forward_calls(model)
+    try:
+        acts = capture_mlp(model, tokens, layers=1, progress=False)
+    finally:
+        handle.remove()
+    assert [shape[1] for shape in calls] == [1024, 476]  # no context length: the lecture's 1,024-token passes
+    with torch.no_grad():
+        x = model.embed(tokens)
+        x = x + model.transformer.h[0].mlp.c_proj(torch.relu(model.transformer.h[0].mlp.c_fc(x)))
+        torch.testing.assert_close(acts[1], model.transformer.h[1].mlp.c_fc(x))
+    assert count_hooks(model) == 0
 
 
 def test_capture_leaves_no_hook_when_the_model_fails():

@@ -124,12 +124,26 @@ def test_bad_results_get_clear_errors():
         lessonkit.plot_classifier_results({"beta": [1.0], "pvalue": [0.1]}, alpha=5)
 
 
-def test_works_with_the_regression_modules_result():
+def test_fit_logits_neurons_sit_where_statsmodels_puts_them():
+    """Six neurons fitted by lessonkit.fit_logit, drawn: each point is the neuron's statsmodels beta and
+    -log(p), in the group of its sign and its significance (p < .05 / 6)."""
+    import statsmodels.api as sm
+
     rng = np.random.default_rng(0)
-    X = rng.standard_normal((200, 6))
-    y = (X[:, 0] + rng.standard_normal(200) > 0).astype(float)
-    fig = lessonkit.plot_classifier_results(lessonkit.fit_logit(X, y))
-    assert sum(len(v.get_xdata()) for v in lines_by_style(fig.axes[0]).values()) == 6
+    y = (rng.standard_normal(200) > 0).astype(float)
+    X = rng.standard_normal((200, 6)) + np.outer(y, [1.0, -0.8, 0.25, -0.2, 0.0, 0.5])
+    fits = [sm.Logit(y, sm.add_constant(X[:, j])).fit(disp=0) for j in range(6)]
+    beta, p = np.array([f.params[1] for f in fits]), np.array([f.pvalues[1] for f in fits])
+    by_index, volcano = lessonkit.plot_classifier_results(lessonkit.fit_logit(X, y)).axes
+    left, right = lines_by_style(by_index), lines_by_style(volcano)
+    groups = {("r", "o"): (beta > 0) & (p < 0.05 / 6), ("r", "x"): (beta > 0) & (p >= 0.05 / 6),
+              ("g", "o"): (beta < 0) & (p < 0.05 / 6), ("g", "x"): (beta < 0) & (p >= 0.05 / 6)}
+    assert all(mask.any() for mask in groups.values())  # the case fills every group
+    for style, mask in groups.items():
+        np.testing.assert_array_equal(left[style].get_xdata(), np.flatnonzero(mask))
+        np.testing.assert_allclose(left[style].get_ydata(), beta[mask], rtol=1e-6)
+        np.testing.assert_allclose(right[style].get_xdata(), beta[mask], rtol=1e-6)
+        np.testing.assert_allclose(right[style].get_ydata(), -np.log(p[mask]), rtol=1e-6)
 
 
 # ---- layer profile -------------------------------------------------------------------------------

@@ -65,6 +65,18 @@ def test_notebook_matches_its_jupytext_twin(path):
     assert ipynb == py, f"{path.name} and {twin.name} differ: run `make sync-notebooks`"
 
 
+def test_the_mutation_targets_exist():
+    """`make mutants` reads which modules to mutate, and which tests their mutants run, from
+    tests/mutation.py: a module that moved, or a test file renamed, shows here first."""
+    import mutation
+
+    for module, tests in mutation.TARGETS.items():
+        assert (ROOT / module).is_file(), f"{module} (tests/mutation.py TARGETS) does not exist"
+        for arg in tests.args:
+            if arg.startswith("tests/"):
+                assert (ROOT / arg.split("::")[0]).is_file(), f"{arg} (tests of {module}) does not exist"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_the_last_cell_prints_what_the_notebook_cost(path):
     code = [cell.source for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"]

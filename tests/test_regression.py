@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
@@ -113,10 +114,14 @@ def test_fit_logit_matches_statsmodels_on_random_data(seed, path):
 def test_separation_is_detected_exactly_and_flagged_where_statsmodels_warns(path):
     _, y = synthetic(3, n=120, m=1)
     X = separated_columns(y)
+    X = np.column_stack([X, -X[:, 2]])  # quasi separation the other way: the classes touch at -1.0
     result = lessonkit.fit_logit(X, y)
-    assert result.separated.tolist() == [True, True, True, False]
-    assert result.beta[0] == np.inf and result.beta[1] == -np.inf and result.beta[2] == np.inf
-    assert np.isnan(result.pvalue[:3]).all() and np.isfinite(result.pvalue[3])
+    assert result.separated.tolist() == [True, True, True, False, True]
+    assert result.beta.tolist()[:3] == [np.inf, -np.inf, np.inf] and result.beta[4] == -np.inf
+    assert np.isnan(result.pvalue[[0, 1, 2, 4]]).all() and np.isfinite(result.pvalue[3])
+    separated = result.separated  # nothing was fitted there: no intercept, no standard error, no step
+    assert np.isnan(result.intercept[separated]).all() and np.isnan(result.se[separated]).all()
+    assert (result.n_iter[separated] == 0).all() and result.n_iter.dtype == np.int64
     assert_statsmodels_parity(X, y, result)
 
 
@@ -212,6 +217,8 @@ def test_newton_step_is_statsmodels_first_step():
 
 def test_fit_one_neuron_is_statsmodels():
     X, y = synthetic(14, m=12)
+    first_step, _ = lecture_fit(X[:, 0], y, maxiter=1)  # float32 activations: the first step in float64 too
+    assert [fit_one_neuron(X[:, 0], y, maxiter=1)[k] for k in ("intercept", "beta")] == pytest.approx(first_step.params, rel=1e-12)
     for j in range(12):
         fit, warned = lecture_fit(X[:, j], y)
         mine = fit_one_neuron(X[:, j], y)
@@ -235,6 +242,18 @@ def test_every_path_is_the_readable_newton_fit(seed, path):
         assert result.n_iter[j] == mine["n_iter"] and result.converged[j] == mine["converged"], j
         np.testing.assert_allclose([result.intercept[j], result.beta[j], result.se[j], result.pvalue[j]],
                                    [mine["intercept"], mine["beta"], mine["se"], mine["pvalue"]], rtol=1e-9, atol=1e-300)
+
+
+def test_the_numba_kernels_exp_is_exp_over_the_whole_float64_range():
+    """The kernels' own exp (no vector exp in this numba build): math.exp to 1e-11 from the smallest
+    to the largest finite result, 0 and inf beyond, exactly 1 at 0 (its docstring says ~1e-13; the
+    squarings make it 1.6e-12 at the ends)."""
+    pytest.importorskip("numba")
+    from lessonkit._logit_numba import _exp
+
+    for t in np.concatenate([np.linspace(-745.0, 709.0, 2001), np.linspace(-3.0, 3.0, 601)]):
+        assert _exp(t) == pytest.approx(math.exp(t), rel=1e-11), t
+    assert (_exp(0.0), _exp(710.0), _exp(1e6), _exp(-746.0), _exp(-1e6)) == (1.0, np.inf, np.inf, 0.0, 0.0)
 
 
 def test_paths_agree_with_each_other():
@@ -269,6 +288,10 @@ def test_constant_column_is_nan_and_flagged_not_a_crash(path):
 
 def test_non_convergence_is_flagged_and_follows_statsmodels_steps(path):
     X, y = synthetic(8, m=10)
+    one_step = lessonkit.fit_logit(X, y, maxiter=1)  # statsmodels' first step exactly, ridge on the Hessian included
+    for j in range(10):
+        fit, _ = lecture_fit(X[:, j], y, maxiter=1)
+        np.testing.assert_allclose([one_step.intercept[j], one_step.beta[j]], fit.params, rtol=1e-12)
     result = lessonkit.fit_logit(X, y, maxiter=2)
     for j in range(10):
         fit, warned = lecture_fit(X[:, j], y, maxiter=2)
@@ -289,23 +312,35 @@ def test_extreme_activations_raise_no_numpy_warnings(path):
 
 
 def test_repr_and_frame():
+    """The one line a notebook shows, counted here from statsmodels and from how the columns were made."""
     X, y = synthetic(10, m=8)
-    result = lessonkit.fit_logit(X, y)
-    assert repr(result).startswith("LogitResult(8 neurons, n=300 samples")
+    X[:, 0] = np.random.default_rng(0).normal(size=300) + 0.45 * y  # significant after 4 steps
+    X[:, 2] = 2.0  # constant
+    X[:, 5] = np.where(y == 1, 1.0, -1.0) + np.linspace(0, 0.5, 300)  # separated
+    result = lessonkit.fit_logit(X, y, maxiter=5)  # neurons 6 and 7 need a sixth step
+    fits = {j: lecture_fit(X[:, j], y, maxiter=5)[0] for j in (0, 1, 3, 4, 6, 7)}
+    converged = [j for j, fit in fits.items() if fit.mle_retvals["converged"]]
+    significant = sum(fits[j].pvalues[1] < 0.05 / 8 for j in converged)
+    assert 0 < significant and len(converged) < 6  # the case has every kind of neuron
+    assert repr(result) == (f"LogitResult(8 neurons, n=300 samples: {significant} significant at p < .05/8 (Bonferroni), "
+                            f"1 separated, 1 constant, {6 - len(converged)} not converged)")
     frame = result.to_frame()
-    assert list(frame.columns[:5]) == ["beta", "intercept", "se", "z", "pvalue"]
+    assert list(frame.columns) == ["beta", "intercept", "se", "z", "pvalue", "converged", "separated", "constant", "n_iter"]
+    assert frame.index.name == "neuron" and list(frame.index) == list(range(8))
     np.testing.assert_array_equal(frame["beta"].to_numpy(), result.beta)
+    empty = LogitResult(*[np.zeros(0)] * 5, *[np.zeros(0, bool)] * 3, np.zeros(0, int), nobs=10)
+    assert repr(empty) == "LogitResult(0 neurons, n=10 samples: 0 significant at p < .05/0 (Bonferroni), 0 separated, 0 constant, 0 not converged)"
 
 
 @pytest.mark.parametrize(
     "X, y, message",
     [
-        (np.zeros((4, 2)), [0, 1, 2, 1], "only 0 and 1"),
+        (np.zeros((4, 2)), [0, 1, 2, 1], r"^y must contain only 0 and 1"),
         (np.zeros((4, 2)), [1, 1, 1, 1], "only one class"),
-        (np.zeros((5, 2)), [0, 1, 0, 1], "one row per label"),
-        (np.array([[0.0], [np.nan], [1], [2]]), [0, 1, 0, 1], "NaN"),
-        (np.zeros((4, 2, 2)), [0, 1, 0, 1], "n_samples, n_neurons"),
-        (np.zeros((4, 2)), [[0, 1, 0, 1]], "1-D"),
+        (np.zeros((5, 2)), [0, 1, 0, 1], r"^X has 5 rows but y has 4 labels; pass one row per label"),
+        (np.array([[0.0], [np.nan], [1], [2]]), [0, 1, 0, 1], r"^X contains NaN"),
+        (np.zeros((4, 2, 2)), [0, 1, 0, 1], r"^X must be \[n_samples, n_neurons\]"),
+        (np.zeros((4, 2)), [[0, 1, 0, 1]], r"^y must be 1-D"),
     ],
 )
 def test_fit_logit_bad_input(X, y, message, path):
@@ -313,9 +348,81 @@ def test_fit_logit_bad_input(X, y, message, path):
         lessonkit.fit_logit(X, y)
 
 
-def test_fit_logit_rejects_text():
-    with pytest.raises(TypeError, match="real numbers"):
+def test_fit_logit_rejects_text_and_ragged_input():
+    with pytest.raises(TypeError, match=r"^X must hold real numbers"):
         lessonkit.fit_logit(np.array([["a"], ["b"]]), [0, 1])
+    with pytest.raises(TypeError, match=r"^y must hold numbers 0/1 or booleans"):
+        lessonkit.fit_logit(np.zeros((2, 1)), ["a", "b"])
+    with pytest.raises(TypeError, match=r"^X must be a numpy array"):
+        lessonkit.fit_logit([[0.0], [1.0, 2.0]], [0, 1])
+    with pytest.raises(TypeError, match=r"^y must be a numpy array"):
+        lessonkit.auroc(np.zeros((2, 1)), [[0], [1, 0]])
+
+
+@pytest.mark.parametrize("setting", [{"maxiter": 0}, {"tol": 0.0}, {"block": 0}, {"threads": 0}])
+def test_fit_logit_refuses_each_impossible_setting(setting):
+    with pytest.raises(ValueError, match="maxiter, block and threads must be >= 1 and tol > 0"):
+        lessonkit.fit_logit(*synthetic(1, m=2), **setting)
+
+
+def test_fit_logit_takes_the_smallest_settings():
+    X, y = synthetic(1, m=3)
+    smallest = lessonkit.fit_logit(X, y, maxiter=1, block=1, threads=1, tol=1e-300)
+    assert (smallest.n_iter == 1).all()
+    np.testing.assert_allclose(lessonkit.fit_logit(X, y, block=1).beta, lessonkit.fit_logit(X, y).beta, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.int64])
+def test_tensors_of_every_dtype_give_the_float64_numbers(dtype):
+    """Half precision is widened (numpy has no bfloat16); integers go to float64, where float32 would
+    merge 2**24 and 2**24 + 1."""
+    rng = np.random.default_rng(3)
+    y = (rng.random(200) < 0.4).astype(float)
+    values = rng.integers(-8, 8, size=(200, 4)) * 0.25 + y[:, None] * [1.0, 0.5, 0.0, -0.5]
+    if dtype == torch.int64:
+        values = 2**24 + np.round(values * 4)  # 2**24 + 1 exists only in float64
+    tensor = torch.tensor(values).to(dtype)
+    exact = tensor.double().numpy()  # the values the tensor holds, in float64
+    for backend in ("torch", "numba") if lessonkit.regression.paths.numba_problem() is None else ("torch",):
+        np.testing.assert_array_equal(lessonkit.auroc(tensor, y, backend=backend), lessonkit.auroc(exact, y, backend=backend))
+        np.testing.assert_allclose(lessonkit.fit_logit(tensor, y, backend=backend).beta,
+                                   lessonkit.fit_logit(exact, y, backend=backend).beta, rtol=1e-12)
+
+
+def test_each_path_runs_its_own_engine_and_auto_sends_large_data_to_a_gpu(monkeypatch):
+    """Which engine computes: numba's for "numba", torch's for "torch" (and "cuda", here on a stand-in
+    GPU that torch sees, with data counted as large), whatever LESSONKIT_STATS_BACKEND says."""
+    pytest.importorskip("numba")
+    from lessonkit import _logit_numba, _logit_torch, _stats_paths
+
+    X, y = synthetic(2, m=4)
+    ran = []
+
+    def spy(engine, name):
+        real = getattr(engine, name)
+
+        def recorded(*args, **options):
+            ran.append((f"{engine.__name__.rsplit('_', 1)[-1]}.{name}", options.get("device")))
+            options.pop("device", None)  # compute where the data are (here: the CPU), wherever the path would go
+            return real(*args, **options)
+
+        monkeypatch.setattr(engine, name, recorded)
+
+    for engine in (_logit_numba, _logit_torch):
+        spy(engine, "fit"), spy(engine, "auroc")
+    monkeypatch.setenv("LESSONKIT_STATS_BACKEND", "torch")
+    lessonkit.fit_logit(X, y, backend="numba"), lessonkit.auroc(X, y, backend="numba")
+    assert ran == [("numba.fit", None), ("numba.auroc", None)]
+    ran.clear()
+    monkeypatch.setenv("LESSONKIT_STATS_BACKEND", "numba")
+    lessonkit.fit_logit(X, y, backend="torch"), lessonkit.auroc(X, y, backend="torch")
+    assert ran == [("torch.fit", "cpu"), ("torch.auroc", "cpu")]
+    ran.clear()
+    monkeypatch.delenv("LESSONKIT_STATS_BACKEND")
+    monkeypatch.setattr(_stats_paths, "cuda_available", lambda load_torch=True: True)
+    monkeypatch.setattr(_stats_paths, "GPU_WORTH_IT", X.size)
+    lessonkit.fit_logit(X, y), lessonkit.auroc(X, y)
+    assert ran == [("torch.fit", "cuda"), ("torch.auroc", "cuda")]
 
 
 # ------------------------------------------------------------------------------------------ real activations
@@ -396,6 +503,9 @@ def test_balanced_sample_errors():
         lessonkit.balanced_sample([0, 0, 0], seed=0)
     with pytest.raises(ValueError, match="use more text"):
         lessonkit.balanced_sample([1, 1, 0], seed=0)
+    assert lessonkit.balanced_sample([1, 0, 1, 0], seed=0).tolist() == [0, 1, 2, 3]  # as many negatives as positives: all
+    with pytest.raises(ValueError, match=r"^labels must contain only 0 and 1"):
+        lessonkit.balanced_sample([1, 0, 2], seed=0)
     with pytest.raises(TypeError):
         lessonkit.balanced_sample([0, 1, 0])  # the seed is required
 
@@ -427,6 +537,57 @@ def test_benjamini_hochberg_matches_statsmodels():
     np.testing.assert_array_equal(grid.ravel(), expected)
 
 
+def step_down(p, alpha):
+    """A look-alike of BH: the k smallest, k = the last rank before the FIRST rank that fails."""
+    ranked = np.sort(p)
+    k = 0
+    while k < len(p) and ranked[k] <= (k + 1) / len(p) * alpha:
+        k += 1
+    return p <= ranked[k - 1] if k else np.zeros(len(p), bool)
+
+
+def own_threshold(p, alpha):
+    """A look-alike of BH: each p-value against its own rank's threshold only."""
+    rank = np.argsort(np.argsort(p)) + 1
+    return p <= rank / len(p) * alpha
+
+
+def strictly_below(p, alpha):
+    """A look-alike of BH with < for <=."""
+    ranked = np.sort(p)
+    passing = [k + 1 for k in range(len(p)) if ranked[k] < (k + 1) / len(p) * alpha]
+    return p <= ranked[passing[-1] - 1] if passing else np.zeros(len(p), bool)
+
+
+# p-values on which Benjamini-Hochberg (statsmodels' fdr_bh) gives another answer than each look-alike named
+BH_CASES = [
+    ([0.6, 0.028, 0.001, 0.9, 0.025], 0.05, (step_down, own_threshold)),  # rank 2 fails, rank 3 passes: BH keeps 3
+    ([0.5, 0.025, 0.9, 0.0125], 0.05, (strictly_below,)),  # ranks 1 and 2 exactly at their thresholds
+    ([0.045, 0.9, 0.005, 0.015, 0.04], 0.1, ()),  # alpha = .1 keeps 4, alpha = .05 would keep 2
+]
+
+
+@pytest.mark.parametrize("p, alpha, differs_from", BH_CASES)
+def test_benjamini_hochberg_is_statsmodels_where_its_look_alikes_differ(p, alpha, differs_from):
+    p = np.array(p)
+    expected = multipletests(p, alpha=alpha, method="fdr_bh")[0]
+    for look_alike in differs_from:
+        assert not np.array_equal(look_alike(p, alpha), expected), look_alike.__name__
+    got = lessonkit.benjamini_hochberg(p, alpha)
+    assert got.dtype == bool and got.tolist() == expected.tolist()
+    np.testing.assert_array_equal(lessonkit.benjamini_hochberg(list(p), alpha=alpha), expected)
+    two_rows = np.append(p, [0.3] * (len(p) % 2)).reshape(2, -1)  # [layers, neurons]: one family
+    got = lessonkit.benjamini_hochberg(two_rows, alpha)
+    assert got.shape == two_rows.shape
+    np.testing.assert_array_equal(got.ravel(), multipletests(two_rows.ravel(), alpha=alpha, method="fdr_bh")[0])
+
+
+def test_benjamini_hochberg_alpha_is_the_one_given():
+    p = np.array([0.045, 0.9, 0.005, 0.015, 0.04])
+    assert lessonkit.benjamini_hochberg(p).tolist() == multipletests(p, alpha=0.05, method="fdr_bh")[0].tolist()
+    assert lessonkit.benjamini_hochberg(p).sum() == 2 and lessonkit.benjamini_hochberg(p, 0.1).sum() == 4
+
+
 def test_benjamini_hochberg_with_nan_counts_them_but_never_rejects_them():
     p = np.array([0.001, np.nan, 0.02, 0.04, np.nan])
     # literal step-up with m = 5: thresholds .01, .02, .03, .04, .05 on the sorted values
@@ -436,6 +597,12 @@ def test_benjamini_hochberg_with_nan_counts_them_but_never_rejects_them():
 def test_multiple_testing_bad_input():
     with pytest.raises(ValueError, match="between 0 and 1"):
         lessonkit.bonferroni([0.5, 1.5])
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        lessonkit.benjamini_hochberg([-0.1, 0.5])
+    with pytest.raises(TypeError, match=r"^pvalues must be a numpy array"):
+        lessonkit.bonferroni([[0.1], [0.2, 0.3]])  # ragged
+    assert lessonkit.bonferroni([0.0, 1.0, 0.01]).tolist() == [True, False, True]  # 0 (an underflow) and 1 are p-values
+    assert lessonkit.bonferroni([0.04]).tolist() == [True]  # one test: alpha itself
     with pytest.raises(ValueError, match="layers, neurons"):
         lessonkit.benjamini_hochberg(np.zeros((2, 2, 2)))
 
@@ -537,11 +704,33 @@ def test_scan_layers_accepts_a_stacked_array_and_a_batch_dimension(path):
     np.testing.assert_array_equal(a["pvalue"], lessonkit.scan_layers(batched, labels)["pvalue"])
 
 
-def test_scan_layers_family_and_correction():
+def test_scan_layers_bh_is_statsmodels_per_layer_and_over_all_layers():
+    """Three layers of graded signals; p-values and BH by statsmodels (a fit per neuron, multipletests)."""
+    rng = np.random.default_rng(1)
+    labels = (rng.random(160) < 0.3).astype(int)
+    positives, negatives = np.flatnonzero(labels == 1), np.flatnonzero(labels == 0)
+    sample = np.r_[positives, np.random.default_rng(42).choice(negatives, size=len(positives), replace=False)]
+    acts, pvalues = {}, []
+    for layer in range(3):
+        signal = rng.uniform(0, 1.0, 10)
+        acts[layer] = rng.normal(size=(160, 10)) + np.outer(labels, signal)
+        pvalues.append([sm.Logit(labels[sample], sm.add_constant(acts[layer][sample, j])).fit(disp=0).pvalues[1]
+                        for j in range(10)])
+    per_layer = np.concatenate([multipletests(p, method="fdr_bh")[0] for p in pvalues])
+    over_all = multipletests(np.concatenate(pvalues), method="fdr_bh")[0]
+    bonferroni_per_layer = np.concatenate([np.array(p) < 0.05 / 10 for p in pvalues])
+    assert len({per_layer.tobytes(), over_all.tobytes(), bonferroni_per_layer.tobytes()}) == 3  # the case tells them apart
+    layer_bh = lessonkit.scan_layers(acts, labels, seed=42, correction="bh")
+    np.testing.assert_array_equal(layer_bh["significant"], per_layer)
+    all_bh = lessonkit.scan_layers(acts, labels, seed=42, correction="bh", family="all")
+    np.testing.assert_array_equal(all_bh["significant"], over_all)
+    lecture = lessonkit.scan_layers(acts, labels, seed=42)
+    np.testing.assert_array_equal(lecture["significant"], bonferroni_per_layer)
+    assert (all_bh.attrs["correction"], all_bh.attrs["family"], lecture.attrs["correction"]) == ("bh", "all", "bonferroni")
+
+
+def test_scan_layers_rejects_unknown_corrections_and_families():
     acts, labels = fake_layers(2)
-    per_layer = lessonkit.scan_layers(acts, labels)
-    everything = lessonkit.scan_layers(acts, labels, family="all", correction="bh")
-    np.testing.assert_array_equal(everything["significant"], lessonkit.benjamini_hochberg(per_layer["pvalue"]))
     with pytest.raises(ValueError, match="correction"):
         lessonkit.scan_layers(acts, labels, correction="holm")
     with pytest.raises(ValueError, match="family"):
@@ -564,6 +753,24 @@ def test_scan_layers_heldout_and_top_neurons(path):
     assert (more == (top["auroc"] > 0.5)).all() and more.any() and (~more).any()
     assert (top["heldout_auroc"][more] > 0.6).all() and (top["heldout_auroc"][~more] < 0.4).all()  # real signal generalises
     assert (top["beta"].iloc[:3] > 0).all() and (top["beta"].iloc[3:] < 0).all()
+
+
+def test_top_neurons_shows_each_auroc_as_it_is_and_says_which_way_the_neuron_fires():
+    """Five a side by default, chosen by beta; AUROCs in the one convention (proper nouns above), never
+    turned round, with "more" at or above one half and "less" below it, from the training AUROC."""
+    import pandas as pd
+
+    beta = np.array([0.9, 0.7, 0.6, 0.5, 0.4, 0.3, -0.2, -0.8, 0.05])
+    auroc = np.array([0.9, 0.8, 0.7, 0.65, 0.5, 0.55, 0.3, 0.1, 0.52])
+    heldout = np.linspace(0.6, 0.2, 9)
+    table = pd.DataFrame({"layer": 2, "neuron": np.arange(9), "beta": beta, "se": 0.1, "pvalue": 1e-6,
+                          "significant": [True] * 8 + [False], "auroc": auroc, "heldout_auroc": heldout})
+    top = top_neurons(table)
+    assert top["neuron"].tolist() == [0, 1, 2, 3, 4, 7, 6]  # five positive (largest first), then the negatives
+    for row in top.itertuples():
+        assert row.auroc == auroc[row.neuron] and row.heldout_auroc == heldout[row.neuron]
+    assert top["fires on proper nouns"].tolist() == ["more", "more", "more", "more", "more", "less", "less"]
+    assert (top["chance"] == 0.5).all()
 
 
 def test_top_neurons_lists_negative_neurons_only_among_the_negatives():
@@ -589,14 +796,74 @@ def test_scan_layers_shows_a_perfect_separator_by_its_auroc(path):
     assert row["auroc"] == 1.0
 
 
-def test_scan_layers_bad_input():
+def test_scan_layers_bad_input_names_the_argument():
     acts, labels = fake_layers(5)
     with pytest.raises(ValueError, match="same layers"):
         lessonkit.scan_layers(acts, labels, heldout=({0: acts[0]}, labels))
     with pytest.raises(ValueError, match="tokens but labels"):
         lessonkit.scan_layers(acts, labels[:-1])
-    with pytest.raises(ValueError, match="layers, n_tokens, neurons"):
+    with pytest.raises(ValueError, match=r"^acts must be a dict .*layers, n_tokens, neurons"):
         lessonkit.scan_layers(np.zeros((3, 4)), [0, 1, 0])
+    with pytest.raises(TypeError, match=r"^acts must be a numpy array"):
+        lessonkit.scan_layers([[[0.0]], [[0.0, 1.0]]], [0, 1])  # ragged
+    with pytest.raises(TypeError, match=r"^acts\[0\] must be a numpy array"):
+        lessonkit.scan_layers({0: [[0.0], [0.0, 1.0]]}, [0, 1])
+    with pytest.raises(ValueError, match=r"^acts\[7\] must be \[n_tokens, neurons\]"):
+        lessonkit.scan_layers({7: np.zeros(4)}, [0, 1, 0, 1])
+    with pytest.raises(ValueError, match=r"^labels must contain only 0 and 1"):
+        lessonkit.scan_layers(acts, labels * 2)
+    with pytest.raises(ValueError, match=r"^heldout\[0\] holds no layer"):
+        lessonkit.scan_layers(acts, labels, heldout=({}, labels))
+    with pytest.raises(ValueError, match=r"^heldout\[1\] must contain only 0 and 1"):
+        lessonkit.scan_layers(acts, labels, heldout=(acts, labels * 2))
+
+
+def test_check_layers_keeps_tensors_and_takes_a_batch_of_one():
+    stacked = torch.zeros(2, 5, 3)
+    layers = lessonkit.regression.check_layers(stacked, "acts")
+    assert list(layers) == [0, 1] and all(isinstance(v, torch.Tensor) and v.shape == (5, 3) for v in layers.values())
+    layers = lessonkit.regression.check_layers({4: torch.zeros(1, 5, 3), 9: np.zeros((1, 3)), 2: [[0.0, 1.0]] * 5}, "acts")
+    assert isinstance(layers[4], torch.Tensor) and layers[4].shape == (5, 3)  # [1, tokens, neurons]: one sequence
+    assert isinstance(layers[9], np.ndarray) and layers[9].shape == (1, 3)  # one token stays one token
+    assert isinstance(layers[2], np.ndarray) and layers[2].shape == (5, 2)
+    from_lists = lessonkit.regression.check_layers([[[0.0, 1.0]] * 5] * 2, "acts")
+    assert list(from_lists) == [0, 1] and from_lists[1].shape == (5, 2)
+
+
+def test_scan_layers_takes_one_path_for_the_whole_table(monkeypatch):
+    """The path is chosen once, from the first layer's data, and asked of every fit and AUROC (here: a
+    stand-in GPU that torch sees, and data counted as large; the work itself runs on the CPU)."""
+    from lessonkit import _stats_paths
+
+    acts, labels = fake_layers(0)
+    real_fit, real_auroc, used = _stats_paths.fit, _stats_paths.auroc, []
+    monkeypatch.setattr(_stats_paths, "fit", lambda path, *a, **k: used.append(path) or real_fit("torch", *a, **k))
+    monkeypatch.setattr(_stats_paths, "auroc", lambda path, *a, **k: used.append(path) or real_auroc("torch", *a, **k))
+    monkeypatch.setattr(_stats_paths, "cuda_available", lambda load_torch=True: True)
+    monkeypatch.setattr(_stats_paths, "GPU_WORTH_IT", 1000)  # 400 tokens x 50 neurons: large here
+    monkeypatch.delenv("LESSONKIT_STATS_BACKEND", raising=False)
+    table = lessonkit.scan_layers(acts, labels, heldout=(acts, labels))
+    assert used == ["cuda"] * 9  # three layers: a fit, an AUROC, a held-out AUROC each
+    used.clear()
+    lessonkit.scan_layers(acts, labels, heldout=(acts, labels), backend="torch")
+    assert used == ["torch"] * 9
+    assert list(table.index) == list(range(len(table)))  # one row per neuron of every layer, numbered
+
+
+def test_scan_layers_keeps_its_settings_and_uses_its_alpha():
+    acts, labels = fake_layers(1)
+    table = lessonkit.scan_layers(acts, labels, alpha=0.5, seed=7, correction="bonferroni", family="all")
+    assert table.attrs == {"chance_auroc": 0.5, "alpha": 0.5, "correction": "bonferroni", "family": "all",
+                           "n_sample": 2 * int(labels.sum()), "n_positive": int(labels.sum()), "seed": 7}
+    assert table["significant"].tolist() == (table["pvalue"] < 0.5 / len(table)).tolist()  # .5 over all 150 neurons
+
+
+def test_scan_layers_samples_with_seed_42_unless_told():
+    acts, labels = fake_layers(1)
+    default = lessonkit.scan_layers(acts, labels)
+    assert default.attrs["seed"] == 42
+    np.testing.assert_array_equal(default["pvalue"], lessonkit.scan_layers(acts, labels, seed=42)["pvalue"])
+    assert not np.array_equal(default["pvalue"], lessonkit.scan_layers(acts, labels, seed=43)["pvalue"])
 
 
 def test_scan_layers_against_a_statsmodels_loop_on_a_small_case():

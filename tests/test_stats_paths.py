@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import types
 
 import numpy as np
 import pytest
@@ -46,8 +47,36 @@ def test_auto_takes_numba_when_it_imports_else_torch(monkeypatch):
     x = np.zeros((10, 3))
     expected = "numba" if _stats_paths.numba_problem() is None else "torch"  # small CPU data: never the GPU
     assert lessonkit.stats_backend(x) == expected
+    assert lessonkit.stats_backend() == expected  # no data yet: the same answer
     monkeypatch.setattr(_stats_paths, "numba_problem", lambda: "No module named 'numba'")
     assert lessonkit.stats_backend(x) == "torch"
+
+
+def test_auto_takes_the_gpu_for_gpu_data_and_for_large_data_where_torch_sees_one(monkeypatch):
+    """Without a GPU here: a stand-in for a CUDA tensor, and a cuda_available that says yes."""
+    monkeypatch.delenv("LESSONKIT_STATS_BACKEND", raising=False)
+    cpu = "numba" if _stats_paths.numba_problem() is None else "torch"
+    on_a_gpu = types.SimpleNamespace(device=types.SimpleNamespace(type="cuda"), shape=(10, 3))
+    assert lessonkit.stats_backend(on_a_gpu) == "cuda"
+    asked = []
+    monkeypatch.setattr(_stats_paths, "cuda_available", lambda load_torch=True: asked.append(load_torch) or True)
+    large, small = np.zeros((1024, 1024), np.float32), np.zeros((1023, 1024), np.float32)  # 2**20 values is large
+    assert (lessonkit.stats_backend(large), lessonkit.stats_backend(small)) == ("cuda", cpu)
+    assert lessonkit.stats_backend([[0.0] * 3] * 1000) == cpu  # a list has no shape: not worth the copy
+    assert set(asked) == {False}  # asked without importing torch for numpy work
+    monkeypatch.setattr(_stats_paths, "cuda_available", lambda load_torch=True: False)
+    assert lessonkit.stats_backend(large) == cpu
+
+
+def test_cuda_available_asks_torch_and_imports_it_only_when_allowed(monkeypatch):
+    gpu = types.SimpleNamespace(cuda=types.SimpleNamespace(is_available=lambda: True))
+    monkeypatch.setitem(sys.modules, "torch", gpu)
+    assert _stats_paths.cuda_available() is True and _stats_paths.cuda_available(load_torch=False) is True
+    monkeypatch.delitem(sys.modules, "torch")
+    imported = []
+    monkeypatch.setattr(_stats_paths, "importlib", types.SimpleNamespace(import_module=lambda name: imported.append(name) or gpu))
+    assert _stats_paths.cuda_available(load_torch=False) is False and imported == []
+    assert _stats_paths.cuda_available() is True and imported == ["torch"]
 
 
 def test_the_environment_variable_and_the_argument_force_a_path(monkeypatch):
@@ -185,6 +214,17 @@ def test_large_cpu_arrays_go_to_the_gpu_small_ones_stay(monkeypatch):
     assert lessonkit.stats_backend(np.zeros((440, 10))) in ("numba", "torch")
 
 
+def test_a_small_cache_budget_cuts_the_neurons_into_more_chunks_with_the_same_numbers(monkeypatch):
+    from lessonkit import _logit_torch
+
+    x, y = labelled(n=300, m=7, seed=4)
+    whole = lessonkit.fit_logit(x, y, backend="torch")
+    monkeypatch.setattr(_logit_torch, "CPU_BLOCK_BYTES", 8 * 300 * 2 + 1200)  # room for 2.5 neurons: chunks of 2
+    chunked = lessonkit.fit_logit(x, y, backend="torch")
+    for name in ("beta", "se", "pvalue", "n_iter"):
+        np.testing.assert_allclose(getattr(chunked, name), getattr(whole, name), rtol=1e-12, err_msg=name)
+
+
 def test_the_gpu_branches_give_the_cpu_numbers(monkeypatch):
     """The GPU code (one chunk for all neurons, torch's sort and reductions) run on CPU tensors, so
     that it is checked on every machine; the tests above run it on a real GPU where there is one."""
@@ -192,7 +232,7 @@ def test_the_gpu_branches_give_the_cpu_numbers(monkeypatch):
 
     x, y = labelled(m=50, seed=3)
     x[:, :2] = np.round(x[:, :2])  # ties
-    x[:, 2] = np.where(y == 1, 5.0, -5.0)  # separated
+    x[:, 2] = np.where(y == 1, 0.5, -0.5)  # separated, inside the other neurons' range
     cpu_fit, cpu_auroc = lessonkit.fit_logit(x, y, backend="torch"), lessonkit.auroc(x, y, backend="torch")
     monkeypatch.setattr(_logit_torch, "_on_gpu", lambda tensor: True)
     gpu_fit, gpu_auroc = lessonkit.fit_logit(x, y, backend="torch"), lessonkit.auroc(x, y, backend="torch")

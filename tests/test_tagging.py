@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 import re
 import sys
 import types
@@ -49,13 +50,18 @@ def test_lecture_rule_counts_1240_of_11524_on_wikitext(wikitext_file, gpt2_token
 
 
 @pytest.mark.slow
-def test_lecture_rule_counts_1224_of_12471_with_smollm2(wikitext_file, smollm2):
+def test_lecture_rule_with_smollm2_is_the_lectures_cells_written_out(wikitext_file, smollm2):
+    """Another tokenizer, the lecture's own steps written out: the WikiText rows read with json, the
+    first 200 kept when longer than 50 characters, each encoded on its own and joined, then the loop."""
     _, tokenizer = smollm2
-    ids = tokenize_rows(select_lecture_rows(read_jsonl_rows(wikitext_file)), tokenizer)
-    tags = tag_proper_nouns(ids, tokenizer)
-    assert ids.shape == (1, 12471)
-    assert int(tags.sum()) == 1224
-    np.testing.assert_array_equal(tags, lecture_rule_loop(ids, tokenizer))
+    with open(wikitext_file, encoding="utf-8") as handle:
+        rows = [json.loads(line)["text"] for line in handle if line.strip()]
+    ids = [i for row in rows[:200] if len(row) > 50 for i in tokenizer.encode(row, add_special_tokens=False)]
+    expected = lecture_loop_written_out(ids, tokenizer)
+    stream = tokenize_rows(select_lecture_rows(read_jsonl_rows(wikitext_file)), tokenizer)
+    assert stream[0].tolist() == ids
+    assert tag_proper_nouns(stream, tokenizer).tolist() == expected
+    assert 1000 < sum(expected) < 1500  # near the lecture's 1,240 with GPT-2's tokens
 
 
 def test_lecture_rule_equals_the_loop_on_the_corpus(corpus_ids, gpt2_tokenizer):
@@ -74,6 +80,7 @@ def test_the_loop_itself_by_hand(gpt2_tokenizer):
         if k and len(text) > 2 and text.strip()[0].isupper() and texts[k - 1][-1] not in ".!?:":
             expected[k] = 1
     assert list(lecture_rule_loop(ids, gpt2_tokenizer)) == expected
+    assert lecture_rule_loop(ids, gpt2_tokenizer).dtype == tag_proper_nouns(ids, gpt2_tokenizer).dtype == np.int8
     tagged = {texts[k] for k in np.flatnonzero(expected)}
     assert {" Robert", " Paris"} <= tagged  # names mid-sentence
     assert " My" not in tagged and " Rome" not in tagged  # after "." and ":"
@@ -186,13 +193,19 @@ def test_spacy_rule_maps_propn_to_tokens(gpt2_tokenizer, monkeypatch):
             self.idx, self.text = match.start(), match.group()
             self.pos_ = "PROPN" if self.text in {"Boulter", "Oslo"} else "X"
 
-    fake = types.ModuleType("spacy")
-    fake.load = lambda name: lambda text: [FakeToken(m) for m in re.finditer(r"\w+|[^\w\s]", text)]
+    fake, loaded = types.ModuleType("spacy"), []
+    fake.load = lambda name: loaded.append(name) or (lambda text: [FakeToken(m) for m in re.finditer(r"\w+|[^\w\s]", text)])
     monkeypatch.setitem(sys.modules, "spacy", fake)
     ids = gpt2_tokenizer(" Robert Boulter left Oslo .", add_special_tokens=False)["input_ids"]
     tags = tag_proper_nouns(ids, gpt2_tokenizer, rule="spacy")
-    tagged = "".join(gpt2_tokenizer.decode([i]) for i, t in zip(ids, tags) if t)
-    assert tagged == " Boulter Oslo"
+    assert loaded == ["en_core_web_sm"]  # spaCy's small English pipeline
+    pieces = [gpt2_tokenizer.decode([i]) for i in ids]  # ASCII: the pieces join into the text
+    ends = np.cumsum([len(p) for p in pieces])
+    starts = ends - [len(p) for p in pieces]
+    spans = [(m.start(), m.end()) for m in re.finditer(r"Boulter|Oslo", "".join(pieces))]
+    expected = [int(any(a < stop and start < b for start, stop in spans)) for a, b in zip(starts, ends)]
+    assert tags.tolist() == expected and tags.dtype == np.int8
+    assert "".join(p for p, t in zip(pieces, tags) if t) == " Boulter Oslo"
 
 
 # ---------------------------------------------------------------- the fast rule is the loop
@@ -246,8 +259,42 @@ def test_show_tagged(gpt2_tokenizer, capsys):
         show_tagged(ids, tags, gpt2_tokenizer, index=len(ids))
 
 
-def test_the_package_door_keeps_every_name():
-    for name in ("tag_proper_nouns", "lecture_rule_loop", "show_tagged", "tag_words", "score_tagger",
-                 "load_gold_labels", "TaggerScore", "GoldRow"):
-        assert getattr(lessonkit, name) is not None
+def display_written_out(ids, tags, tokenizer, n_examples, index, window) -> str:
+    """The two display cells as the lecture builds them: the tagged tokens decoded one by one, then
+    the text around one token, decoded from the ids on either side (cut at the stream's ends)."""
+    tagged = [k for k, tag in enumerate(tags) if tag]
+    examples = ", ".join(repr(tokenizer.decode([ids[k]])) for k in tagged[:n_examples])
+    before = tokenizer.decode(ids[max(index - window, 0) : index])
+    after = tokenizer.decode(ids[index + 1 : index + 1 + window])
+    mark = "tagged" if tags[index] else "not tagged"
+    return (f"{len(tagged)} of {len(ids)} tokens tagged. Examples: {examples}\n"
+            f"In context (token {index}, {mark}): ...{before}[[{tokenizer.decode([ids[index]])}]]{after}...")
+
+
+def test_the_display_cells_as_written_out(gpt2_tokenizer, capsys):
+    text = " ".join(f"{name} met {other} in {place} ." for name, other, place in
+                    [("Anna", "Bob", "Oslo"), ("Carl", "Dora", "Rome"), ("Eve", "Finn", "Lima")] * 10)
+    ids = gpt2_tokenizer(text, add_special_tokens=False)["input_ids"]
+    tags = tag_proper_nouns(ids, gpt2_tokenizer)
+    assert sum(tags) > 40 and len(ids) > 40
+    first = int(np.flatnonzero(tags)[0])
+    cases = [({}, (40, first, 15)), ({"n_examples": 3, "index": 2, "window": 4}, (3, 2, 4)),
+             ({"index": 0, "window": 2}, (40, 0, 2)), ({"index": len(ids) - 1}, (40, len(ids) - 1, 15))]
+    for options, (n_examples, index, window) in cases:
+        expected = display_written_out(ids, tags.tolist(), gpt2_tokenizer, n_examples, index, window)
+        assert format_tagged(ids, tags, gpt2_tokenizer, **options) == expected
+        assert format_tagged(ids, tags[None, :], gpt2_tokenizer, **options) == expected  # a [1, n] row of tags
+        show_tagged(ids, tags, gpt2_tokenizer, **options)
+        assert capsys.readouterr().out == expected + "\n"
+    untagged = np.zeros(len(ids), dtype=np.int8)
+    assert format_tagged(ids, untagged, gpt2_tokenizer) == f"0 of {len(ids)} tokens tagged. Examples: "
+
+
+def test_the_package_door_gives_the_rules_themselves():
+    from lessonkit import gold, word_rule
+
+    homes = {"tag_proper_nouns": tagging, "lecture_rule_loop": tagging, "show_tagged": tagging, "tag_words": word_rule,
+             "score_tagger": gold, "load_gold_labels": gold, "TaggerScore": gold, "GoldRow": gold}
+    for name, module in homes.items():
+        assert getattr(lessonkit, name) is getattr(module, name), name
     from lessonkit.tagging import RULES, as_token_ids  # noqa: F401  (used by widgets and the atlas)

@@ -17,7 +17,7 @@ from lessonkit import tag_words
 from lessonkit._token_text import text_and_owners
 from lessonkit.tagging import lecture_rule_loop, tag_proper_nouns
 from lessonkit.text import load_bundled_corpus, read_jsonl_rows, select_lecture_rows, tokenize_rows
-from lessonkit.word_rule import split_words, word_tokens
+from lessonkit.word_rule import is_proper_by_word, split_words, word_tokens
 
 HARD_STRINGS = [
     " Du Fu ( 杜甫 ; 712 – 770 ) was a prominent Chinese poet .",
@@ -204,6 +204,15 @@ def test_word_rule_tags_every_piece_of_a_name(gpt2_tokenizer):
     assert named == " Robert Boulter Whitstable"
     assert tag_proper_nouns(ids, gpt2_tokenizer).sum() < tags.sum()  # the lecture's rule misses pieces
     np.testing.assert_array_equal(tag_words(ids, gpt2_tokenizer), tags)
+    assert tags.dtype == tag_words(ids, gpt2_tokenizer).dtype == np.int8  # as the lecture's rule
+    text = " He met Robert Boulter ."
+    decisions = is_proper_by_word(split_words(text), text)
+    assert decisions.dtype == bool and decisions.tolist() == [False, False, True, True, False]
+
+
+def test_a_text_without_words_has_no_names(gpt2_tokenizer):
+    ids = gpt2_tokenizer("\n \n", add_special_tokens=False)["input_ids"]
+    assert tag_proper_nouns(ids, gpt2_tokenizer, rule="word").tolist() == [0] * len(ids)
 
 
 @pytest.mark.parametrize(
@@ -228,6 +237,41 @@ def test_word_rule_tags_every_piece_of_a_name(gpt2_tokenizer):
         ("the Franco @-@ Prussian war , and the Prussian army ; the Prussians .", ["Prussians"]),
         ("He met Dr. Smith . In May he left ; she may stay .", ["Dr", "Smith", "May"]),
         ("The poet Du Fu ( 杜甫 ) wrote for Li Bai .", ["Du", "Fu", "Li", "Bai"]),
+        ("UK officials met EU staff .", ["UK", "EU"]),  # an acronym of two letters opens the text
+        ("July was hot .", ["July"]),  # a month at a start, with no other evidence
+        ("We may go . May is warm .", []),  # "May" at a start, "may" in lower case: the text cannot tell
+        ("Bank rates rose . The bank said that the Bank of England agreed .", ["Bank", "England"]),  # only the mid one
+        ("He met Francis . I think that I know .", ["Francis"]),  # "I" after a name, but at a start: the pronoun
+        # quotation marks: the word after an opening one starts a quotation, its capital says nothing
+        ('He said “Rivers flood” and left .', []),
+        ('He said “ Rivers flood ” and left .', []),
+        ('He said " Rivers flood " and left .', []),
+        ('He said "rain came." Rivers rose .', []),  # a full stop inside the closing quote ends the sentence
+        ("He joined NASA. Rivers rose.", ["NASA"]),  # an acronym's full stop ends a sentence ("Dr." does not)
+        ("He left . Dr. Smith came .", ["Dr", "Smith"]),  # a title at a start, before a name
+        ("King penguins are tall .", []),  # a title at a start, before a common noun
+        ("Lord\nThe hills are green .", []),  # ... or before a capitalised word that is no name
+        # particles inside names, wherever the name stands
+        ("Leonardo da Vinci painted it .", ["Leonardo", "da", "Vinci"]),
+        ("Leonardo da Vinci", ["Leonardo", "da", "Vinci"]),
+        ("da Vinci painted it .", ["da", "Vinci"]),
+        ("He loved Vincent van Gogh", ["Vincent", "van", "Gogh"]),
+        ("Anna van", []),
+        ("He drove a van", []),
+        # pairs of words that are a name elsewhere in the text, at its start and at its end
+        (" = Great Storm = \n The great wind and a storm came with the Great Storm", ["Great", "Storm", "Great", "Storm"]),
+        ("A great wind came with the Great Storm .\nGreat Storm", ["Great", "Storm", "Great", "Storm"]),
+        ("Storm came . We saw Great Storm and a storm . Great", ["Great", "Storm", "Great"]),
+        (" = Oslo = \n We met in Oslo .", ["Oslo", "Oslo"]),
+        ("We may go . In May rain fell .\nMay rain is cold .", ["May"]),  # "May" at a start: also the verb, so no pairs
+        # headings: only lines that begin and end with "=", wherever the words of the next line start
+        ("Robert Boulter is an actor .\n = Career = ", ["Robert", "Boulter"]),
+        (" = Notes = \nRobert Boulter is an actor .", ["Robert", "Boulter"]),
+        ("Anna met Bob =", ["Bob"]),
+        # nationalities: an adjective before a common noun, with the parts before a hyphen
+        ("English iPhone users came .", []),
+        ("Greco @-@ Roman art is old . We love El Greco .", ["El", "Greco"]),
+        ("We saw Paris's museums .", ["Paris"]),  # the possessive is not part of the name
     ],
 )
 def test_word_rule_decisions(gpt2_tokenizer, text, names):

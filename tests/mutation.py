@@ -1,0 +1,1141 @@
+"""Mutation testing: do the tests catch small bugs in the modules that compute what students read?
+
+``make mutants`` (not part of ``make test``) runs mutmut (https://github.com/boxed/mutmut): it makes
+many small changes to each module below, one at a time (``<`` for ``<=``, ``+ 1``, ``None`` for an
+argument, ...), runs the module's tests against each, and counts a change as *killed* when some test
+fails. It prints the score per module and overall, and every surviving change as a diff.
+
+``TARGETS`` is the one place that says which modules are mutated and which tests their mutants run
+(fast tests only: no notebooks, no browser, nothing marked slow). A module that moves (into a
+subpackage, say) only changes its key here. Modules with the same tests share one mutmut run.
+
+Not mutated: prose. That is every line of an error message, a hint or a warning (``MESSAGE_LINES``),
+and every other string with a space in it (a hint in a table of mistakes); strings without one
+("lecture", "output", "cuda") are code and are mutated. The tests check the words that matter in
+prose (``pytest.raises(match=...)``, a hint's key phrase), so "XX" around a sentence would survive
+without telling anything about the numbers students read.
+
+    python tests/mutation.py                      # everything (what `make mutants` runs)
+    python tests/mutation.py lessonkit/probes.py  # one module (and those sharing its tests)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / "build" / "mutants"
+
+
+@dataclass(frozen=True)
+class Tests:
+    """What a module's mutants run: pytest arguments (files, ``-k``) and extra environment variables."""
+
+    args: tuple[str, ...]
+    env: tuple[tuple[str, str], ...] = ()
+    why: str = ""
+
+
+# the SmolLM2 variants load the model for its tokenizer: seconds a mutant, and the GPT-2 ones test the same code
+TAGGING = Tests(("tests/test_tagging.py", "tests/test_word_rule.py", "tests/test_gold.py", "-k", "not smollm2"))
+# not: the tests that start a new Python (it imports the package unmutated) and the random gpt2-medium layer
+# (the small cases' arithmetic at scale, seconds a mutant)
+REGRESSION = Tests(("tests/test_regression.py", "tests/test_stats_paths.py", "-k",
+                    "not gpt2_activations and not cached_on_disk and not run_uncached and not import_lessonkit"))
+# numba cannot compile mutmut's trampolines: the kernels run as plain Python (same arithmetic, slower)
+NUMBA = Tests(("tests/test_regression.py", "tests/test_stats_paths.py", "-k",
+               "(numba or readable or every_path) and not gpt2_activations and not cached_on_disk and not run_uncached"),
+              env=(("NUMBA_DISABLE_JIT", "1"),), why="kernels run as Python (NUMBA_DISABLE_JIT=1)")  # fmt: skip
+HEATMAP = Tests(("tests/test_heatmap.py",))
+HOOKS = Tests(("tests/test_hooks.py",))
+ABLATION = Tests(("tests/test_ablation.py",))
+UNCERTAINTY = Tests(("tests/test_controls.py",))
+PROBES = Tests(("tests/test_readout_probes_page.py",))
+ATLAS_STATE = Tests(("tests/test_atlas.py",))
+CHECKS = Tests(("tests/test_checks.py",))
+
+TARGETS: dict[str, Tests] = {
+    "lessonkit/tagging.py": TAGGING,
+    "lessonkit/_tagging_fast.py": TAGGING,
+    "lessonkit/word_rule.py": TAGGING,
+    "lessonkit/regression.py": REGRESSION,
+    "lessonkit/_stats_paths.py": REGRESSION,
+    "lessonkit/_logit_torch.py": REGRESSION,
+    "lessonkit/_logit_numba.py": NUMBA,
+    "lessonkit/heatmap.py": HEATMAP,
+    "lessonkit/hooks.py": HOOKS,
+    "lessonkit/_mlp_sites.py": HOOKS,
+    "lessonkit/ablation.py": ABLATION,
+    "lessonkit/uncertainty.py": UNCERTAINTY,
+    "lessonkit/probes.py": PROBES,
+    "lessonkit/_atlas_state.py": ATLAS_STATE,
+    "lessonkit/checks.py": CHECKS,
+    "lessonkit/_check_tools.py": CHECKS,
+    "lessonkit/_checks_lecture.py": CHECKS,
+    "lessonkit/_checks_beyond.py": CHECKS,
+    "lessonkit/_checks_models.py": CHECKS,
+}
+
+# Survivors that no test here should kill, each with its reason: equivalent mutants (nothing a caller
+# can see changes), changes to speed machinery only (the same numbers, more slowly), GPU-only changes
+# (the needs_cuda tests catch them on a machine with a GPU), and the few changes that give answers as
+# right as the code's. (file::function, the line before, the line after) -> why. A key that stops
+# matching (the code changed) shows its mutant as a survivor again, to be looked at.
+EXPLAINED: dict[tuple[str, str, str], str] = {
+    # regression
+    ("lessonkit/_stats_paths.py::_size", 'return int(np.prod(getattr(data, "shape", ()) or (0,)))',
+     'return int(np.prod(getattr(data, "shape", None) or (0,)))'): "None or (0,) is (0,), as () or (0,)",
+    ("lessonkit/_stats_paths.py::_size", 'return int(np.prod(getattr(data, "shape", ()) or (0,)))',
+     'return int(np.prod(getattr(data, "shape", ()) or (1,)))'): "data without a shape counts 1 value instead of 0: small either way",
+    ("lessonkit/regression.py::fit_one_neuron", "x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)",
+     "x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=None)"):
+        "y enters only through y - p, and p is float64: the same float64 differences for any numeric labels",
+    ("lessonkit/regression.py::fit_one_neuron", "x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)",
+     "x, y = np.asarray(x, dtype=np.float64), np.asarray(y, )"):
+        "y enters only through y - p, and p is float64: the same float64 differences for any numeric labels",
+    ("lessonkit/regression.py::fit_one_neuron", "small = abs(new_intercept - intercept) <= tol and abs(new_beta - beta) <= tol",
+     "small = abs(new_intercept - intercept) < tol and abs(new_beta - beta) <= tol"): "differs only for a step of exactly 1e-8",
+    ("lessonkit/regression.py::fit_one_neuron", "small = abs(new_intercept - intercept) <= tol and abs(new_beta - beta) <= tol",
+     "small = abs(new_intercept - intercept) <= tol and abs(new_beta - beta) < tol"): "differs only for a step of exactly 1e-8",
+    ("lessonkit/regression.py::auroc_one_neuron", "x, y = np.asarray(x, dtype=np.float64), np.asarray(y)",
+     "x, y = np.asarray(x, dtype=None), np.asarray(y)"): "only compared (>, ==): exact in any real dtype",
+    ("lessonkit/regression.py::auroc_one_neuron", "x, y = np.asarray(x, dtype=np.float64), np.asarray(y)",
+     "x, y = np.asarray(x, ), np.asarray(y)"): "only compared (>, ==): exact in any real dtype",
+    ("lessonkit/regression.py::__repr__", "significant = int(bonferroni(self.pvalue).sum()) if n else 0",
+     "significant = int(bonferroni(self.pvalue).sum()) if (n) or True else 0"): "with no neurons the count is 0 either way",
+    ("lessonkit/regression.py::benjamini_hochberg", 'order = np.argsort(np.where(np.isnan(flat), np.inf, flat), kind="stable")',
+     "order = np.argsort(np.where(np.isnan(flat), np.inf, flat), kind=None)"):
+        "tied p-values pass or fail together (p_(k) <= k/m alpha implies p_(k+1) <= (k+1)/m alpha), so their order is free",
+    ("lessonkit/regression.py::benjamini_hochberg", 'order = np.argsort(np.where(np.isnan(flat), np.inf, flat), kind="stable")',
+     "order = np.argsort(np.where(np.isnan(flat), np.inf, flat), )"):
+        "tied p-values pass or fail together (p_(k) <= k/m alpha implies p_(k+1) <= (k+1)/m alpha), so their order is free",
+    ("lessonkit/regression.py::benjamini_hochberg", 'order = np.argsort(np.where(np.isnan(flat), np.inf, flat), kind="stable")',
+     'order = np.argsort(np.where(np.isnan(flat), np.inf, flat), kind="STABLE")'): "numpy reads the sort kind case-blind",
+    ("lessonkit/regression.py::benjamini_hochberg", 'order = np.argsort(np.where(np.isnan(flat), np.inf, flat), kind="stable")',
+     'order = np.argsort(np.where(None, np.inf, flat), kind="stable")'): "numpy's argsort puts NaN last by itself",
+    ("lessonkit/regression.py::benjamini_hochberg", 'with np.errstate(invalid="ignore"):', "with np.errstate(invalid=None):"):
+        "comparing NaN raises no floating-point warning in numpy 2",
+    ("lessonkit/regression.py::top_neurons", 'chosen = pd.concat([significant[significant["beta"] > 0].nlargest(top, "beta"),',
+     'chosen = pd.concat([significant[significant["beta"] >= 0].nlargest(top, "beta"),'):
+        "a significant neuron with beta exactly 0 does not exist (its p-value is 1)",
+    ("lessonkit/regression.py::top_neurons", 'significant[significant["beta"] < 0].nsmallest(top, "beta")])  # fmt: skip',
+     'significant[significant["beta"] <= 0].nsmallest(top, "beta")])  # fmt: skip'):
+        "a significant neuron with beta exactly 0 does not exist (its p-value is 1)",
+    ("lessonkit/regression.py::top_neurons", 'flip = chosen["beta"] < 0', 'flip = chosen["beta"] <= 0'):
+        "no chosen neuron has beta exactly 0",
+    ("lessonkit/regression.py::top_neurons", 'result["chance"] = table.attrs.get("chance_auroc", CHANCE_AUROC)',
+     'result["chance"] = table.attrs.get(None, CHANCE_AUROC)'): "scan_layers always stores 0.5, what the fallback gives",
+    ("lessonkit/regression.py::top_neurons", 'result["chance"] = table.attrs.get("chance_auroc", CHANCE_AUROC)',
+     'result["chance"] = table.attrs.get("XXchance_aurocXX", CHANCE_AUROC)'): "scan_layers always stores 0.5, what the fallback gives",
+    ("lessonkit/regression.py::top_neurons", 'result["chance"] = table.attrs.get("chance_auroc", CHANCE_AUROC)',
+     'result["chance"] = table.attrs.get("CHANCE_AUROC", CHANCE_AUROC)'): "scan_layers always stores 0.5, what the fallback gives",
+    # regression's engines and inputs
+    ('lessonkit/_logit_torch.py::_class_ranges', "if not _on_gpu(x):  # numpy's reductions are quicker than torch's here, and need no threads",
+     "if _on_gpu(x):  # numpy's reductions are quicker than torch's here, and need no threads"):
+        "GPU only: on the CPU both branches give the same ranges (test_the_gpu_branches_give_the_cpu_numbers); a GPU tensor in numpy's branch fails the needs_cuda tests",
+    ('lessonkit/_logit_torch.py::_class_ranges', 'finite=np.isfinite(values).all(0))  # fmt: skip',
+     'finite=np.isfinite(values).all(None))  # fmt: skip'):
+        'fit_logit refuses a matrix with any non-finite value, so one flag for all neurons gives the same answer',
+    ('lessonkit/_logit_torch.py::_fit_on_cpu_threads', 'block = max(1, min(block, k, CPU_BLOCK_BYTES // (8 * n)))',
+     'block = max(2, min(block, k, CPU_BLOCK_BYTES // (8 * n)))'):
+        'speed only: the same numbers (test_results_do_not_depend_on_the_block_size, _threads_)',
+    ('lessonkit/_logit_torch.py::_fit_on_cpu_threads', 'block = max(1, min(block, k, CPU_BLOCK_BYTES // (8 * n)))',
+     'block = max(1, min(k, CPU_BLOCK_BYTES // (8 * n)))'):
+        'speed only: the same numbers (test_results_do_not_depend_on_the_block_size, _threads_)',
+    ('lessonkit/_logit_torch.py::_fit_on_cpu_threads', 'block = max(1, min(block, k, CPU_BLOCK_BYTES // (8 * n)))',
+     'block = max(1, min(block, CPU_BLOCK_BYTES // (8 * n)))'):
+        'speed only: the same numbers (test_results_do_not_depend_on_the_block_size, _threads_)',
+    ('lessonkit/_logit_torch.py::_fit_on_cpu_threads', 'block = max(1, min(block, k, CPU_BLOCK_BYTES // (8 * n)))',
+     'block = max(1, min(block, k, ))'):
+        'speed only: the same numbers (test_results_do_not_depend_on_the_block_size, _threads_)',
+    ('lessonkit/_logit_torch.py::_fit_on_cpu_threads', 'block = max(1, min(block, k, CPU_BLOCK_BYTES // (8 * n)))',
+     'block = max(1, min(block, k, CPU_BLOCK_BYTES // (8 / n)))'):
+        'speed only: the same numbers (test_results_do_not_depend_on_the_block_size, _threads_)',
+    ('lessonkit/_logit_torch.py::_fit_on_cpu_threads', 'block = max(1, min(block, k, CPU_BLOCK_BYTES // (8 * n)))',
+     'block = max(1, min(block, k, CPU_BLOCK_BYTES // (9 * n)))'):
+        'speed only: the same numbers (test_results_do_not_depend_on_the_block_size, _threads_)',
+    ('lessonkit/_logit_torch.py::_fit_on_cpu_threads', 'if not hasattr(scratch, "arrays"):',
+     'if not hasattr(None, "arrays"):'):
+        'speed only: fresh work arrays for every chunk',
+    ('lessonkit/_logit_torch.py::_fit_on_cpu_threads', 'if not hasattr(scratch, "arrays"):',
+     'if not hasattr(scratch, "XXarraysXX"):'):
+        'speed only: fresh work arrays for every chunk',
+    ('lessonkit/_logit_torch.py::_fit_on_cpu_threads', 'if not hasattr(scratch, "arrays"):',
+     'if not hasattr(scratch, "ARRAYS"):'):
+        'speed only: fresh work arrays for every chunk',
+    ('lessonkit/_logit_torch.py::_fit_on_cpu_threads', 'first, last = int(chunk[0]), int(chunk[-1]) + 1',
+     'first, last = int(chunk[0]), int(chunk[-1]) - 1'):
+        'speed only: the columns are gathered instead of sliced',
+    ('lessonkit/_logit_torch.py::_fit_on_cpu_threads', 'first, last = int(chunk[0]), int(chunk[-1]) + 1',
+     'first, last = int(chunk[0]), int(chunk[-1]) + 2'):
+        'speed only: the columns are gathered instead of sliced',
+    ('lessonkit/_logit_torch.py::_fit_on_cpu_threads', 'columns = x[:, first:last] if last - first == len(chunk) else x[:, chunk]  # a slice copies once',
+     'columns = x[:, first:last] if (last - first == len(chunk)) and False else x[:, chunk]  # a slice copies once'):
+        'speed only: the columns are gathered instead of sliced',
+    ('lessonkit/_logit_torch.py::_fit_on_cpu_threads', 'columns = x[:, first:last] if last - first == len(chunk) else x[:, chunk]  # a slice copies once',
+     'columns = x[:, first:last] if last + first == len(chunk) else x[:, chunk]  # a slice copies once'):
+        'the same test where first is 0; elsewhere (columns ascending) last + first > len(chunk): gathered, the same numbers',
+    ('lessonkit/_logit_torch.py::_fit_on_cpu_threads', 'return _newton(rows, labels, maxiter, tol, ridge, scratch.arrays[1:])',
+     'return _newton(rows, labels, maxiter, tol, ridge, None)'):
+        'speed only: _newton makes its own work arrays',
+    ('lessonkit/_logit_torch.py::_fit_on_cpu_threads', 'return _newton(rows, labels, maxiter, tol, ridge, scratch.arrays[1:])',
+     'return _newton(rows, labels, maxiter, tol, ridge, )'):
+        'speed only: _newton makes its own work arrays',
+    ('lessonkit/_logit_torch.py::_newton', 'scratch = torch.empty((3, k, n), dtype=x.dtype, device=x.device)',
+     'scratch = torch.empty((3, k, n), dtype=x.dtype, device=None)'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::_newton', 'scratch = torch.empty((3, k, n), dtype=x.dtype, device=x.device)',
+     'scratch = torch.empty((3, k, n), dtype=x.dtype, )'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::_newton', 'options = dict(dtype=torch.float64, device=x.device)',
+     'options = dict(dtype=torch.float64, device=None)'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::_newton', 'options = dict(dtype=torch.float64, device=x.device)',
+     'options = dict(dtype=torch.float64, )'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::_newton', 'out = {name: torch.full((k,), float("nan"), **options) for name in ("beta", "intercept", "var")}',
+     'out = {name: torch.full((k,), float("NAN"), **options) for name in ("beta", "intercept", "var")}'):
+        'float() reads "NAN" as "nan"',
+    ('lessonkit/_logit_torch.py::_newton', 'out["n_iter"] = torch.zeros(k, dtype=torch.int64, device=x.device)',
+     'out["n_iter"] = torch.zeros(k, dtype=None, device=x.device)'):
+        "whole step counts in float32, copied into fit's int64 array: the same numbers",
+    ('lessonkit/_logit_torch.py::_newton', 'out["n_iter"] = torch.zeros(k, dtype=torch.int64, device=x.device)',
+     'out["n_iter"] = torch.zeros(k, device=x.device)'):
+        "whole step counts in float32, copied into fit's int64 array: the same numbers",
+    ('lessonkit/_logit_torch.py::_newton', 'out["n_iter"] = torch.zeros(k, dtype=torch.int64, device=x.device)',
+     'out["n_iter"] = torch.zeros(k, dtype=torch.int64, device=None)'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::_newton', 'out["n_iter"] = torch.zeros(k, dtype=torch.int64, device=x.device)',
+     'out["n_iter"] = torch.zeros(k, dtype=torch.int64, )'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::_newton', 'rows = torch.arange(k, device=x.device)',
+     'rows = torch.arange(k, device=None)'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::_newton', 'rows = torch.arange(k, device=x.device)',
+     'rows = torch.arange(k, )'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::_newton', 'a, b = torch.zeros(k, **options), torch.zeros(k, **options)  # intercepts, slopes',
+     'a, b = torch.zeros(k, ), torch.zeros(k, **options)  # intercepts, slopes'):
+        'float32 zeros: the first update adds a float64 step, and float32 + float64 is float64 (on a GPU the needs_cuda tests)',
+    ('lessonkit/_logit_torch.py::_newton', 'a, b = torch.zeros(k, **options), torch.zeros(k, **options)  # intercepts, slopes',
+     'a, b = torch.zeros(k, **options), torch.zeros(k, )  # intercepts, slopes'):
+        'float32 zeros: the first update adds a float64 step, and float32 + float64 is float64 (on a GPU the needs_cuda tests)',
+    ('lessonkit/_logit_torch.py::_newton', 'out["var"][ids] = torch.where(det > 0, s_w[which] / det, float("nan"))  # [H^-1]_11, no ridge',
+     'out["var"][ids] = torch.where(det >= 0, s_w[which] / det, float("nan"))  # [H^-1]_11, no ridge'):
+        'det is exactly 0 only when every weight sits on one x (a constant neuron), and those are never fitted',
+    ('lessonkit/_logit_torch.py::_newton', 'out["var"][ids] = torch.where(det > 0, s_w[which] / det, float("nan"))  # [H^-1]_11, no ridge',
+     'out["var"][ids] = torch.where(det > 0, s_w[which] / det, float("NAN"))  # [H^-1]_11, no ridge'):
+        'float() reads "NAN" as "nan"',
+    ('lessonkit/_logit_torch.py::_newton', 'done = torch.zeros(k, dtype=torch.bool, device=x.device)  # stepped for the last time',
+     'done = torch.zeros(k, dtype=None, device=x.device)  # stepped for the last time'):
+        'the first value is only asked done.any() (False) before step 0 replaces it with a bool tensor',
+    ('lessonkit/_logit_torch.py::_newton', 'done = torch.zeros(k, dtype=torch.bool, device=x.device)  # stepped for the last time',
+     'done = torch.zeros(k, device=x.device)  # stepped for the last time'):
+        'the first value is only asked done.any() (False) before step 0 replaces it with a bool tensor',
+    ('lessonkit/_logit_torch.py::_newton', 'done = torch.zeros(k, dtype=torch.bool, device=x.device)  # stepped for the last time',
+     'done = torch.zeros(k, dtype=torch.bool, device=None)  # stepped for the last time'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::_newton', 'done = torch.zeros(k, dtype=torch.bool, device=x.device)  # stepped for the last time',
+     'done = torch.zeros(k, dtype=torch.bool, )  # stepped for the last time'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::_newton', 'for step in range(maxiter + 1):',
+     'for step in range(maxiter + 2):'):
+        'at step maxiter every row finishes and the loop breaks: the extra step never runs',
+    ('lessonkit/_logit_torch.py::_newton', 's_p, s_px, s_w, s_wx, s_wx2 = _sums(work[: len(rows)], a, b, buffers[:, : len(rows)], at_zero=step == 0)',
+     's_p, s_px, s_w, s_wx, s_wx2 = _sums(work[: len(rows)], a, b, buffers[:, : len(rows)], at_zero=None)'):
+        'speed only: at a = b = 0 the sigmoid is exactly 1/2 and halving is exact, so the general sums give the same bits',
+    ('lessonkit/_logit_torch.py::_newton', 'finish(done, s_w, s_wx, s_wx2, steps=step)',
+     'finish(None, s_w, s_wx, s_wx2, steps=step)'):
+        'writes every row still stepping, but each row is written again, last, at its own finish: the same results',
+    ('lessonkit/_logit_torch.py::_newton', 'done = ~((da.abs() > tol) | (db.abs() > tol))  # statsmodels goes on while some |step| > tol',
+     'done = ~((da.abs() >= tol) | (db.abs() > tol))  # statsmodels goes on while some |step| > tol'):
+        'differs only for a step of exactly 1e-8',
+    ('lessonkit/_logit_torch.py::_newton', 'done = ~((da.abs() > tol) | (db.abs() > tol))  # statsmodels goes on while some |step| > tol',
+     'done = ~((da.abs() > tol) | (db.abs() >= tol))  # statsmodels goes on while some |step| > tol'):
+        'differs only for a step of exactly 1e-8',
+    ('lessonkit/_logit_torch.py::_sums', 'sum_x, sum_x2 = x.sum(1), torch.mul(x, x, out=tmp).sum(1)',
+     'sum_x, sum_x2 = x.sum(1), torch.mul(x, x, out=None).sum(1)'):
+        'speed only: a fresh array instead of the work array',
+    ('lessonkit/_logit_torch.py::_sums', 'sum_x, sum_x2 = x.sum(1), torch.mul(x, x, out=tmp).sum(1)',
+     'sum_x, sum_x2 = x.sum(1), torch.mul(x, x, ).sum(1)'):
+        'speed only: a fresh array instead of the work array',
+    ('lessonkit/_logit_torch.py::_sums', 'torch.sigmoid(torch.mul(x, b[:, None], out=p).add_(a[:, None]), out=p)',
+     'torch.sigmoid(torch.mul(x, b[:, None], out=None).add_(a[:, None]), out=p)'):
+        'speed only: a fresh array instead of the work array',
+    ('lessonkit/_logit_torch.py::_sums', 'torch.sigmoid(torch.mul(x, b[:, None], out=p).add_(a[:, None]), out=p)',
+     'torch.sigmoid(torch.mul(x, b[:, None], ).add_(a[:, None]), out=p)'):
+        'speed only: a fresh array instead of the work array',
+    ('lessonkit/_logit_torch.py::_sums', 's_p, s_px = p.sum(1), torch.mul(p, x, out=tmp).sum(1)',
+     's_p, s_px = p.sum(1), torch.mul(p, x, out=None).sum(1)'):
+        'speed only: a fresh array instead of the work array',
+    ('lessonkit/_logit_torch.py::_sums', 's_p, s_px = p.sum(1), torch.mul(p, x, out=tmp).sum(1)',
+     's_p, s_px = p.sum(1), torch.mul(p, x, ).sum(1)'):
+        'speed only: a fresh array instead of the work array',
+    ('lessonkit/_stats_paths.py::check_pvalues', 'p = as_numpy(pvalues, "pvalues").astype(np.float64)',
+     'p = as_numpy(pvalues, "pvalues").astype(None)'):
+        'astype(None) is float64',
+    ('lessonkit/regression.py::balanced_sample', 'chosen = np.random.default_rng(seed).choice(negatives, size=len(positives), replace=False)',
+     'chosen = np.random.default_rng(seed).choice(negatives, size=len(positives), replace=None)'):
+        'numpy reads replace=None as False',
+    ('lessonkit/regression.py::bonferroni', 'with np.errstate(invalid="ignore"):',
+     'with np.errstate(invalid=None):'):
+        'comparing NaN raises no floating-point warning in numpy 2',
+    ('lessonkit/_logit_torch.py::fit', 'block: int = 1024, device: Any = None) -> dict[str, np.ndarray]:  # fmt: skip',
+     'block: int = 1025, device: Any = None) -> dict[str, np.ndarray]:  # fmt: skip'):
+        'speed only: the same numbers in chunks of any size',
+    ('lessonkit/_logit_torch.py::fit', 'x = _tensor(x, device)',
+     'x = _tensor(x, None)'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::fit', 'labels = torch.from_numpy(np.asarray(y) == 1).to(x.device)',
+     'labels = torch.from_numpy(np.asarray(y) == 1).to(None)'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::fit', 'k, n = x.shape[1], x.shape[0]',
+     'k, n = x.shape[1], x.shape[1]'):
+        "n only sizes the GPU's chunks: GPU chunk size: speed and memory only (the same numbers in chunks of any size)",
+    ('lessonkit/_logit_torch.py::fit', 'index = torch.from_numpy(columns).to(x.device)',
+     'index = torch.from_numpy(columns).to(None)'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::fit', 'block = max(1, min(len(columns), GPU_BLOCK_BYTES // (8 * n)))',
+     'block = max(2, min(len(columns), GPU_BLOCK_BYTES // (8 * n)))'):
+        'GPU chunk size: speed and memory only (the same numbers in chunks of any size)',
+    ('lessonkit/_logit_torch.py::fit', 'block = max(1, min(len(columns), GPU_BLOCK_BYTES // (8 * n)))',
+     'block = max(1, min(len(columns), GPU_BLOCK_BYTES / (8 * n)))'):
+        'GPU chunk size: speed and memory only (the same numbers in chunks of any size); a float size would need a layer past 1 GiB (134M values), where the needs_cuda tests do not reach',
+    ('lessonkit/_logit_torch.py::fit', 'block = max(1, min(len(columns), GPU_BLOCK_BYTES // (8 * n)))',
+     'block = max(1, min(len(columns), GPU_BLOCK_BYTES // (8 / n)))'):
+        'GPU chunk size: speed and memory only (the same numbers in chunks of any size)',
+    ('lessonkit/_logit_torch.py::fit', 'block = max(1, min(len(columns), GPU_BLOCK_BYTES // (8 * n)))',
+     'block = max(1, min(len(columns), GPU_BLOCK_BYTES // (9 * n)))'):
+        'GPU chunk size: speed and memory only (the same numbers in chunks of any size)',
+    ('lessonkit/_logit_torch.py::fit', 'parts = _fit_on_cpu_threads(x, y_float, index, maxiter, tol, ridge, threads, block)',
+     'parts = _fit_on_cpu_threads(x, y_float, index, maxiter, tol, ridge, None, block)'):
+        "speed only: torch's thread count instead of the one asked (the numbers do not depend on it: test_results_do_not_depend_on_threads_)",
+    ('lessonkit/_logit_torch.py::auroc', 'x = _tensor(x, device)',
+     'x = _tensor(x, None)'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::auroc', 'labels = torch.from_numpy(np.asarray(y) == 1).to(x.device)',
+     'labels = torch.from_numpy(np.asarray(y) == 1).to(None)'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::auroc', 'if not _on_gpu(x):  # numpy sorts these rows several times faster than torch does',
+     'if _on_gpu(x):  # numpy sorts these rows several times faster than torch does'):
+        "GPU only: on the CPU both branches give the same AUROCs (test_the_gpu_branches_give_the_cpu_numbers); a GPU tensor in numpy's branch fails the needs_cuda tests",
+    ('lessonkit/_logit_torch.py::_tensor', 'if not (x.is_floating_point() and x.element_size() >= 4):',
+     'if not (x.is_floating_point() and x.element_size() > 4):'):
+        'float32 tensors then go through .to(torch.float32): a no-op',
+    ('lessonkit/_logit_torch.py::_tensor', 'if not (x.is_floating_point() and x.element_size() >= 4):',
+     'if not (x.is_floating_point() and x.element_size() >= 5):'):
+        'float32 tensors then go through .to(torch.float32): a no-op',
+    ('lessonkit/_logit_torch.py::_tensor', 'x = x.to(torch.float64 if not x.is_floating_point() else torch.float32)',
+     'x = x.to(torch.float64 if (not x.is_floating_point()) or True else torch.float32)'):
+        'half precision widened to float64 instead of float32: exact either way (the fit is float64 throughout)',
+    ('lessonkit/_logit_torch.py::_tensor', 'return x if device is None else x.to(device)',
+     'return x if (device is None) and False else x.to(device)'):
+        'x.to(None) returns x',
+    ('lessonkit/_logit_torch.py::_tensor', 'return x if device is None else x.to(device)',
+     'return x if (device is None) or True else x.to(device)'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::_tensor', 'return x if device is None else x.to(device)',
+     'return x if device is not None else x.to(device)'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::_tensor', 'return x if device is None else x.to(device)',
+     'return x if device is None else x.to(None)'):
+        'GPU only: on the CPU, device=None is the same device; the needs_cuda tests in test_stats_paths.py catch it on a GPU',
+    ('lessonkit/_logit_torch.py::_class_ranges', 'pos_min=pos_min, pos_max=pos_max, neg_min=neg_min, neg_max=neg_max, finite=torch.isfinite(x).all(0)).items()}',
+     'pos_min=pos_min, pos_max=pos_max, neg_min=neg_min, neg_max=neg_max, finite=torch.isfinite(x).all(None)).items()}'):
+        'a non-finite value anywhere is refused for the whole matrix: one flag, or a flag per token, gives the same answer',
+    ('lessonkit/_logit_torch.py::auroc', 'negatives, finite = torch.from_numpy(np.sort(negatives.numpy(), axis=1)), np.isfinite(x.numpy()).all(0)',
+     'negatives, finite = torch.from_numpy(np.sort(negatives.numpy(), )), np.isfinite(x.numpy()).all(0)'):
+        'numpy sorts along the last axis, 1, by default',
+    ('lessonkit/_logit_torch.py::auroc', 'negatives, finite = torch.from_numpy(np.sort(negatives.numpy(), axis=1)), np.isfinite(x.numpy()).all(0)',
+     'negatives, finite = torch.from_numpy(np.sort(negatives.numpy(), axis=1)), np.isfinite(x.numpy()).all(None)'):
+        'a non-finite value anywhere is refused for the whole matrix: one flag, or a flag per token, gives the same answer',
+    ('lessonkit/_logit_torch.py::auroc', 'negatives, finite = torch.from_numpy(np.sort(negatives.numpy(), axis=1)), np.isfinite(x.numpy()).all(0)',
+     'negatives, finite = torch.from_numpy(np.sort(negatives.numpy(), axis=1)), np.isfinite(x.numpy()).all(1)'):
+        'a non-finite value anywhere is refused for the whole matrix: one flag, or a flag per token, gives the same answer',
+    ('lessonkit/_logit_torch.py::auroc', 'negatives, finite = negatives.sort(dim=1).values, torch.isfinite(x).all(0).cpu().numpy()',
+     'negatives, finite = negatives.sort(dim=1).values, torch.isfinite(x).all(None).cpu().numpy()'):
+        'a non-finite value anywhere is refused for the whole matrix: one flag, or a flag per token, gives the same answer',
+    ('lessonkit/_logit_torch.py::auroc', 'negatives, finite = negatives.sort(dim=1).values, torch.isfinite(x).all(0).cpu().numpy()',
+     'negatives, finite = negatives.sort(dim=1).values, torch.isfinite(x).all(1).cpu().numpy()'):
+        'a non-finite value anywhere is refused for the whole matrix: one flag, or a flag per token, gives the same answer',
+    ('lessonkit/_logit_torch.py::auroc', 'below = torch.searchsorted(negatives, positives, side="left")  # negatives < positive',
+     'below = torch.searchsorted(negatives, positives, side=None)  # negatives < positive'):
+        'searchsorted\'s default side is "left"',
+    ('lessonkit/_logit_torch.py::auroc', 'below = torch.searchsorted(negatives, positives, side="left")  # negatives < positive',
+     'below = torch.searchsorted(negatives, positives, )  # negatives < positive'):
+        'searchsorted\'s default side is "left"',
+    ('lessonkit/_stats_paths.py::check_labels', 'return y.astype(np.float64)',
+     'return y.astype(None)'):
+        'astype(None) is float64',
+    ('lessonkit/_stats_paths.py::check_activations', 'x = X.detach() if hasattr(X, "detach") else as_numpy(X, name)',
+     'x = X.detach() if (hasattr(X, "detach")) and False else as_numpy(X, name)'):
+        'a tensor taken as its numpy copy: the same numbers (a CUDA tensor would be computed on the CPU: slower, not wrong)',
+    ('lessonkit/_stats_paths.py::check_activations', 'x = X.detach() if hasattr(X, "detach") else as_numpy(X, name)',
+     'x = X.detach() if hasattr(None, "detach") else as_numpy(X, name)'):
+        'a tensor taken as its numpy copy: the same numbers (a CUDA tensor would be computed on the CPU: slower, not wrong)',
+    ('lessonkit/_stats_paths.py::check_activations', 'x = X.detach() if hasattr(X, "detach") else as_numpy(X, name)',
+     'x = X.detach() if hasattr(X, "XXdetachXX") else as_numpy(X, name)'):
+        'a tensor taken as its numpy copy: the same numbers (a CUDA tensor would be computed on the CPU: slower, not wrong)',
+    ('lessonkit/_stats_paths.py::check_activations', 'x = X.detach() if hasattr(X, "detach") else as_numpy(X, name)',
+     'x = X.detach() if hasattr(X, "DETACH") else as_numpy(X, name)'):
+        'a tensor taken as its numpy copy: the same numbers (a CUDA tensor would be computed on the CPU: slower, not wrong)',
+    ('lessonkit/_stats_paths.py::check_layers', 'array = acts if hasattr(acts, "detach") else as_numpy(acts, name)',
+     'array = acts if (hasattr(acts, "detach")) and False else as_numpy(acts, name)'):
+        'a tensor taken as its numpy copy: the same numbers (a CUDA tensor would be computed on the CPU: slower, not wrong)',
+    ('lessonkit/_stats_paths.py::check_layers', 'array = acts if hasattr(acts, "detach") else as_numpy(acts, name)',
+     'array = acts if hasattr(None, "detach") else as_numpy(acts, name)'):
+        'a tensor taken as its numpy copy: the same numbers (a CUDA tensor would be computed on the CPU: slower, not wrong)',
+    ('lessonkit/_stats_paths.py::check_layers', 'array = acts if hasattr(acts, "detach") else as_numpy(acts, name)',
+     'array = acts if hasattr(acts, "XXdetachXX") else as_numpy(acts, name)'):
+        'a tensor taken as its numpy copy: the same numbers (a CUDA tensor would be computed on the CPU: slower, not wrong)',
+    ('lessonkit/_stats_paths.py::check_layers', 'array = acts if hasattr(acts, "detach") else as_numpy(acts, name)',
+     'array = acts if hasattr(acts, "DETACH") else as_numpy(acts, name)'):
+        'a tensor taken as its numpy copy: the same numbers (a CUDA tensor would be computed on the CPU: slower, not wrong)',
+    ('lessonkit/_stats_paths.py::check_layers', 'value = value.detach() if hasattr(value, "detach") else as_numpy(value, f"{name}[{layer!r}]")',
+     'value = value.detach() if (hasattr(value, "detach")) and False else as_numpy(value, f"{name}[{layer!r}]")'):
+        'a tensor taken as its numpy copy: the same numbers (a CUDA tensor would be computed on the CPU: slower, not wrong)',
+    ('lessonkit/_stats_paths.py::check_layers', 'value = value.detach() if hasattr(value, "detach") else as_numpy(value, f"{name}[{layer!r}]")',
+     'value = value.detach() if hasattr(None, "detach") else as_numpy(value, f"{name}[{layer!r}]")'):
+        'a tensor taken as its numpy copy: the same numbers (a CUDA tensor would be computed on the CPU: slower, not wrong)',
+    ('lessonkit/_stats_paths.py::check_layers', 'value = value.detach() if hasattr(value, "detach") else as_numpy(value, f"{name}[{layer!r}]")',
+     'value = value.detach() if hasattr(value, "XXdetachXX") else as_numpy(value, f"{name}[{layer!r}]")'):
+        'a tensor taken as its numpy copy: the same numbers (a CUDA tensor would be computed on the CPU: slower, not wrong)',
+    ('lessonkit/_stats_paths.py::check_layers', 'value = value.detach() if hasattr(value, "detach") else as_numpy(value, f"{name}[{layer!r}]")',
+     'value = value.detach() if hasattr(value, "DETACH") else as_numpy(value, f"{name}[{layer!r}]")'):
+        'a tensor taken as its numpy copy: the same numbers (a CUDA tensor would be computed on the CPU: slower, not wrong)',
+    ('lessonkit/_stats_paths.py::fit', 'return engine(path).fit(x, y, **options, **_device_options(path, x))',
+     'return engine(path).fit(x, y, **options, )'):
+        "GPU only: CPU data are computed on the CPU with or without device='cpu' (or 'cuda' where no GPU is); with a GPU the needs_cuda tests run this path",
+    ('lessonkit/_stats_paths.py::auroc', 'return engine(path).auroc(x, y, threads=threads, **_device_options(path, x))',
+     'return engine(path).auroc(x, y, threads=None, **_device_options(path, x))'):
+        'speed only: the numbers do not depend on the thread count (test_results_do_not_depend_on_threads_)',
+    ('lessonkit/_stats_paths.py::auroc', 'return engine(path).auroc(x, y, threads=threads, **_device_options(path, x))',
+     'return engine(path).auroc(x, y, **_device_options(path, x))'):
+        'speed only: the numbers do not depend on the thread count (test_results_do_not_depend_on_threads_)',
+    ('lessonkit/_stats_paths.py::auroc', 'return engine(path).auroc(x, y, threads=threads, **_device_options(path, x))',
+     'return engine(path).auroc(x, y, threads=threads, )'):
+        "GPU only: CPU data are computed on the CPU with or without device='cpu' (or 'cuda' where no GPU is); with a GPU the needs_cuda tests run this path",
+    ('lessonkit/_stats_paths.py::auroc', 'return engine(path).auroc(x, y, threads=threads, **_device_options(path, x))',
+     'return engine(path).auroc(x, y, threads=threads, **_device_options(None, x))'):
+        "GPU only: CPU data are computed on the CPU with or without device='cpu' (or 'cuda' where no GPU is); with a GPU the needs_cuda tests run this path",
+    ('lessonkit/_stats_paths.py::auroc', 'return engine(path).auroc(x, y, threads=threads, **_device_options(path, x))',
+     'return engine(path).auroc(x, y, threads=threads, **_device_options(path, None))'):
+        "GPU only: CPU data are computed on the CPU with or without device='cpu' (or 'cuda' where no GPU is); with a GPU the needs_cuda tests run this path",
+    ('lessonkit/regression.py::fit_logit', 'block: int = 1024, threads: int | None = None) -> LogitResult:  # fmt: skip',
+     'block: int = 1025, threads: int | None = None) -> LogitResult:  # fmt: skip'):
+        'speed only: the same numbers in chunks of any size',
+    ('lessonkit/regression.py::fit_logit', 'fit = paths.fit(paths.resolve(backend, x), x, y, maxiter=maxiter, tol=tol, ridge=RIDGE, threads=threads, block=block)',
+     'fit = paths.fit(paths.resolve(backend, x), x, y, maxiter=maxiter, tol=tol, ridge=RIDGE, threads=None, block=block)'):
+        'speed only: the numbers do not depend on the thread count (test_results_do_not_depend_on_threads_)',
+    ('lessonkit/regression.py::fit_logit', 'fit = paths.fit(paths.resolve(backend, x), x, y, maxiter=maxiter, tol=tol, ridge=RIDGE, threads=threads, block=block)',
+     'fit = paths.fit(paths.resolve(backend, x), x, y, maxiter=maxiter, tol=tol, ridge=RIDGE, block=block)'):
+        'speed only: the numbers do not depend on the thread count (test_results_do_not_depend_on_threads_)',
+    ('lessonkit/regression.py::fit_logit', 'fit = paths.fit(paths.resolve(backend, x), x, y, maxiter=maxiter, tol=tol, ridge=RIDGE, threads=threads, block=block)',
+     'fit = paths.fit(paths.resolve(backend, x), x, y, maxiter=maxiter, tol=tol, ridge=RIDGE, threads=threads, )'):
+        'speed only: the same numbers in chunks of any size',
+    ('lessonkit/regression.py::auroc', 'values, finite = paths.auroc(paths.resolve(backend, x), x, y, threads=threads)',
+     'values, finite = paths.auroc(paths.resolve(backend, x), x, y, threads=None)'):
+        'speed only: the numbers do not depend on the thread count (test_results_do_not_depend_on_threads_)',
+    ('lessonkit/regression.py::auroc', 'values, finite = paths.auroc(paths.resolve(backend, x), x, y, threads=threads)',
+     'values, finite = paths.auroc(paths.resolve(backend, x), x, y, )'):
+        'speed only: the numbers do not depend on the thread count (test_results_do_not_depend_on_threads_)',
+    ('lessonkit/regression.py::fit_logit', 'with np.errstate(invalid="ignore", divide="ignore"):',
+     'with np.errstate(invalid=None, divide="ignore"):'):
+        'beta / se never divides by zero (var > 0 wherever it is set) and NaN and inf pass through it silently',
+    ('lessonkit/regression.py::fit_logit', 'with np.errstate(invalid="ignore", divide="ignore"):',
+     'with np.errstate(invalid="ignore", divide=None):'):
+        'beta / se never divides by zero (var > 0 wherever it is set) and NaN and inf pass through it silently',
+    ('lessonkit/regression.py::fit_logit', 'with np.errstate(invalid="ignore", divide="ignore"):',
+     'with np.errstate(divide="ignore"):'):
+        'beta / se never divides by zero (var > 0 wherever it is set) and NaN and inf pass through it silently',
+    ('lessonkit/regression.py::fit_logit', 'with np.errstate(invalid="ignore", divide="ignore"):',
+     'with np.errstate(invalid="ignore", ):'):
+        'beta / se never divides by zero (var > 0 wherever it is set) and NaN and inf pass through it silently',
+    ('lessonkit/_stats_paths.py::_device_options', 'return {"device": x.device if _is_cuda_tensor(x) else "cuda"}',
+     'return {"device": x.device if (_is_cuda_tensor(x)) and False else "cuda"}'):
+        "GPU only: for CPU data both give 'cuda'; a CUDA tensor on another GPU than cuda:0 would move there (needs two GPUs)",
+    ('lessonkit/_stats_paths.py::_device_options', 'return {"device": x.device if _is_cuda_tensor(x) else "cuda"}',
+     'return {"device": x.device if _is_cuda_tensor(None) else "cuda"}'):
+        "GPU only: for CPU data both give 'cuda'; a CUDA tensor on another GPU than cuda:0 would move there (needs two GPUs)",
+    # the numba kernels (run as Python in this run)
+    ('lessonkit/_logit_numba.py::_jit', 'options = dict(nogil=True, error_model="numpy", **options)',
+     'options = dict(nogilXX=True, error_model="numpy", **options)'):
+        "numba's options: with the kernels run as Python (NUMBA_DISABLE_JIT=1 in this run) njit reads none of them; the numba path's tests run them compiled in `make test`",
+    ('lessonkit/_logit_numba.py::_jit', 'options = dict(nogil=True, error_model="numpy", **options)',
+     'options = dict(nogil=True, error_modelXX="numpy", **options)'):
+        "numba's options: with the kernels run as Python (NUMBA_DISABLE_JIT=1 in this run) njit reads none of them; the numba path's tests run them compiled in `make test`",
+    ('lessonkit/_logit_numba.py::_jit', 'options = dict(nogil=True, error_model="numpy", **options)',
+     'options = dict(nogil=None, error_model="numpy", **options)'):
+        "numba's options: with the kernels run as Python (NUMBA_DISABLE_JIT=1 in this run) njit reads none of them; the numba path's tests run them compiled in `make test`",
+    ('lessonkit/_logit_numba.py::_jit', 'options = dict(nogil=True, error_model="numpy", **options)',
+     'options = dict(nogil=True, error_model=None, **options)'):
+        "numba's options: with the kernels run as Python (NUMBA_DISABLE_JIT=1 in this run) njit reads none of them; the numba path's tests run them compiled in `make test`",
+    ('lessonkit/_logit_numba.py::_jit', 'options = dict(nogil=True, error_model="numpy", **options)',
+     'options = dict(error_model="numpy", **options)'):
+        "numba's options: with the kernels run as Python (NUMBA_DISABLE_JIT=1 in this run) njit reads none of them; the numba path's tests run them compiled in `make test`",
+    ('lessonkit/_logit_numba.py::_jit', 'options = dict(nogil=True, error_model="numpy", **options)',
+     'options = dict(nogil=True, **options)'):
+        "numba's options: with the kernels run as Python (NUMBA_DISABLE_JIT=1 in this run) njit reads none of them; the numba path's tests run them compiled in `make test`",
+    ('lessonkit/_logit_numba.py::_jit', 'options = dict(nogil=True, error_model="numpy", **options)',
+     'options = dict(nogil=True, error_model="numpy", )'):
+        "numba's options: with the kernels run as Python (NUMBA_DISABLE_JIT=1 in this run) njit reads none of them; the numba path's tests run them compiled in `make test`",
+    ('lessonkit/_logit_numba.py::_jit', 'options = dict(nogil=True, error_model="numpy", **options)',
+     'options = dict(nogil=False, error_model="numpy", **options)'):
+        "numba's options: with the kernels run as Python (NUMBA_DISABLE_JIT=1 in this run) njit reads none of them; the numba path's tests run them compiled in `make test`",
+    ('lessonkit/_logit_numba.py::_jit', 'options = dict(nogil=True, error_model="numpy", **options)',
+     'options = dict(nogil=True, error_model="XXnumpyXX", **options)'):
+        "numba's options: with the kernels run as Python (NUMBA_DISABLE_JIT=1 in this run) njit reads none of them; the numba path's tests run them compiled in `make test`",
+    ('lessonkit/_logit_numba.py::_jit', 'options = dict(nogil=True, error_model="numpy", **options)',
+     'options = dict(nogil=True, error_model="NUMPY", **options)'):
+        "numba's options: with the kernels run as Python (NUMBA_DISABLE_JIT=1 in this run) njit reads none of them; the numba path's tests run them compiled in `make test`",
+    ('lessonkit/_logit_numba.py::_jit', 'return numba.njit(cache=True, **options)(function)',
+     'return numba.njit(cache=None, **options)(function)'):
+        "numba's options: with the kernels run as Python (NUMBA_DISABLE_JIT=1 in this run) njit reads none of them; the numba path's tests run them compiled in `make test`",
+    ('lessonkit/_logit_numba.py::_jit', 'return numba.njit(cache=True, **options)(function)',
+     'return numba.njit(**options)(function)'):
+        "numba's options: with the kernels run as Python (NUMBA_DISABLE_JIT=1 in this run) njit reads none of them; the numba path's tests run them compiled in `make test`",
+    ('lessonkit/_logit_numba.py::_jit', 'return numba.njit(cache=True, **options)(function)',
+     'return numba.njit(cache=True, )(function)'):
+        "numba's options: with the kernels run as Python (NUMBA_DISABLE_JIT=1 in this run) njit reads none of them; the numba path's tests run them compiled in `make test`",
+    ('lessonkit/_logit_numba.py::_jit', 'return numba.njit(cache=True, **options)(function)',
+     'return numba.njit(cache=False, **options)(function)'):
+        "numba's options: with the kernels run as Python (NUMBA_DISABLE_JIT=1 in this run) njit reads none of them; the numba path's tests run them compiled in `make test`",
+    ('lessonkit/_logit_numba.py::_jit', 'return numba.njit(**options)(function)',
+     'return numba.njit(**options)(None)'):
+        "numba's options: with the kernels run as Python (NUMBA_DISABLE_JIT=1 in this run) njit reads none of them; the numba path's tests run them compiled in `make test`",
+    ('lessonkit/_logit_numba.py::_exp', 'r = min(max(t, -746.0), 710.0) * (1.0 / 2048.0)',
+     'r = min(max(t, -747.0), 710.0) * (1.0 / 2048.0)'):
+        'beyond the clamp exp is 0 or inf either way',
+    ('lessonkit/_logit_numba.py::_exp', 'r = min(max(t, -746.0), 710.0) * (1.0 / 2048.0)',
+     'r = min(max(t, -746.0), 711.0) * (1.0 / 2048.0)'):
+        'beyond the clamp exp is 0 or inf either way',
+    ('lessonkit/_logit_numba.py::_exp', 'e = 1.0 / 6227020800.0',
+     'e = 2.0 / 6227020800.0'):
+        'changes exp by at most 2.2e-12 relative over the whole range (its own rounding is 1.6e-12): below what a fit can see',
+    ('lessonkit/_logit_numba.py::_exp', 'e = 1.0 / 6227020800.0',
+     'e = 1.0 / 6227020801.0'):
+        'changes exp by at most 2.2e-12 relative over the whole range (its own rounding is 1.6e-12): below what a fit can see',
+    ('lessonkit/_logit_numba.py::_exp', 'for coefficient in (1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0,',
+     'for coefficient in (1.0 / 479001601.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0,'):
+        'changes exp by at most 2.2e-12 relative over the whole range (its own rounding is 1.6e-12): below what a fit can see',
+    ('lessonkit/_logit_numba.py::_exp', 'for coefficient in (1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0,',
+     'for coefficient in (1.0 / 479001600.0, 1.0 / 39916801.0, 1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0,'):
+        'changes exp by at most 2.2e-12 relative over the whole range (its own rounding is 1.6e-12): below what a fit can see',
+    ('lessonkit/_logit_numba.py::_exp', 'for coefficient in (1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0,',
+     'for coefficient in (1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628801.0, 1.0 / 362880.0, 1.0 / 40320.0,'):
+        'changes exp by at most 2.2e-12 relative over the whole range (its own rounding is 1.6e-12): below what a fit can see',
+    ('lessonkit/_logit_numba.py::_exp', 'e = e * r + coefficient',
+     'e = e * r - coefficient'):
+        'the series becomes -exp(r), and 11 squarings make it exp(t) again, bit for bit',
+    ('lessonkit/_logit_numba.py::_newton_one', 'done = False',
+     'done = None'):
+        'None reads as False',
+    ('lessonkit/_logit_numba.py::_newton_one', 'for step in range(maxiter + 1):',
+     'for step in range(maxiter + 2):'):
+        'the fit returns at step maxiter: the extra step never runs',
+    ('lessonkit/_logit_numba.py::_newton_one', 'if step > 0:',
+     'if step >= 0:'):
+        "speed only: at a = b = 0 the general sums are the closed form's, bit for bit (p = 1/2, w = 1/4)",
+    ('lessonkit/_logit_numba.py::_newton_one', 'out[5, j], out[6, j], out[7, j], out[8, j] = a, b, (s_w / det if det > 0 else np.nan), step',
+     'out[5, j], out[6, j], out[7, j], out[8, j] = a, b, (s_w / det if (det > 0) or True else np.nan), step'):
+        'det <= 0 at the end needs every weight but one underflowed to 0: flagged not converged either way (se NaN or inf)',
+    ('lessonkit/_logit_numba.py::_newton_one', 'out[5, j], out[6, j], out[7, j], out[8, j] = a, b, (s_w / det if det > 0 else np.nan), step',
+     'out[5, j], out[6, j], out[7, j], out[8, j] = a, b, (s_w / det if det >= 0 else np.nan), step'):
+        'det <= 0 at the end needs every weight but one underflowed to 0: flagged not converged either way (se NaN or inf)',
+    ('lessonkit/_logit_numba.py::_newton_one', 'done = not (abs(da) > tol or abs(db) > tol)  # statsmodels goes on while some |step| > tol',
+     'done = not (abs(da) >= tol or abs(db) > tol)  # statsmodels goes on while some |step| > tol'):
+        'differs only for a step of exactly 1e-8',
+    ('lessonkit/_logit_numba.py::_newton_one', 'done = not (abs(da) > tol or abs(db) > tol)  # statsmodels goes on while some |step| > tol',
+     'done = not (abs(da) > tol or abs(db) >= tol)  # statsmodels goes on while some |step| > tol'):
+        'differs only for a step of exactly 1e-8',
+    ('lessonkit/_logit_numba.py::_fit_kernel', 'for first in range(start, stop, FIT_BLOCK):',
+     'for first in range(start, stop, ):'):
+        'speed only: each neuron fitted again in up to 8 overlapping blocks, the same results',
+    ('lessonkit/_logit_numba.py::_fit_kernel', 'out[4, j] = 0.0',
+     'out[4, j] = None'):
+        "None in a float array is NaN when the kernel runs as Python, which reads as the code's value; compiled, numba refuses the type (make test)",
+    ('lessonkit/_logit_numba.py::_fit_kernel', 'out[5, j] = out[6, j] = out[7, j] = np.nan',
+     'out[5, j] = out[6, j] = out[7, j] = None'):
+        "None in a float array is NaN when the kernel runs as Python, which reads as the code's value; compiled, numba refuses the type (make test)",
+    ('lessonkit/_logit_numba.py::_compare_exchange', 'swap = a > b',
+     'swap = a >= b'):
+        'tied values swap with their labels, and the counts are per group of ties: the same U',
+    ('lessonkit/_logit_numba.py::_twice_u', "previous = np.empty(LANES, dtype=values.dtype)  # the values' own type: the loop vectorises",
+     "previous = np.empty(LANES, dtype=None)  # the values' own type: the loop vectorises"):
+        'float32 values widened to float64 are the same numbers: the sort and the counts do not change',
+    ('lessonkit/_logit_numba.py::_twice_u', "previous = np.empty(LANES, dtype=values.dtype)  # the values' own type: the loop vectorises",
+     "previous = np.empty(LANES, )  # the values' own type: the loop vectorises"):
+        'float32 values widened to float64 are the same numbers: the sort and the counts do not change',
+    ('lessonkit/_logit_numba.py::_twice_u', 'previous[lane] = -np.inf',
+     'previous[lane] = None'):
+        'the first value of every lane starts a new group either way (NaN, and +inf, differ from every finite value)',
+    ('lessonkit/_logit_numba.py::_twice_u', 'previous[lane] = -np.inf',
+     'previous[lane] = +np.inf'):
+        'the first value of every lane starts a new group either way (NaN, and +inf, differ from every finite value)',
+    ('lessonkit/_logit_numba.py::_auroc_kernel', 'rows = 1',
+     'rows = 2'):
+        'speed only: more padding rows, which sort after every value and are never counted',
+    ('lessonkit/_logit_numba.py::_auroc_kernel', 'while rows < n:',
+     'while rows <= n:'):
+        'speed only: more padding rows, which sort after every value and are never counted',
+    ('lessonkit/_logit_numba.py::_auroc_kernel', 'values, labels = np.empty(rows * LANES, dtype=x.dtype), np.empty(rows * LANES, dtype=np.uint8)',
+     'values, labels = np.empty(rows * LANES, dtype=None), np.empty(rows * LANES, dtype=np.uint8)'):
+        'float32 values widened to float64 are the same numbers: the sort and the counts do not change',
+    ('lessonkit/_logit_numba.py::_auroc_kernel', 'values, labels = np.empty(rows * LANES, dtype=x.dtype), np.empty(rows * LANES, dtype=np.uint8)',
+     'values, labels = np.empty(rows * LANES, ), np.empty(rows * LANES, dtype=np.uint8)'):
+        'float32 values widened to float64 are the same numbers: the sort and the counts do not change',
+    ('lessonkit/_logit_numba.py::_auroc_kernel', 'values, labels = np.empty(rows * LANES, dtype=x.dtype), np.empty(rows * LANES, dtype=np.uint8)',
+     'values, labels = np.empty(rows * LANES, dtype=x.dtype), np.empty(rows * LANES, dtype=None)'):
+        'labels as float64 instead of uint8: the same 0 and 1',
+    ('lessonkit/_logit_numba.py::_auroc_kernel', 'values, labels = np.empty(rows * LANES, dtype=x.dtype), np.empty(rows * LANES, dtype=np.uint8)',
+     'values, labels = np.empty(rows * LANES, dtype=x.dtype), np.empty(rows * LANES, )'):
+        'labels as float64 instead of uint8: the same 0 and 1',
+    ('lessonkit/_logit_numba.py::_auroc_kernel', 'for i in range(n * LANES, rows * LANES):  # padding rows: +inf sorts after every finite value',
+     'for i in range(rows * LANES):  # padding rows: +inf sorts after every finite value'):
+        'speed only: padding written under the rows that the values then overwrite',
+    ('lessonkit/_logit_numba.py::_auroc_kernel', 'values[i], labels[i] = np.inf, 0',
+     'values[i], labels[i] = np.inf, 1'):
+        'padding sorts after every finite value, past the n rows and the valid lanes that are counted: its label is never read',
+    ('lessonkit/_logit_numba.py::_auroc_kernel', 'check[lane] += row[lane] - row[lane]',
+     'check[lane] -= row[lane] - row[lane]'):
+        '0 or NaN either way: subtracting (value - value) flags a non-finite value as adding does',
+    ('lessonkit/_logit_numba.py::_auroc_kernel', 'values[at + lane], labels[at + lane] = np.inf, 0',
+     'values[at + lane], labels[at + lane] = np.inf, 1'):
+        'padding sorts after every finite value, past the n rows and the valid lanes that are counted: its label is never read',
+    ('lessonkit/_logit_numba.py::_float_array', 'x = x.astype(np.float64)',
+     'x = x.astype(None)'):
+        'astype(None) is float64',
+    ('lessonkit/_logit_numba.py::_in_chunks', 'def _in_chunks(kernel: Callable, n: int, chunk: int, threads: int | None, multiple: int = 1) -> None:',
+     'def _in_chunks(kernel: Callable, n: int, chunk: int, threads: int | None, multiple: int = 2) -> None:'):
+        'speed only: the same numbers in chunks of any size and on any number of threads',
+    ('lessonkit/_logit_numba.py::_in_chunks', 'chunk = max(1, min(chunk, -(-n // threads)))  # at least one chunk per thread',
+     'chunk = max(2, min(chunk, -(-n // threads)))  # at least one chunk per thread'):
+        'speed only: the same numbers in chunks of any size and on any number of threads',
+    ('lessonkit/_logit_numba.py::_in_chunks', 'chunk = max(1, min(chunk, -(-n // threads)))  # at least one chunk per thread',
+     'chunk = max(1, min(chunk, +(-n // threads)))  # at least one chunk per thread'):
+        'speed only: the same numbers in chunks of any size and on any number of threads',
+    ('lessonkit/_logit_numba.py::_in_chunks', 'chunk = max(1, min(chunk, -(-n // threads)))  # at least one chunk per thread',
+     'chunk = max(1, min(chunk, -(+n // threads)))  # at least one chunk per thread'):
+        'speed only: the same numbers in chunks of any size and on any number of threads',
+    ('lessonkit/_logit_numba.py::_in_chunks', 'if threads == 1 or len(bounds) <= 1:',
+     'if threads == 1 and len(bounds) <= 1:'):
+        'speed only: the same numbers in chunks of any size and on any number of threads',
+    ('lessonkit/_logit_numba.py::_in_chunks', 'if threads == 1 or len(bounds) <= 1:',
+     'if threads == 1 or len(bounds) < 1:'):
+        'speed only: the same numbers in chunks of any size and on any number of threads',
+    ('lessonkit/_logit_numba.py::_in_chunks', 'if threads == 1 or len(bounds) <= 1:',
+     'if threads == 1 or len(bounds) <= 2:'):
+        'speed only: the same numbers in chunks of any size and on any number of threads',
+    ('lessonkit/_logit_numba.py::fit', 'block: int = 1024) -> dict[str, np.ndarray]:',
+     'block: int = 1025) -> dict[str, np.ndarray]:'):
+        'speed only: the same numbers in chunks of any size and on any number of threads',
+    ('lessonkit/_logit_numba.py::fit', 'x, y = _float_array(x), np.ascontiguousarray(y, dtype=np.float64)',
+     'x, y = _float_array(x), np.ascontiguousarray(y, dtype=None)'):
+        'regression passes float64 labels already',
+    ('lessonkit/_logit_numba.py::fit', 'x, y = _float_array(x), np.ascontiguousarray(y, dtype=np.float64)',
+     'x, y = _float_array(x), np.ascontiguousarray(y, )'):
+        'regression passes float64 labels already',
+    ('lessonkit/_logit_numba.py::fit', '_in_chunks(lambda start, stop: _fit_kernel(x, y, start, stop, maxiter, tol, ridge, out), x.shape[1], block, threads)',
+     '_in_chunks(lambda start, stop: _fit_kernel(x, y, start, stop, maxiter, tol, ridge, out), x.shape[1], block, None)'):
+        'speed only: the same numbers in chunks of any size and on any number of threads',
+    ('lessonkit/_logit_numba.py::fit', 'result["finite"], result["n_iter"] = result["finite"] == 1.0, result["n_iter"].astype(np.int64)',
+     'result["XXfiniteXX"], result["n_iter"] = result["finite"] == 1.0, result["n_iter"].astype(np.int64)'):
+        'finite stays 1.0/0.0 instead of True/False: check_finite reads both alike',
+    ('lessonkit/_logit_numba.py::fit', 'result["finite"], result["n_iter"] = result["finite"] == 1.0, result["n_iter"].astype(np.int64)',
+     'result["FINITE"], result["n_iter"] = result["finite"] == 1.0, result["n_iter"].astype(np.int64)'):
+        'finite stays 1.0/0.0 instead of True/False: check_finite reads both alike',
+    ('lessonkit/_logit_numba.py::auroc', 'y = np.ascontiguousarray(y, dtype=np.uint8)  # one byte a label: they travel with the values through the sort',
+     'y = np.ascontiguousarray(y, dtype=None)  # one byte a label: they travel with the values through the sort'):
+        "labels as float64: copied into the kernel's uint8 labels as the same 0 and 1",
+    ('lessonkit/_logit_numba.py::auroc', 'y = np.ascontiguousarray(y, dtype=np.uint8)  # one byte a label: they travel with the values through the sort',
+     'y = np.ascontiguousarray(y, )  # one byte a label: they travel with the values through the sort'):
+        "labels as float64: copied into the kernel's uint8 labels as the same 0 and 1",
+    ('lessonkit/_logit_numba.py::auroc', 'twice_u, finite = np.empty(k), np.empty(k, dtype=np.bool_)',
+     'twice_u, finite = np.empty(k), np.empty(k, dtype=None)'):
+        'finite as float 1.0/0.0 instead of bool: check_finite reads both alike',
+    ('lessonkit/_logit_numba.py::auroc', 'twice_u, finite = np.empty(k), np.empty(k, dtype=np.bool_)',
+     'twice_u, finite = np.empty(k), np.empty(k, )'):
+        'finite as float 1.0/0.0 instead of bool: check_finite reads both alike',
+    ('lessonkit/_logit_numba.py::auroc', '_in_chunks(lambda start, stop: _auroc_kernel(x, y, start, stop, twice_u, finite), k, 1024, threads, LANES)',
+     '_in_chunks(lambda start, stop: _auroc_kernel(x, y, start, stop, twice_u, finite), k, 1024, None, LANES)'):
+        'speed only: the same numbers in chunks of any size and on any number of threads',
+    ('lessonkit/_logit_numba.py::auroc', '_in_chunks(lambda start, stop: _auroc_kernel(x, y, start, stop, twice_u, finite), k, 1024, threads, LANES)',
+     '_in_chunks(lambda start, stop: _auroc_kernel(x, y, start, stop, twice_u, finite), k, 1024, threads, )'):
+        'speed only: the same numbers in chunks of any size and on any number of threads',
+    ('lessonkit/_logit_numba.py::auroc', '_in_chunks(lambda start, stop: _auroc_kernel(x, y, start, stop, twice_u, finite), k, 1024, threads, LANES)',
+     '_in_chunks(lambda start, stop: _auroc_kernel(x, y, start, stop, twice_u, finite), k, 1025, threads, LANES)'):
+        'speed only: the same numbers in chunks of any size and on any number of threads',
+    ('lessonkit/_logit_numba.py::auroc', 'n_pos = int(y.astype(np.int64).sum())',
+     'n_pos = int(y.astype(None).sum())'):
+        'astype(None) is float64: the same count',
+    # heatmap
+    ('lessonkit/heatmap.py::lecture_layout', 'placed, x = [], 0.0',
+     'placed, x = [], 1.0'):
+        'x is set to 0 at the first token (i % tokens_per_line == 0) before it is read',
+    ('lessonkit/heatmap.py::display_text', 'elif (char.isprintable() and not unicodedata.combining(char) and unicodedata.east_asian_width(char) not in "WF"',
+     'elif (char.isprintable() and not unicodedata.combining(char) and unicodedata.east_asian_width(char) not in "XXWFXX"'):
+        'the widths are N, Na, A, H, W, F: W and F are still the ones found',
+    ('lessonkit/heatmap.py::display_text', 'elif (char.isprintable() and not unicodedata.combining(char) and unicodedata.east_asian_width(char) not in "WF"',
+     'elif (char.isprintable() and not unicodedata.combining(char) and unicodedata.east_asian_width(char) not in "wf"'):
+        "matplotlib's DejaVu Sans Mono has no wide (W, F) character: font_has refuses each of them next",
+    ('lessonkit/heatmap.py::top_contexts', 'column = matrix[:, neuron].astype(float)',
+     'column = matrix[:, neuron].astype(None)'):
+        'astype(None) is float64',
+    ('lessonkit/heatmap.py::top_contexts', 'keyed = np.where(np.isnan(column), -np.inf, column if largest else -column)',
+     'keyed = np.where(None, -np.inf, column if largest else -column)'):
+        "numpy's argsort puts NaN last, and the list stops before the first non-finite key either way",
+    ('lessonkit/heatmap.py::top_contexts', 'order = np.argsort(-keyed, kind="stable")[: min(k, int(np.isfinite(keyed).sum()))]',
+     'order = np.argsort(-keyed, kind="STABLE")[: min(k, int(np.isfinite(keyed).sum()))]'):
+        'numpy reads the sort kind case-blind',
+    ('lessonkit/heatmap.py::_as_1d_floats', 'return array.astype(float)',
+     'return array.astype(None)'):
+        'astype(None) is float64',
+    ('lessonkit/heatmap.py::_check_highlight', 'return np.zeros(n_tokens, dtype=bool)',
+     'return np.zeros(n_tokens, dtype=None)'):
+        'the marks are only read for truth: 0.0 as False',
+    ('lessonkit/heatmap.py::_check_highlight', 'return np.zeros(n_tokens, dtype=bool)',
+     'return np.zeros(n_tokens, )'):
+        'the marks are only read for truth: 0.0 as False',
+    ('lessonkit/heatmap.py::_check_highlight', 'return mask.astype(bool)',
+     'return mask.astype(None)'):
+        'the marks are only read for truth: a float copy of a boolean mask reads the same',
+    # hooks
+    ('lessonkit/_mlp_sites.py::_blocks_path', 'prefix = getattr(model, "base_model_prefix", "")',
+     'prefix = getattr(model, "base_model_prefix", None)'):
+        'the prefix is read only for a model that is its own base model, and such (transformers) models have a base_model_prefix',
+    ('lessonkit/_mlp_sites.py::_blocks_path', 'prefix = getattr(model, "base_model_prefix", "")',
+     'prefix = getattr(model, "base_model_prefix", "XXXX")'):
+        'the prefix is read only for a model that is its own base model, and such (transformers) models have a base_model_prefix',
+    ('lessonkit/_mlp_sites.py::keep_on_cpu', 'rows = values.detach().reshape(-1, values.shape[-1]).to(device="cpu", dtype=dtype, non_blocking=on_gpu)',
+     'rows = values.detach().reshape(-1, values.shape[-1]).to(device=None, dtype=dtype, non_blocking=on_gpu)'):
+        'GPU only: on the CPU the values are already there and complete; the needs_cuda tests of test_hooks.py run this on a GPU',
+    ('lessonkit/_mlp_sites.py::keep_on_cpu', 'rows = values.detach().reshape(-1, values.shape[-1]).to(device="cpu", dtype=dtype, non_blocking=on_gpu)',
+     'rows = values.detach().reshape(-1, values.shape[-1]).to(dtype=dtype, non_blocking=on_gpu)'):
+        'GPU only: on the CPU the values are already there and complete; the needs_cuda tests of test_hooks.py run this on a GPU',
+    ('lessonkit/_mlp_sites.py::keep_on_cpu', 'rows = values.detach().reshape(-1, values.shape[-1]).to(device="cpu", dtype=dtype, non_blocking=on_gpu)',
+     'rows = values.detach().reshape(-1, values.shape[-1]).to(device="cpu", dtype=dtype, )'):
+        'GPU speed only: a blocking copy',
+    ('lessonkit/_mlp_sites.py::keep_on_cpu', 'torch.cuda.current_stream(values.device).synchronize()',
+     'torch.cuda.current_stream(None).synchronize()'):
+        'GPU only, and only with the model on another GPU than the current one (needs two GPUs)',
+    ('lessonkit/_mlp_sites.py::add_input_guard', 'if context is not None and ids.shape[-1] > context:',
+     'if context is not None and ids.shape[+1] > context:'):
+        'input_ids that reach this line are 2-D (1-D raised above): shape[1] is shape[-1]',
+    ('lessonkit/_mlp_sites.py::add_input_guard', 'setattr(guard, HOOK_MARK, "input guard")',
+     'setattr(guard, HOOK_MARK, None)'):
+        "the mark's value only describes the hook to a reader; lessonkit asks whether the mark is there (hasattr)",
+    ('lessonkit/_mlp_sites.py::context_length', 'config = getattr(model, "config", None)',
+     'config = getattr(model, "config", )'):
+        "a model without .config: every model lessonkit records or ablates has one (transformers, or the layout table's model_type)",
+    ('lessonkit/_mlp_sites.py::context_length', 'return getattr(config, "n_positions", None) or getattr(config, "max_position_embeddings", None)',
+     'return getattr(None, "n_positions", None) or getattr(config, "max_position_embeddings", None)'):
+        'GPT2Config answers max_position_embeddings with n_positions (its attribute map): the same number',
+    ('lessonkit/_mlp_sites.py::context_length', 'return getattr(config, "n_positions", None) or getattr(config, "max_position_embeddings", None)',
+     'return getattr(config, "XXn_positionsXX", None) or getattr(config, "max_position_embeddings", None)'):
+        'GPT2Config answers max_position_embeddings with n_positions (its attribute map): the same number',
+    ('lessonkit/_mlp_sites.py::context_length', 'return getattr(config, "n_positions", None) or getattr(config, "max_position_embeddings", None)',
+     'return getattr(config, "N_POSITIONS", None) or getattr(config, "max_position_embeddings", None)'):
+        'GPT2Config answers max_position_embeddings with n_positions (its attribute map): the same number',
+    ('lessonkit/_mlp_sites.py::as_stream', 'ids = tokens.detach().cpu() if isinstance(tokens, torch.Tensor) else torch.as_tensor(tokens)',
+     'ids = tokens.detach().cpu() if (isinstance(tokens, torch.Tensor)) and False else torch.as_tensor(tokens)'):
+        "as_tensor of a tensor is that tensor; integer ids carry no graph, and each piece is moved to the model's device later",
+    ('lessonkit/_mlp_sites.py::model_device', 'device = getattr(model, "device", None)',
+     'device = None'):
+        "a transformers model's device is its first parameter's",
+    ('lessonkit/_mlp_sites.py::model_device', 'device = getattr(model, "device", None)',
+     'device = getattr(None, "device", None)'):
+        "a transformers model's device is its first parameter's",
+    ('lessonkit/_mlp_sites.py::model_device', 'device = getattr(model, "device", None)',
+     'device = getattr(model, "XXdeviceXX", None)'):
+        "a transformers model's device is its first parameter's",
+    ('lessonkit/_mlp_sites.py::model_device', 'device = getattr(model, "device", None)',
+     'device = getattr(model, "DEVICE", None)'):
+        "a transformers model's device is its first parameter's",
+    ('lessonkit/hooks.py::keeper', 'last = layer == max(self.sites)',
+     'last = None'):
+        'GPU only: on the CPU the values are already there and complete; the needs_cuda tests of test_hooks.py run this on a GPU',
+    ('lessonkit/hooks.py::keeper', 'last = layer == max(self.sites)',
+     'last = layer != max(self.sites)'):
+        'GPU only: on the CPU the values are already there and complete; the needs_cuda tests of test_hooks.py run this on a GPU',
+    ('lessonkit/hooks.py::keeper', 'self.activations[layer] = keep_on_cpu(values, self.dtype, last=last)',
+     'self.activations[layer] = keep_on_cpu(values, self.dtype, last=None)'):
+        'GPU only: on the CPU the values are already there and complete; the needs_cuda tests of test_hooks.py run this on a GPU',
+    ('lessonkit/hooks.py::keeper', 'setattr(hook, HOOK_MARK, site.name)',
+     'setattr(hook, HOOK_MARK, None)'):
+        "the mark's value only describes the hook to a reader; lessonkit asks whether the mark is there (hasattr)",
+    ('lessonkit/hooks.py::capture_mlp', 'recorder = record_mlp(model, layers, site=site, dtype=dtype)  # checks the model, layers and site first',
+     'recorder = record_mlp(model, layers, site=site, )  # checks the model, layers and site first'):
+        'kept in float32, then cast to dtype by the result array: one rounding either way',
+    ('lessonkit/hooks.py::capture_mlp', 'model(input_ids=piece.unsqueeze(0).to(device), use_cache=False)  # a 2-D batch: [1, len]',
+     'model(input_ids=piece.unsqueeze(0).to(device), use_cache=None)  # a 2-D batch: [1, len]'):
+        'the pass stops after the last recorded layer: a cache is never returned',
+    ('lessonkit/hooks.py::capture_mlp', 'model(input_ids=piece.unsqueeze(0).to(device), use_cache=False)  # a 2-D batch: [1, len]',
+     'model(input_ids=piece.unsqueeze(0).to(device), )  # a 2-D batch: [1, len]'):
+        'the pass stops after the last recorded layer: a cache is never returned',
+    ('lessonkit/hooks.py::capture_mlp', 'model(input_ids=piece.unsqueeze(0).to(device), use_cache=False)  # a 2-D batch: [1, len]',
+     'model(input_ids=piece.unsqueeze(0).to(device), use_cache=True)  # a 2-D batch: [1, len]'):
+        'the pass stops after the last recorded layer: a cache is never returned',
+    ('lessonkit/hooks.py::capture_mlp', 'model(input_ids=piece.unsqueeze(0).to(device), use_cache=False)  # a 2-D batch: [1, len]',
+     'model(input_ids=piece.unsqueeze(0).to(None), use_cache=False)  # a 2-D batch: [1, len]'):
+        "GPU only: on the CPU the ids are on the model's device already",
+    ('lessonkit/hooks.py::capture_mlp', 'result[layer] = torch.empty(len(stream), values.shape[-1], dtype=dtype)',
+     'result[layer] = torch.empty(len(stream), values.shape[+1], dtype=dtype)'):
+        'values are [tokens, neurons]: shape[1] is shape[-1]',
+    ('lessonkit/hooks.py::remove_lessonkit_hooks', 'for extra in ("_forward_hooks_with_kwargs", "_forward_hooks_always_called", "_forward_pre_hooks_with_kwargs"):',
+     'for extra in ("XX_forward_hooks_with_kwargsXX", "_forward_hooks_always_called", "_forward_pre_hooks_with_kwargs"):'):
+        "a removed hook's flag left in torch's side table: torch reads it only for ids still in the hook dict, and hook ids are never reused",
+    ('lessonkit/hooks.py::remove_lessonkit_hooks', 'for extra in ("_forward_hooks_with_kwargs", "_forward_hooks_always_called", "_forward_pre_hooks_with_kwargs"):',
+     'for extra in ("_FORWARD_HOOKS_WITH_KWARGS", "_forward_hooks_always_called", "_forward_pre_hooks_with_kwargs"):'):
+        "a removed hook's flag left in torch's side table: torch reads it only for ids still in the hook dict, and hook ids are never reused",
+    ('lessonkit/hooks.py::remove_lessonkit_hooks', 'for extra in ("_forward_hooks_with_kwargs", "_forward_hooks_always_called", "_forward_pre_hooks_with_kwargs"):',
+     'for extra in ("_forward_hooks_with_kwargs", "XX_forward_hooks_always_calledXX", "_forward_pre_hooks_with_kwargs"):'):
+        "a removed hook's flag left in torch's side table: torch reads it only for ids still in the hook dict, and hook ids are never reused",
+    ('lessonkit/hooks.py::remove_lessonkit_hooks', 'for extra in ("_forward_hooks_with_kwargs", "_forward_hooks_always_called", "_forward_pre_hooks_with_kwargs"):',
+     'for extra in ("_forward_hooks_with_kwargs", "_FORWARD_HOOKS_ALWAYS_CALLED", "_forward_pre_hooks_with_kwargs"):'):
+        "a removed hook's flag left in torch's side table: torch reads it only for ids still in the hook dict, and hook ids are never reused",
+    ('lessonkit/hooks.py::remove_lessonkit_hooks', 'for extra in ("_forward_hooks_with_kwargs", "_forward_hooks_always_called", "_forward_pre_hooks_with_kwargs"):',
+     'for extra in ("_forward_hooks_with_kwargs", "_forward_hooks_always_called", "XX_forward_pre_hooks_with_kwargsXX"):'):
+        "a removed hook's flag left in torch's side table: torch reads it only for ids still in the hook dict, and hook ids are never reused",
+    ('lessonkit/hooks.py::remove_lessonkit_hooks', 'for extra in ("_forward_hooks_with_kwargs", "_forward_hooks_always_called", "_forward_pre_hooks_with_kwargs"):',
+     'for extra in ("_forward_hooks_with_kwargs", "_forward_hooks_always_called", "_FORWARD_PRE_HOOKS_WITH_KWARGS"):'):
+        "a removed hook's flag left in torch's side table: torch reads it only for ids still in the hook dict, and hook ids are never reused",
+    ('lessonkit/hooks.py::remove_lessonkit_hooks', 'getattr(module, extra, {}).pop(hook_id, None)',
+     'getattr(module, extra, {}).pop(None, None)'):
+        "a removed hook's flag left in torch's side table: torch reads it only for ids still in the hook dict, and hook ids are never reused",
+    ('lessonkit/hooks.py::remove_lessonkit_hooks', 'getattr(module, extra, {}).pop(hook_id, None)',
+     'getattr(None, extra, {}).pop(hook_id, None)'):
+        "a removed hook's flag left in torch's side table: torch reads it only for ids still in the hook dict, and hook ids are never reused",
+    ('lessonkit/hooks.py::remove_lessonkit_hooks', 'getattr(module, extra, {}).pop(hook_id, None)',
+     'getattr(module, extra, None).pop(hook_id, None)'):
+        'every torch.nn.Module has these three tables in the torch versions lessonkit supports (>= 2.1)',
+    ('lessonkit/hooks.py::remove_lessonkit_hooks', 'getattr(module, extra, {}).pop(hook_id, None)',
+     'getattr(module, extra, ).pop(hook_id, None)'):
+        'every torch.nn.Module has these three tables in the torch versions lessonkit supports (>= 2.1)',
+    # ablation
+    ('lessonkit/ablation.py::__init__', 'index = torch.as_tensor(chosen, dtype=torch.long)',
+     'index = torch.as_tensor(chosen, dtype=None)'):
+        'Python ints become int64 by themselves; any integer tensor indexes alike',
+    ('lessonkit/ablation.py::__init__', 'index = torch.as_tensor(chosen, dtype=torch.long)',
+     'index = torch.as_tensor(chosen, )'):
+        'Python ints become int64 by themselves; any integer tensor indexes alike',
+    ('lessonkit/ablation.py::setter', 'x[..., index] = x[..., index].mean(dim=tuple(range(x.ndim - 1)), keepdim=True).expand_as(x[..., index])',
+     'x[..., index] = x[..., index].mean(dim=tuple(range(x.ndim - 1)), ).expand_as(x[..., index])'):
+        'the means, [neurons] without keepdim, broadcast to the same [..., neurons] block',
+    ('lessonkit/ablation.py::setter', 'x[..., index] = x[..., index].mean(dim=tuple(range(x.ndim - 1)), keepdim=True).expand_as(x[..., index])',
+     'x[..., index] = x[..., index].mean(dim=tuple(range(x.ndim - 1)), keepdim=False).expand_as(x[..., index])'):
+        'the means, [neurons] without keepdim, broadcast to the same [..., neurons] block',
+    ('lessonkit/ablation.py::setter', 'x[..., index] = value.to(x.device, x.dtype)',
+     'x[..., index] = value.to(None, x.dtype)'):
+        "GPU only: on the CPU the tensors are on the model's device already",
+    ('lessonkit/ablation.py::setter', 'x[..., index] = value.to(x.device, x.dtype)',
+     'x[..., index] = value.to(x.device, None)'):
+        "x[..., index] = value casts value to x's dtype on assignment",
+    ('lessonkit/ablation.py::setter', 'x[..., index] = value.to(x.device, x.dtype)',
+     'x[..., index] = value.to(x.dtype)'):
+        "GPU only: on the CPU the tensors are on the model's device already",
+    ('lessonkit/ablation.py::setter', 'x[..., index] = value.to(x.device, x.dtype)',
+     'x[..., index] = value.to(x.device, )'):
+        "x[..., index] = value casts value to x's dtype on assignment",
+    ('lessonkit/ablation.py::setter', 'return (x, *args[1:])',
+     'return (x, *args[2:])'):
+        'the output projections (c_proj, dense_4h_to_h, down_proj) take one argument: args[1:] and args[2:] are both empty',
+    ('lessonkit/ablation.py::setter', 'setattr(hook, HOOK_MARK, f"ablation of layer {layer}")',
+     'setattr(hook, HOOK_MARK, None)'):
+        "the mark's value only describes the hook to a reader; lessonkit asks whether the mark is there (hasattr)",
+    ('lessonkit/ablation.py::_value_for', 'tensor = torch.as_tensor(value, dtype=torch.float32).reshape(-1)',
+     'tensor = torch.as_tensor(value, dtype=None).reshape(-1)'):
+        "the value is cast to the activations' dtype when it is written (setter)",
+    ('lessonkit/ablation.py::_value_for', 'tensor = torch.as_tensor(value, dtype=torch.float32).reshape(-1)',
+     'tensor = torch.as_tensor(value, ).reshape(-1)'):
+        "the value is cast to the activations' dtype when it is written (setter)",
+    ('lessonkit/ablation.py::next_token_losses', 'piece = stream[start : start + step].to(device)',
+     'piece = stream[start : start + step].to(None)'):
+        "GPU only: on the CPU the tensors are on the model's device already",
+    ('lessonkit/ablation.py::ablation_effects', 'rows_per_pass: int = 4) -> np.ndarray:',
+     'rows_per_pass: int = 5) -> np.ndarray:'):
+        'speed only: every pass has its own clean row, so the changes are the same in batches of any size',
+    ('lessonkit/ablation.py::ablation_effects', 'chosen = torch.as_tensor(list(neurons[start : start + rows_per_pass]), dtype=torch.long)',
+     'chosen = torch.as_tensor(list(neurons[start : start + rows_per_pass]), dtype=None)'):
+        'Python ints become int64 by themselves',
+    ('lessonkit/ablation.py::ablation_effects', 'chosen = torch.as_tensor(list(neurons[start : start + rows_per_pass]), dtype=torch.long)',
+     'chosen = torch.as_tensor(list(neurons[start : start + rows_per_pass]), )'):
+        'Python ints become int64 by themselves',
+    ('lessonkit/ablation.py::ablation_effects', 'x[rows, :, chosen] = x[rows, :, chosen].mean(dim=-1, keepdim=True) if value == "mean" else float(value)',
+     'x[rows, :, chosen] = x[rows, :, chosen].mean(dim=+1, keepdim=True) if value == "mean" else float(value)'):
+        'x[rows, :, chosen] is [rows, tokens]: axis 1 is axis -1',
+    ('lessonkit/ablation.py::ablation_effects', 'return (x, *args[1:])',
+     'return (x, *args[2:])'):
+        'the output projections (c_proj, dense_4h_to_h, down_proj) take one argument: args[1:] and args[2:] are both empty',
+    ('lessonkit/ablation.py::ablation_effects', 'setattr(hook, HOOK_MARK, f"ablation of layer {layer}")',
+     'setattr(hook, HOOK_MARK, None)'):
+        "the mark's value only describes the hook to a reader; lessonkit asks whether the mark is there (hasattr)",
+    ('lessonkit/ablation.py::ablation_effects', 'loss = _losses(model, stream.to(device).unsqueeze(0).expand(len(chosen) + 1, -1))',
+     'loss = _losses(model, stream.to(None).unsqueeze(0).expand(len(chosen) + 1, -1))'):
+        "GPU only: on the CPU the tensors are on the model's device already",
+    ('lessonkit/ablation.py::_losses', 'logits = model(input_ids=batch, use_cache=False).logits[:, :-1].float()',
+     'logits = model(input_ids=batch, use_cache=None).logits[:, :-1].float()'):
+        'the losses read only the logits: a cache returned beside them is dropped',
+    ('lessonkit/ablation.py::_losses', 'logits = model(input_ids=batch, use_cache=False).logits[:, :-1].float()',
+     'logits = model(input_ids=batch, ).logits[:, :-1].float()'):
+        'the losses read only the logits: a cache returned beside them is dropped',
+    ('lessonkit/ablation.py::_losses', 'logits = model(input_ids=batch, use_cache=False).logits[:, :-1].float()',
+     'logits = model(input_ids=batch, use_cache=True).logits[:, :-1].float()'):
+        'the losses read only the logits: a cache returned beside them is dropped',
+    # uncertainty
+    ('lessonkit/uncertainty.py::auroc_ci', 'x = np.asarray(as_numpy(values), dtype=float).ravel()',
+     'x = np.asarray(as_numpy(values), dtype=None).ravel()'):
+        "the values are only ranked (scipy's rankdata): their dtype changes no rank",
+    ('lessonkit/uncertainty.py::auroc_ci', 'x = np.asarray(as_numpy(values), dtype=float).ravel()',
+     'x = np.asarray(as_numpy(values), ).ravel()'):
+        "the values are only ranked (scipy's rankdata): their dtype changes no rank",
+    ('lessonkit/uncertainty.py::auroc_ci', 'losses = 1 - (all_ranks[~y] - stats.rankdata(neg)) / len(pos)  # V01: share of positives above each negative',
+     'losses = 1 + (all_ranks[~y] - stats.rankdata(neg)) / len(pos)  # V01: share of positives above each negative'):
+        'only the variance of the losses is read, and var(1 + r) = var(1 - r)',
+    ('lessonkit/uncertainty.py::auroc_ci', 'losses = 1 - (all_ranks[~y] - stats.rankdata(neg)) / len(pos)  # V01: share of positives above each negative',
+     'losses = 2 - (all_ranks[~y] - stats.rankdata(neg)) / len(pos)  # V01: share of positives above each negative'):
+        'only the variance of the losses is read, and a constant shift does not change it',
+    ('lessonkit/uncertainty.py::significance_by_seed', 'candidates = np.where(passing & (fit.beta > 0), fit.beta, -np.inf)',
+     'candidates = np.where(passing & (fit.beta >= 0), fit.beta, -np.inf)'):
+        'a significant neuron with beta exactly 0 does not exist (its p-value is 1)',
+    # tagging
+    ("lessonkit/tagging.py::format_tagged", "tags = np.asarray(tags).reshape(-1)", "tags = np.asarray(tags).reshape(-2)"):
+        "numpy reads any negative size as 'all the rest', as -1",
+    ("lessonkit/_tagging_fast.py::rule_answers", 'table = per_tokenizer(tokenizer, "lecture answers", _empty_answers)',
+     "table = per_tokenizer(tokenizer, None, _empty_answers)"): "the key only has to differ from the other tables' keys, and None does",
+    ("lessonkit/_tagging_fast.py::rule_answers", "answers = np.array(answers, dtype=bool).reshape(-1, 2)",
+     "answers = np.array(answers, dtype=None).reshape(-1, 2)"): "numpy makes Python booleans a bool array by itself",
+    ("lessonkit/_tagging_fast.py::rule_answers", "answers = np.array(answers, dtype=bool).reshape(-1, 2)",
+     "answers = np.array(answers, ).reshape(-1, 2)"): "numpy makes Python booleans a bool array by itself",
+    ("lessonkit/_tagging_fast.py::rule_answers", "answers = np.array(answers, dtype=bool).reshape(-1, 2)",
+     "answers = np.array(answers, dtype=bool).reshape(-2, 2)"): "numpy reads any negative size as 'all the rest', as -1",
+    ("lessonkit/word_rule.py::_positions", "quote_open = sentence_over = False", "quote_open = sentence_over = None"):
+        "None is read exactly as False (not, and, or, toggled)",
+    ("lessonkit/word_rule.py::_positions", "quote_open = False", "quote_open = None"):
+        "None is read exactly as False (not, and, or, toggled)",
+    ("lessonkit/word_rule.py::_mark_sentence_initial_names", 'if proper[i] or position != "start" or not _is_capitalised(word.core):',
+     'if proper[i] or position != "start" and not _is_capitalised(word.core):'):
+        "at step 2 every capitalised word in the middle of a sentence is a name already, or a function word (skipped next)",
+    ("lessonkit/word_rule.py::_mark_sentence_initial_names", "continue", "break"):
+        "j is None only for the last word that is not a hyphen: no candidate is left after it",
+    ("lessonkit/word_rule.py::is_proper_by_word", "for _ in range(2):", "for _ in range(3):"):
+        "a third pass changes no word of the whole WikiText-2 test split (241,211 words; the second pass changes 58)",
+    ("lessonkit/word_rule.py::_mark_known_name_pairs",
+     'if proper[i] or doc.positions[i] != "start" or not _is_capitalised(core) or core.lower() in FUNCTION_WORDS:',
+     'if proper[i] or doc.positions[i] != "start" and not _is_capitalised(core) or core.lower() in FUNCTION_WORDS:'):
+        "lets lower-case words through, but no lower-case word is a name before step 5 (particles), so no pair holds it",
+    ("lessonkit/word_rule.py::_nationalities_and_titles", "j = doc.next_content(i) if nationality or title else None",
+     "j = doc.next_content(i) if (nationality or title) or True else None"): "j is read only for nationalities and titles",
+    ("lessonkit/word_rule.py::_nationalities_and_titles", "proper[i] = False", "proper[i] = None"): "None stored in a bool array is False",
+    ("lessonkit/word_rule.py::_nationalities_and_titles", "proper[k] = False", "proper[k] = None"): "None stored in a bool array is False",
+    ("lessonkit/word_rule.py::_heading_words", "return headings[lines] if words else np.zeros(0, dtype=bool)",
+     "return headings[lines] if (words) or True else np.zeros(0, dtype=bool)"): "with no words both give an empty bool array",
+    ("lessonkit/word_rule.py::_heading_words", "return headings[lines] if words else np.zeros(0, dtype=bool)",
+     "return headings[lines] if words else np.zeros(0, dtype=None)"): "an empty array, never read",
+    ("lessonkit/word_rule.py::_heading_words", "return headings[lines] if words else np.zeros(0, dtype=bool)",
+     "return headings[lines] if words else np.zeros(0, )"): "an empty array, never read",
+    ("lessonkit/word_rule.py::_heading_words", "return headings[lines] if words else np.zeros(0, dtype=bool)",
+     "return headings[lines] if words else np.zeros(1, dtype=bool)"): "a text without words: the flag is never read",
+    ("lessonkit/word_rule.py::_mark_name_particles",
+     'inside = i + 1 < n and proper[i + 1] and (i == 0 or proper[i - 1] or doc.positions[i] == "mid")',
+     'inside = i + 1 < n and proper[i + 1] and (i == 0 or proper[i + 1] or doc.positions[i] == "mid")'):
+        "only a particle that starts a line before a name ('...\\nde Gaulle spoke') differs: the mutant calls it part of "
+        "the name, as right as the rule's answer",
+}
+
+PYTEST_ARGS = ("-p", "no:cacheprovider", "-m", "not slow and not browser")
+MESSAGE_LINES = (  # lines of prose: an error message, a hint, a warning, or their continuation lines
+    r"^\s*raise \w+\(",
+    r"^\s*(fail|warnings\.warn)\(",
+    r"""^\s*(rf|fr|f|r)?("[^"]*"|'[^']*')\s*[),]*\s*(#.*)?$""",
+)
+DETECTED = {"killed", "timeout", "segfault"}
+
+
+# ------------------------------------------------------------------------------------------ running
+
+
+def groups(selected: list[str]) -> dict[Tests, list[str]]:
+    """The modules to mutate, grouped by the tests they run (one mutmut run each)."""
+    unknown = set(selected) - set(TARGETS)
+    if unknown:
+        raise SystemExit(f"not in TARGETS: {sorted(unknown)}; known: {sorted(TARGETS)}")
+    wanted = {tests for module, tests in TARGETS.items() if not selected or module in selected}
+    grouped: dict[Tests, list[str]] = {}
+    for module, tests in TARGETS.items():  # in the order of TARGETS
+        if tests in wanted:
+            grouped.setdefault(tests, []).append(module)
+    return grouped
+
+
+def toml_list(values) -> str:
+    return "[" + ", ".join(json.dumps(v) for v in values) + "]"
+
+
+def prepare(folder: Path, modules: list[str], tests: Tests) -> None:
+    """A scratch copy of the package and the tests, with mutmut's settings for this group."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.nbi", "*.nbc")
+    packages = sorted({Path(m).parts[0] for m in modules})
+    for name in (*packages, "tests"):
+        shutil.copytree(ROOT / name, folder / name, ignore=ignore)
+    settings = f"""
+[tool.mutmut]
+source_paths = {toml_list(packages)}
+only_mutate = {toml_list(modules)}
+pytest_add_cli_args_test_selection = {toml_list(tests.args)}
+pytest_add_cli_args = {toml_list(PYTEST_ARGS)}
+do_not_mutate_patterns = {toml_list(MESSAGE_LINES)}
+process_isolation = "forkserver"
+use_git_change_detection = false
+"""
+    (folder / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text() + settings)
+
+
+def run_group(folder: Path, tests: Tests, max_children: int) -> None:
+    env = {**os.environ, **dict(tests.env), "PYTHONDONTWRITEBYTECODE": "1"}
+    command = [sys.executable, str(Path(__file__).resolve()), "--mutmut", "run", "--max-children", str(max_children)]
+    with open(folder / "mutmut.log", "w") as log:
+        done = subprocess.run(command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
+    if done.returncode != 0:
+        tail = (folder / "mutmut.log").read_text(errors="replace")[-3000:]
+        raise SystemExit(f"mutmut failed in {folder} (exit {done.returncode}):\n{tail}")
+
+
+def mutmut_without_prose(args: list[str]) -> None:
+    """mutmut's command line, its string mutations limited to strings without whitespace (not prose),
+    and each mutant's tests run fastest first (as mutmut's fork runner does; its fork server does not):
+    a mutant that a quick test kills costs that test only."""
+    import libcst as cst
+    from mutmut.mutation import mutators
+    from mutmut.state import state
+    from mutmut.workers.isolation import ForkServerRunner
+
+    submit = ForkServerRunner.submit
+
+    def fastest_first(self, mutant_name, tests, *rest):
+        durations = state().duration_by_test
+        return submit(self, mutant_name, sorted(tests, key=lambda test: durations.get(test, 0.0)), *rest)
+
+    ForkServerRunner.submit = fastest_first
+
+    def code_strings_only(node):
+        if isinstance(node, cst.SimpleString) and any(ch.isspace() for ch in str(node.evaluated_value)):
+            return
+        yield from mutators.operator_string(node)
+
+    operators = mutators.mutation_operators
+    (at,) = [k for k, (_, operator) in enumerate(operators) if operator is mutators.operator_string]
+    operators[at] = (operators[at][0], code_strings_only)  # the list mutmut's mutation visitor reads
+    from mutmut.__main__ import cli
+
+    cli(args)
+
+
+# ------------------------------------------------------------------------------------------ reading
+
+
+def folder_of(modules: list[str]) -> Path:
+    return WORK / Path(modules[0]).stem.lstrip("_")
+
+
+def statuses(folder: Path, module: str) -> dict[str, str]:
+    """mutant name -> mutmut's status (killed, survived, no tests, timeout, ...) for one module."""
+    from mutmut.stats import status_by_exit_code
+
+    meta = json.loads((folder / "mutants" / (module + ".meta")).read_text())
+    return {name: status_by_exit_code[code] for name, code in meta["exit_code_by_key"].items()}
+
+
+def changed_lines(folder: Path, module: str, name: str) -> list[str]:
+    """The mutant's diff: the lines it removes (-) and adds (+)."""
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    here = Path.cwd()
+    os.chdir(folder)
+    try:
+        text = get_diff_for_mutant(name, path=module)
+    finally:
+        os.chdir(here)
+    return [line for line in text.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+
+
+def why_explained(module: str, name: str, lines: list[str]) -> str | None:
+    function = name.rpartition(".")[2].partition("__mutmut_")[0].removeprefix("x_").split("ǁ")[-1]
+    removed, added = (" / ".join(line[1:].strip() for line in lines if line[0] == sign) for sign in "-+")
+    return EXPLAINED.get((f"{module}::{function}", removed, added))
+
+
+def report(results: dict[str, tuple[Path, dict[str, str]]], seconds: float) -> str:
+    rows, explanations, survivors = [], [], []
+    killed_all = explained_all = every = 0
+    for module, (folder, status) in results.items():
+        killed = sum(s in DETECTED for s in status.values())
+        explained = 0
+        for name, state in sorted(status.items(), key=lambda item: int(item[0].rpartition("_")[2])):
+            if state in DETECTED:
+                continue
+            lines = changed_lines(folder, module, name)
+            reason = why_explained(module, name, lines)
+            if reason:
+                explained += 1
+                change = " / ".join(line[1:].strip() for line in lines if line[:1] == "+")
+                explanations.append(f"  {module}: {change}\n      {reason}")
+            else:
+                survivors.append("\n".join([f"--- {name} ({state})", *lines]))
+        survived = len(status) - killed - explained
+        rows.append(f"{module:34} {killed:7d} {len(status):6d} {killed / max(len(status), 1):7.1%} {explained:10d} {survived:9d}")
+        killed_all, explained_all, every = killed_all + killed, explained_all + explained, every + len(status)
+    survived_all = every - killed_all - explained_all
+    return "\n".join([
+        f"{'module':34} {'killed':>7} {'of':>6} {'score':>7} {'explained':>10} {'survived':>9}", *rows,
+        f"{'all':34} {killed_all:7d} {every:6d} {killed_all / max(every, 1):7.1%} {explained_all:10d} {survived_all:9d}",
+        f"score without the explained survivors: {killed_all / max(every - explained_all, 1):.1%}",
+        f"run time: {seconds / 60:.0f} min", "",
+        f"Explained survivors ({explained_all}): equivalent, speed-only, GPU-only, or as right as the code "
+        "(EXPLAINED in tests/mutation.py)", *explanations, "",
+        f"Survivors ({survived_all}): a test could catch these", *survivors])
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--mutmut"]:  # run_group's own call, inside a group's folder
+        mutmut_without_prose(argv[1:])
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", help="modules to mutate (default: every module in TARGETS)")
+    parser.add_argument("--max-children", type=int, default=os.cpu_count() or 1, help="mutants tested side by side")
+    parser.add_argument("--report", action="store_true", help="only print the report of the last runs")
+    args = parser.parse_args(argv)
+    results, seconds = {}, 0.0
+    for tests, modules in groups(args.modules).items():
+        folder = folder_of(modules)
+        if not args.report:
+            print(f"mutating {', '.join(modules)}  (tests: {' '.join(tests.args)}{'; ' + tests.why if tests.why else ''})", flush=True)
+            prepare(folder, modules, tests)
+            start = time.monotonic()
+            run_group(folder, tests, args.max_children)
+            (folder / "seconds").write_text(f"{time.monotonic() - start:.0f}")
+            print(f"  done in {(time.monotonic() - start) / 60:.0f} min", flush=True)
+        if not (folder / "seconds").exists():
+            print(f"  no finished run in {folder}: make mutants MUTANTS='{' '.join(modules)}'")
+            continue
+        seconds += float((folder / "seconds").read_text())
+        results.update({module: (folder, statuses(folder, module)) for module in modules})
+    text = report({m: results[m] for m in TARGETS if m in results}, seconds)
+    (WORK / "report.txt").write_text(text)
+    print(text)
+    print(f"(also in {WORK / 'report.txt'})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
