@@ -249,6 +249,8 @@ for rule in ("lecture", "word"):
 # The recorded neurons stay where the model computed them. On a GPU that saves copying 400 MB to
 # the CPU during every pass (the lecture's hook does it, with `.cpu()`), and lessonkit's statistics
 # run on the GPU too; where numpy or statsmodels reads them, the cells below call `.cpu()` first.
+# `use_cache=False`: without it the model also keeps every layer's keys and values, for generating
+# more text (200 MB at gpt2-medium's shape), which nothing here needs.
 
 # %%
 seq_len = 1024
@@ -257,7 +259,7 @@ labels = is_proper[:seq_len]
 
 forward_started = time.perf_counter()
 with lk.record_mlp(model, progress=True) as acts, torch.inference_mode():
-    model(batch.to(device))
+    model(batch.to(device), use_cache=False)
 print(f"forward pass with {n_layers} layers recorded: {time.perf_counter() - forward_started:.1f} s;",
       "hooks left on the model:", lk.count_hooks(model), "; the activations are on", acts[21].device)
 assert lk.count_hooks(model) == 0 and len(acts) == n_layers
