@@ -10,8 +10,11 @@ prints the peak after each step:
 * lecture             the lecture's cells (benchmarks/lecture_cells.py): GPT2Tokenizer, its text and
                       tagging loops, its hooks (recompute c_fc, .cpu(), left on the model), a plain
                       forward pass (logits and all), its statsmodels loop
-* lessonkit           the notebook's way: load_wikitext_tokens, tag_proper_nouns, capture_mlp (all
-                      24 layers, float32; the pass stops after the last recorded layer), fit_logit
+* notebook-01         notebook 01's cells: load_wikitext_tokens, tag_proper_nouns, every layer
+                      recorded by record_mlp around a forward pass (float32, no key/value cache; the
+                      logits are computed, as in the lecture), fit_logit
+* lessonkit           the same with capture_mlp (all 24 layers, float32): the pass stops after the
+                      last recorded layer, so no logits
 * lessonkit-float16   the same, recorded in half precision (half the activations' memory)
 * lessonkit-2-layers  the same, recording only the layers the statistics use (10 and 18)
 
@@ -27,7 +30,7 @@ import subprocess
 import sys
 import time
 
-WAYS = ("lecture", "lessonkit", "lessonkit-float16", "lessonkit-2-layers")
+WAYS = ("lecture", "notebook-01", "lessonkit", "lessonkit-float16", "lessonkit-2-layers")
 STEPS = ("load", "tag", "hooked", "fit")
 GIB = 2**30
 
@@ -68,9 +71,13 @@ def child(way: str, model_name: str) -> None:
         tokens = lk.load_wikitext_tokens(tokenizer)
         tags = lk.tag_proper_nouns(tokens, tokenizer)
         step("tag")
-        dtype = torch.float16 if way.endswith("float16") else torch.float32
-        layers = [10, 18] if way.endswith("2-layers") else None
-        acts = lk.capture_mlp(model, tokens[:, :1024], layers, dtype=dtype, progress=False)
+        if way == "notebook-01":
+            with lk.record_mlp(model) as acts, torch.inference_mode():
+                model(tokens[:, :1024], use_cache=False)
+        else:
+            dtype = torch.float16 if way.endswith("float16") else torch.float32
+            layers = [10, 18] if way.endswith("2-layers") else None
+            acts = lk.capture_mlp(model, tokens[:, :1024], layers, dtype=dtype, progress=False)
         step("hooked")
         labels = tags[:1024]
         sample = lk.balanced_sample(labels, seed=42)
