@@ -1,11 +1,13 @@
 """The lecture's own work at gpt2-medium's shape, in peak RAM: lessonkit's way beside the lecture's, in one run.
 
-    python benchmarks/bench_memory.py [--model gpt2-medium-random] [--ways lecture lessonkit ...]
+    python benchmarks/bench_memory.py [--model gpt2-medium-random] [--ways lecture lessonkit ...] [--repeats 3]
 
 The work: load the model and its tokenizer, read and tag the lecture's text (11,524 tokens), run its
 first 1,024 tokens through the model with the MLPs hooked, and fit layer 18's 4,096 regressions
 (plus layer 10 / neuron 33's). Each way runs in a fresh process, so its peak RSS is its own, and
-prints the peak after each step:
+prints the peak after each step. The same way's peak differs from one fresh process to the next
+(by 0.5 GiB for the lecture's cells, in runs here), so each way runs ``--repeats`` times, the ways
+taking turns, and the table shows medians, with the range of the peak:
 
 * lecture             the lecture's cells (benchmarks/lecture_cells.py): GPT2Tokenizer, its text and
                       tagging loops, its hooks (recompute c_fc, .cpu(), left on the model), a plain
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import time
@@ -114,6 +117,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="gpt2-medium-random")
     parser.add_argument("--ways", nargs="+", choices=WAYS, default=list(WAYS))
+    parser.add_argument("--repeats", type=int, default=3, help="fresh processes per way, the ways taking turns")
     parser.add_argument("--child", choices=WAYS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -123,19 +127,23 @@ def main() -> None:
     load_gpt2_tokenizer()  # GPT-2's tokenizer files in the cache, for the lecture's GPT2Tokenizer
 
     print(f"the lecture's work on {args.model} (CPU): load, tag, 1,024 tokens hooked, layer-18 fit; "
-          "peak RSS after each step, GiB")
-    print(f"{'':20s}" + "".join(f"{s:>8s}" for s in STEPS) + f"{'peak':>17s}{'seconds':>9s}")
-    results = {}
-    for way in args.ways:
-        r = results[way] = measure(way, args.model)
-        peak = max(r["peaks"].values())
-        print(f"{way:20s}" + "".join(f"{r['peaks'][s] / GIB:8.2f}" for s in STEPS)
-              + f"{peak / GIB:8.2f} GiB{peak / 1e9:5.2f} GB{r['seconds']:7.0f} s", flush=True)
-    if "lecture" in results:
-        lecture = max(results["lecture"]["peaks"].values())
-        for way in results:
+          f"peak RSS after each step, GiB; medians of {args.repeats} fresh processes each")
+    runs = {way: [] for way in args.ways}
+    for _ in range(args.repeats):
+        for way in args.ways:
+            runs[way].append(measure(way, args.model))
+    print(f"{'':20s}" + "".join(f"{s:>8s}" for s in STEPS) + f"{'peak':>17s}{'range':>14s}{'seconds':>9s}")
+    peaks = {}
+    for way, done in runs.items():
+        steps = [statistics.median(r["peaks"][s] for r in done) / GIB for s in STEPS]
+        each = [max(r["peaks"].values()) / GIB for r in done]
+        peaks[way] = statistics.median(each)
+        print(f"{way:20s}" + "".join(f"{v:8.2f}" for v in steps) + f"{peaks[way]:8.2f} GiB{peaks[way] * GIB / 1e9:5.2f} GB"
+              + f"{min(each):7.2f}-{max(each):.2f}{statistics.median(r['seconds'] for r in done):7.0f} s")
+    if "lecture" in peaks:
+        for way in peaks:
             if way != "lecture":
-                print(f"{way}: {max(results[way]['peaks'].values()) / lecture:.2f}x the lecture's peak")
+                print(f"{way}: {peaks[way] / peaks['lecture']:.2f}x the lecture's median peak")
 
 
 if __name__ == "__main__":
