@@ -89,7 +89,7 @@ lk.model_card(model, tokenizer)
 # recorded on both texts; the training text in float32, exactly as in notebook 01, so the lecture's
 # numbers agree to the last digit; the held-out text in float16, half the memory (AUROCs depend only on
 # the order of the values; the next cell measures what float16 does to them). At gpt2-medium's
-# shape (24 x 4,096 neurons) that is about 2 GB for the whole text, printed below: on Colab's GPU it
+# shape (24 x 4,096 neurons) that is about 2.3 GB for the whole text (printed below): on Colab's GPU it
 # stays in the GPU's memory (15 GB on a T4), on a CPU runtime it is RAM (12.7 GB on the free tier);
 # the last cell prints the most memory the notebook needed.
 
