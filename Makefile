@@ -90,16 +90,19 @@ sync-notebooks: venv
 exercises: venv
 	$(BIN)/python exercises/build.py
 
-# Colab's stack, to check the lecture where students run it (not part of `make test`; a 7.5 GB venv, once).
-# A separate venv with Colab-like versions: Python 3.12, ipywidgets 7, transformers 4.5x, numpy 2.0,
-# and torch from PyPI -- a CUDA build, as Colab's (PyPI has no CPU build for Python 3.12; with the
+# Colab's stack, to check every notebook where students run it (not part of `make test`; a 7.5 GB venv,
+# once). A separate venv with Colab-like versions: Python 3.12, ipywidgets 7, transformers 4.5x, numpy
+# 2.0, and torch from PyPI -- a CUDA build, as Colab's (PyPI has no CPU build for Python 3.12; with the
 # PyTorch index reachable, COLAB_TORCH_SPEC="torch==2.8.0 --index-url https://download.pytorch.org/whl/cpu"
 # is ~200 MB instead). lessonkit goes in the way the notebook's first cell puts it there (--no-deps),
-# then the lecture runs offline, as `make test` runs it.
+# then every notebook and exercise notebook (student and solved) runs offline under nbval, once per
+# model of COLAB_MODELS: gpt2-medium-random (gpt2-medium's shape and GPT-2's exact tokenizer with
+# random weights: Colab's code path, numbers meaningless) and smollm2-135m (the offline stand-in).
 COLAB_PYTHON     ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) $(shell command -v python3.12))
 COLAB_VENV       ?= .colab-venv
 COLAB_TORCH_SPEC ?= torch==2.8.0
-COLAB_NOTEBOOKS  ?= notebooks/01_proper_noun_neurons.ipynb
+COLAB_NOTEBOOKS  ?= notebooks/*.ipynb exercises/*.ipynb exercises/solutions/*.ipynb
+COLAB_MODELS     ?= gpt2-medium-random smollm2-135m
 COLAB_STACK      ?= numpy==2.0.2 transformers==4.57.6 ipywidgets==7.7.1 ipykernel==6.17.1 \
                     statsmodels==0.14.5 datasets==4.0.0 matplotlib==3.10.0 pandas==2.2.2 scipy==1.16.3 scikit-learn==1.6.1 numba==0.60.0 \
                     tqdm==4.67.1 accelerate==1.10.1 gguf nbval pytest
@@ -118,13 +121,17 @@ $(COLAB_VENV)/.installed: Makefile
 colab-check: export LESSONKIT_OFFLINE ?= 1
 colab-check: export HF_HUB_OFFLINE ?= 1
 colab-check: export MPLBACKEND ?= Agg
+colab-check: export LESSONKIT_STRICT_CHECKS ?= 1
 # a cache of its own, fresh as on Colab (SmolLM2 converted by transformers 5 does not load in 4.x)
 colab-check: export LESSONKIT_CACHE ?= $(abspath $(COLAB_VENV))/lessonkit-cache
 colab-check: export PYDEVD_DISABLE_FILE_VALIDATION ?= 1
 colab-check: $(COLAB_VENV)/.installed
 	$(COLAB_VENV)/bin/python -m pip install --quiet --no-deps --force-reinstall "$(CURDIR)"
 	cd $(COLAB_VENV) && bin/python -c '$(COLAB_VERSIONS)'
-	$(COLAB_VENV)/bin/python -m pytest -p no:cacheprovider $(COLAB_NOTEBOOKS)
+	failed=""; for model in $(COLAB_MODELS); do \
+		echo "== colab-check: LESSONKIT_MODEL=$$model"; \
+		LESSONKIT_MODEL=$$model $(COLAB_VENV)/bin/python -m pytest -p no:cacheprovider $(COLAB_NOTEBOOKS) || failed="$$failed $$model"; \
+	done; test -z "$$failed" || { echo "colab-check failed on:$$failed"; exit 1; }
 
 clean:
 	rm -rf $(VENV) $(COLAB_VENV) .pytest_cache

@@ -6,7 +6,9 @@ Model: GPT-2 of gpt2-medium's shape (24 layers x 4,096 neurons) with seeded rand
 mode; 1,024 random token ids as one [1, 1024] batch; every way runs under torch.inference_mode().
 
 * plain:        model(ids)
-* record_mlp:   all 24 layers' "pre" neurons (the output of mlp.c_fc), copied to the CPU
+* record_mlp:   all 24 layers' "pre" neurons (the output of mlp.c_fc), kept where the model computed
+                them (on a GPU: no copy during the pass)
+* record_mlp, device="cpu": the same, each layer copied to the CPU during the pass (GPU only)
 * capture_mlp:  the same through capture_mlp, what the notebooks call (only with --capture)
 * lecture hook: the lecture's way, a forward hook on each block's mlp that recomputes
                 module.c_fc(input[0]) and stores it in a dict entry per layer
@@ -26,6 +28,7 @@ import time
 import torch
 from transformers import GPT2Config, GPT2LMHeadModel
 
+from lecture_cells import lecture_way  # a copy of the lecture's hook cell
 from lessonkit.hooks import capture_mlp, count_hooks, record_mlp
 
 
@@ -34,24 +37,6 @@ def build_model(device: str) -> GPT2LMHeadModel:
         torch.manual_seed(0)
         model = GPT2LMHeadModel(GPT2Config(n_layer=24, n_embd=1024, n_head=16))
     return model.eval().requires_grad_(False).to(device)
-
-
-def lecture_way(model, ids) -> dict[str, torch.Tensor]:
-    """The lecture's hook (recomputes c_fc, one dict entry per layer); removed afterwards here, unlike in the lecture."""
-    kept = {}
-
-    def implant(layer):
-        def hook(module, input, output):
-            kept[f"mlp_{layer}"] = module.c_fc(input[0]).detach().cpu()
-        return hook
-
-    handles = [block.mlp.register_forward_hook(implant(i)) for i, block in enumerate(model.transformer.h)]
-    try:
-        model(ids)
-    finally:
-        for handle in handles:
-            handle.remove()
-    return kept
 
 
 def main() -> None:
@@ -68,26 +53,29 @@ def main() -> None:
         if ids.device.type == "cuda":
             torch.cuda.synchronize()
 
-    def record() -> dict:
-        with record_mlp(model) as acts:
+    def record(device=None) -> dict:
+        with record_mlp(model, device=device) as acts:
             model(ids)
         return acts
 
     ways = {
         "plain forward": lambda: model(ids),
         "record_mlp, 24 layers": record,
+        "record_mlp, copied to the CPU": lambda: record("cpu"),
         "capture_mlp, 24 layers": lambda: capture_mlp(model, ids, progress=False),
         "lecture hook (recomputes c_fc)": lambda: lecture_way(model, ids),
     }
     if not args.capture:
         del ways["capture_mlp, 24 layers"]
+    if ids.device.type != "cuda":  # on the CPU it is the same as the line above
+        del ways["record_mlp, copied to the CPU"]
 
     with torch.inference_mode():
         with record_mlp(model) as recorded:  # the same numbers as the lecture's hook? (64 tokens)
             model(ids[:, :64])
         for name, values in lecture_way(model, ids[:, :64]).items():
             layer = int(name.removeprefix("mlp_"))
-            torch.testing.assert_close(recorded[layer], values[0], rtol=1e-4, atol=1e-4)
+            torch.testing.assert_close(recorded[layer].cpu(), values[0], rtol=1e-4, atol=1e-4)
         if ids.device.type == "cuda":
             model(ids)  # warm-up (cuBLAS); on the CPU the rounds take turns instead
         times: dict[str, list[float]] = {name: [] for name in ways}
@@ -106,7 +94,7 @@ def main() -> None:
     device = torch.cuda.get_device_name() if ids.device.type == "cuda" else f"CPU, {torch.get_num_threads()} threads"
     print(f"GPT-2 of gpt2-medium's shape (random weights), 1,024 tokens, {device}, median of {args.repeats}")
     kept = 24 * ids.shape[1] * 4 * model.config.n_embd * 4 / 1e6
-    print(f"record_mlp keeps {kept:.0f} MB (float32, CPU)\n")
+    print(f"record_mlp keeps {kept:.0f} MB (float32, on {ids.device.type})\n")
     plain = statistics.median(times["plain forward"])
     plain_cpu = statistics.median(cpu_times["plain forward"])
     print(f"{'':32s} {'wall':>8s}   {'ratio':>5s}        {'CPU':>8s}   {'ratio':>5s}")

@@ -182,7 +182,7 @@ checks.check_comparison_sample(comparison_sample)
 
 # %%
 seq_len = 1024
-acts = lk.capture_mlp(model, tokens[:, :seq_len], layers=[10, 18])  # a progress bar if it takes a while
+acts = lk.capture_mlp(model, tokens[:, :seq_len], layers=[10, 18]).cpu()  # on the CPU, where numpy reads them
 batch_labels = labels[:seq_len]
 sample = lk.balanced_sample(batch_labels, seed=SEED)
 print(f"{batch_labels.sum()} proper nouns in the batch; the sample holds {len(sample)} tokens; "
@@ -306,3 +306,9 @@ lk.token_heatmap(texts[:160], values[:160], vmin=vmin, vmax=vmax, backend="matpl
 # %%
 # Your answer: list the disagreements between the two rules in the first 1,024 tokens
 # your code here
+
+# %% [markdown]
+# What this notebook cost: the most memory its Python process has held at once, beside Colab's free tier.
+
+# %%
+print(lk.peak_memory())

@@ -68,7 +68,7 @@ texts = lk.token_texts(tokens, tokenizer)
 labels = lk.tag_proper_nouns(tokens, tokenizer, rule="lecture")
 word_labels = lk.tag_proper_nouns(tokens, tokenizer, rule="word")
 layer, batch = 18, slice(0, 1024)
-acts = lk.capture_mlp(model, tokens[:, batch], layers=layer)[layer]
+acts = lk.capture_mlp(model, tokens[:, batch], layers=layer)[layer].cpu()  # on the CPU, where numpy reads them
 sample = lk.balanced_sample(labels[batch], seed=SEED)
 fits = lk.fit_logit(acts[sample], labels[batch][sample])
 chosen = int(np.argmax(np.where(lk.bonferroni(fits.pvalue) & (fits.beta > 0), fits.beta, -np.inf)))
@@ -226,3 +226,9 @@ assert lk.count_hooks(model) == 0
 # %%
 # Your answer: the lecture's neuron with mean ablation, against zero ablation
 # your code here
+
+# %% [markdown]
+# What this notebook cost: the most memory its Python process has held at once, beside Colab's free tier.
+
+# %%
+print(lk.peak_memory())

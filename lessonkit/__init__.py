@@ -33,7 +33,8 @@ Everything else has a folder of its own:
         checks.grading      a class's exercise notebooks, graded: grade_class, `python -m lessonkit grade`
     fast/        the statistics of thousands of neurons at once: numba and torch paths behind one door
     offline/     the stand-ins that run the lecture without the Hugging Face Hub
-    _machinery/  the rooms' private helpers: where MLP neurons sit, token text, fast drawing, input checks
+    _machinery/  the rooms' private helpers: where MLP neurons sit, token text, fast drawing, input checks;
+        _machinery.memory   what a notebook cost: peak_memory (peak RAM and GPU memory of this process)
     data/        a small corpus written for this project, and its gold labels
 
 One vocabulary throughout: ``acts[layer]`` is a ``[tokens, neurons]`` tensor, so ``acts[18][:, 33]``
@@ -60,6 +61,7 @@ _EXPORTS: dict[str, str] = {
     "KNOWN_MODELS": "models",
     "model_card": "models",
     "show_code": "_machinery.display",
+    "peak_memory": "_machinery.memory",
     # text
     "load_wikitext_rows": "text",
     "load_wikitext_tokens": "text",

@@ -27,9 +27,12 @@ input (the table ``_machinery/mlp_sites.py``'s ``MLP_SITES``: GPT-2, GPT-NeoX, L
 recomputed. :class:`MlpRecorder` is the whole idea in one screen; where the modules are, and the
 guards around a forward pass, live in ``_machinery/mlp_sites.py``.
 
-One vocabulary everywhere: ``acts[layer]`` is a ``[tokens, neurons]`` tensor on the CPU, so
-``acts[18][:, 33]`` is neuron 33 of layer 18, one value per token, and ``acts[18][5]`` is every
-neuron of layer 18 at token 5. Example::
+One vocabulary everywhere: ``acts[layer]`` is a ``[tokens, neurons]`` tensor, so ``acts[18][:, 33]``
+is neuron 33 of layer 18, one value per token, and ``acts[18][5]`` is every neuron of layer 18 at
+token 5. The tensors stay where the model computed them: on the CPU with a CPU model; on a GPU with a
+GPU model, where recording then costs no copy and lessonkit's statistics run too (the lecture's hook
+copied every layer to the CPU during the forward pass). ``.cpu()`` brings them over when numpy or
+statsmodels needs them. Example::
 
     with lessonkit.record_mlp(model, layers=[10, 18]) as acts:
         model(tokens[:, :1024])          # always a 2-D batch: [1, n]
@@ -48,16 +51,17 @@ import torch
 from torch import nn
 
 from ._machinery.mlp_sites import (HOOK_MARK, SITES, LayerProgress, MlpSite, RecordingInterrupted, WholeOrNothing,
-                                   _LastLayerDone, add_input_guard, as_stream, block_modules, check_dtype, keep_on_cpu,
-                                   layer_indices, mlp_site_modules, model_device, pass_length, stop_after)
+                                   _LastLayerDone, add_input_guard, as_stream, block_modules, check_device, check_dtype,
+                                   keep, layer_indices, mlp_site_modules, model_device, pass_length, stop_after)
 
 __all__ = ["record_mlp", "capture_mlp", "run_up_to_layer", "count_hooks", "remove_lessonkit_hooks",
            "mlp_site_modules", "MlpRecorder", "MlpActivations", "RecordingInterrupted", "SITES"]
 
 
 class MlpActivations(WholeOrNothing):
-    """Layer index -> ``[tokens, neurons]`` activations (CPU tensors). Its repr shows shapes, not numbers.
+    """Layer index -> ``[tokens, neurons]`` activations, where the model computed them (or where asked).
 
+    Its repr shows shapes and the device, not numbers. ``acts.cpu()`` is a copy on the CPU, for numpy.
     A dict that is whole or says it is not: if its recording stopped half-way, it is emptied and
     every use of it raises :class:`RecordingInterrupted` with one line (``WholeOrNothing``).
     """
@@ -70,15 +74,25 @@ class MlpActivations(WholeOrNothing):
         if self.interrupted:
             return f"MlpActivations(site={self.site!r}, {self.interrupted})"
         shapes = ", ".join(f"{layer}: {list(t.shape)} {str(t.dtype).removeprefix('torch.')}" for layer, t in self.items())
-        return f"MlpActivations(site={self.site!r}, {{{shapes}}})"
+        devices = sorted({str(t.device) for t in self.values()} - {"cpu"})
+        where = f", on {', '.join(devices)}" if devices else ""
+        return f"MlpActivations(site={self.site!r}{where}, {{{shapes}}})"
+
+    def cpu(self) -> "MlpActivations":
+        """The same activations on the CPU (a layer already there is shared, not copied): for numpy."""
+        on_cpu = MlpActivations(self.site)
+        on_cpu.update((layer, values.cpu()) for layer, values in self.items())
+        return on_cpu
 
 
 class MlpRecorder:
     """The ``with`` block of :func:`record_mlp`: one forward hook per layer, all removed on leaving it."""
 
-    def __init__(self, model: nn.Module, layers: Any, site: str, dtype: torch.dtype, progress: bool = False) -> None:
+    def __init__(self, model: nn.Module, layers: Any, site: str, dtype: torch.dtype, device: Any = None,
+                 progress: bool = False) -> None:
         self.sites = mlp_site_modules(model, layers, site)  # bad input fails here, at the line that asked
         self.model, self.site, self.dtype, self.progress = model, site, check_dtype(dtype), progress
+        self.device = check_device(device)
         self.activations = MlpActivations(site)
         self.handles: list[Any] = []
 
@@ -103,7 +117,7 @@ class MlpRecorder:
 
         def hook(module, inputs, output):
             values = output if site.take == "output" else inputs[0]
-            self.activations[layer] = keep_on_cpu(values, self.dtype, last=last)
+            self.activations[layer] = keep(values, self.dtype, self.device, last=last)
 
         setattr(hook, HOOK_MARK, site.name)
         return hook
@@ -125,14 +139,18 @@ class MlpRecorder:
 
 def record_mlp(
     model: nn.Module, layers: Any = None, *, site: str = "pre", dtype: torch.dtype = torch.float32,
-    progress: bool = False,
+    device: Any = None, progress: bool = False,
 ) -> MlpRecorder:
     """Record MLP neurons inside a ``with`` block; every hook is gone when the block ends.
 
     ``with record_mlp(model, layers=[10, 18]) as acts: model(ids)`` fills ``acts`` (a dict) with
-    ``acts[layer]``: a ``[tokens, neurons]`` tensor on the CPU, detached, of ``dtype`` (a batch of
-    several sequences gives their rows one after another). Each forward pass replaces the previous
-    one's values, like the lecture's dict; use :func:`capture_mlp` for texts longer than one pass.
+    ``acts[layer]``: a ``[tokens, neurons]`` tensor, detached, of ``dtype`` (a batch of several
+    sequences gives their rows one after another). ``device``: where they are kept; None (default)
+    leaves them where the model computed them -- on a GPU they stay there, so recording costs no
+    copy, and statistics run there too; ``acts[18].cpu()`` (or ``acts.cpu()``) when numpy or
+    statsmodels needs them. ``device="cpu"`` copies each layer to the CPU, as the lecture's hook does.
+    Each forward pass replaces the previous one's values, like the lecture's dict; use
+    :func:`capture_mlp` for texts longer than one pass.
 
     Memory: all 24 layers of gpt2-medium for 1,024 tokens are 24 x 1,024 x 4,096 x 4 bytes, about
     400 MB in float32; ``dtype=torch.float16`` halves that. ``layers``: None (all), an int or a list;
@@ -144,7 +162,7 @@ def record_mlp(
     If the block ends with an error or the stop button (KeyboardInterrupt), ``acts`` is emptied and
     using it raises :class:`RecordingInterrupted` ("... run the cell that recorded them again").
     """
-    return MlpRecorder(model, layers, site, dtype, progress)
+    return MlpRecorder(model, layers, site, dtype, device, progress)
 
 
 def run_up_to_layer(model: nn.Module, input_ids: torch.Tensor, layer: int) -> None:
@@ -206,12 +224,13 @@ def capture_mlp(
     chunk: int | None = None,
     dtype: torch.dtype = torch.float32,
     progress: bool = True,
+    device: Any = None,
 ) -> MlpActivations:
     """Run a token stream of any length through the model; return ``{layer: [n_tokens, neurons]}``.
 
     ``tokens``: one stream, a 1-D or ``[1, n]`` tensor (or list) of token ids. The stream goes in
     passes of ``chunk`` tokens (default: the lecture's 1,024, or the model's context if shorter),
-    each as a ``[1, chunk]`` batch on the model's device, under ``torch.inference_mode()``, with a
+    each as a ``[1, chunk]`` batch on the model's device, under ``torch.no_grad()``, with a
     progress bar (layer by layer; shown once the capture takes more than two seconds).
 
     Each pass is a fresh forward pass that knows nothing of the text before it: token 1,025 is the
@@ -221,14 +240,17 @@ def capture_mlp(
     recorded layer: the layers above it and the output layer are never computed.
 
     Memory: ``n_tokens x neurons`` values per chosen layer (gpt2-medium, 24 layers x 1,024 tokens:
-    about 400 MB in float32); pick layers, or ``dtype=torch.float16`` to halve it. Stopped half-way
+    about 400 MB in float32; the lecture's whole text, 11,524 tokens: 4.5 GB, or 2.3 GB with
+    ``dtype=torch.float16``); pick layers, or half precision. They are kept on ``device`` (None: the
+    model's, so on a GPU they fill GPU memory, not RAM; see :func:`record_mlp`); each pass's values are
+    copied in and freed, and a text of one pass is kept as recorded, without a copy. Stopped half-way
     (an error, the stop button), it returns nothing, so ``acts = capture_mlp(...)`` keeps its old value.
     """
-    recorder = record_mlp(model, layers, site=site, dtype=dtype)  # checks the model, layers and site first
+    recorder = record_mlp(model, layers, site=site, dtype=dtype, device=device)  # checks the model, layers and site first
     stream, step = as_stream(tokens), pass_length(model, chunk)
     if model.training:
         warnings.warn("The model is in training mode, so dropout makes activations random; call model.eval() first.", stacklevel=2)
-    device, result = model_device(model), MlpActivations(site)
+    model_on, result = model_device(model), MlpActivations(site)
     top = max(recorder.sites)  # nothing above the last recorded layer needs computing
     passes = range(0, len(stream), step)
     bar = LayerProgress(model, f"{len(stream):,} tokens", upto=top, passes=len(passes)) if progress else None
@@ -236,13 +258,16 @@ def capture_mlp(
         with recorder as acts:
             for start in passes:
                 piece = stream[start : start + step]
-                with stop_after(recorder.sites[top]), torch.inference_mode():
-                    model(input_ids=piece.unsqueeze(0).to(device), use_cache=False)  # a 2-D batch: [1, len]
-                for layer, values in acts.items():
-                    if layer not in result:  # allocated once, outside inference mode: an ordinary tensor
-                        result[layer] = torch.empty(len(stream), values.shape[-1], dtype=dtype)
+                with stop_after(recorder.sites[top]), torch.no_grad():  # no_grad, not inference_mode: ordinary tensors
+                    model(input_ids=piece.unsqueeze(0).to(model_on), use_cache=False)  # a 2-D batch: [1, len]
+                for layer in list(acts):
+                    values = acts.pop(layer)  # freed once copied: a pass's values are never kept twice
+                    if len(piece) == len(stream):  # one pass: its values are the result, nothing to copy
+                        result[layer] = values
+                        continue
+                    if layer not in result:
+                        result[layer] = torch.empty(len(stream), values.shape[-1], dtype=dtype, device=values.device)
                     result[layer][start : start + len(piece)] = values
-                acts.clear()
     finally:
         if bar is not None:
             bar.remove()

@@ -245,6 +245,12 @@ for rule in ("lecture", "word"):
 # pass takes more than two seconds. If you press the stop button during the pass, the hooks go too,
 # and `acts` says so wherever it is used next ("the recording was interrupted ... run the cell that
 # recorded them again"): a half-filled recording never passes for a whole one.
+#
+# The recorded neurons stay where the model computed them. On a GPU that saves copying 400 MB to
+# the CPU during every pass (the lecture's hook does it, with `.cpu()`), and lessonkit's statistics
+# run on the GPU too; where numpy or statsmodels reads them, the cells below call `.cpu()` first.
+# `use_cache=False`: without it the model also keeps every layer's keys and values, for generating
+# more text (200 MB at gpt2-medium's shape), which nothing here needs.
 
 # %%
 seq_len = 1024
@@ -253,9 +259,9 @@ labels = is_proper[:seq_len]
 
 forward_started = time.perf_counter()
 with lk.record_mlp(model, progress=True) as acts, torch.inference_mode():
-    model(batch.to(device))
+    model(batch.to(device), use_cache=False)
 print(f"forward pass with {n_layers} layers recorded: {time.perf_counter() - forward_started:.1f} s;",
-      "hooks left on the model:", lk.count_hooks(model))
+      "hooks left on the model:", lk.count_hooks(model), "; the activations are on", acts[21].device)
 assert lk.count_hooks(model) == 0 and len(acts) == n_layers
 list(acts)[:5], acts[21].shape
 
@@ -272,7 +278,7 @@ try:
     lk.run_up_to_layer(model, batch, 10)  # blocks 0-10 only
 finally:
     lecture_handle.remove()
-difference = float((lecture_acts["mlp_10"][0] - acts[10]).abs().max())
+difference = float((lecture_acts["mlp_10"][0] - acts[10].cpu()).abs().max())  # the lecture's hook keeps them on the CPU
 print(f"largest difference between the lecture's hook and lk.record_mlp: {difference:.2e}")
 assert difference < 1e-4 and lk.count_hooks(model) == 0
 
@@ -290,7 +296,7 @@ proper = np.flatnonzero(labels)                       # the proper nouns in this
 others = np.flatnonzero(labels == 0)
 comparison = np.random.default_rng(SEED).choice(others, size=len(proper), replace=False)
 
-x = np.hstack((acts[10][comparison, 33], acts[10][proper, 33]))
+x = np.hstack((acts[10][comparison, 33].cpu(), acts[10][proper, 33].cpu()))  # statsmodels reads numpy: on the CPU
 y = np.hstack((np.zeros(len(proper)), np.ones(len(proper))))
 result = sm.Logit(y, sm.add_constant(x)).fit()
 print(result.summary())
@@ -325,7 +331,7 @@ assert np.isclose(by_hand["beta"], beta_33, rtol=1e-6) and np.isclose(by_hand["p
 
 # %%
 layer = 18
-X = np.vstack((acts[layer][comparison], acts[layer][proper])).astype(np.float64)  # [tokens, neurons]
+X = np.vstack((acts[layer][comparison].cpu(), acts[layer][proper].cpu())).astype(np.float64)  # [tokens, neurons]
 
 loop_started = time.perf_counter()
 classifier_results = np.zeros((n_neurons, 2))  # columns: p-value, beta
@@ -543,3 +549,10 @@ explorer
 #   runs the controls named above: capitalisation and sentence-position baselines, AUROC among
 #   capitalised tokens only, confidence intervals, a shuffled-label null, other random samples,
 #   switching the neuron off, and probes with one to sixteen neurons against the whole layer.
+
+# %% [markdown]
+# **What this notebook cost.** The most memory this notebook's Python process has held at once
+# (RAM, and on a GPU torch's peak there), beside what Colab's free tier offers:
+
+# %%
+print(lk.peak_memory())

@@ -127,8 +127,11 @@ heldout_auroc, low, high = lk.auroc_ci(heldout_acts[layer][:, neuron], heldout_l
 print(f"layer {layer}, neuron {neuron} {lk.auroc_direction(chosen['auroc'])} on proper nouns. AUROC (proper nouns "
       f"above): {chosen['auroc']:.3f} on the training text, {heldout_auroc:.3f} on the held-out text "
       f"(95% interval {low:.3f} to {high:.3f}, DeLong)")
-assert abs(heldout_auroc - 0.5) > 0.1 and (heldout_auroc > 0.5) == (chosen["auroc"] > 0.5), \
-    "the best training neuron should beat chance on new text, in the same direction"
+same_side = (low > 0.5 and chosen["auroc"] > 0.5) or (high < 0.5 and chosen["auroc"] < 0.5)
+print("its held-out interval lies on the training side of 0.5: it generalizes to new text" if same_side else
+      "its held-out interval reaches 0.5 or the other side: no evidence that it generalizes to new text")
+if model.lessonkit_model["name"] == "smollm2-135m":  # the offline stand-in, whose numbers this text was written from
+    assert same_side and abs(heldout_auroc - 0.5) > 0.1, "the best training neuron should beat chance on new text"
 
 # %% [markdown]
 # Train and held-out heatmaps on **one shared colour scale** (`lk.value_range`), so the two
@@ -243,3 +246,10 @@ your_tokens = your_text.reader.current
 assert len(your_tokens.ids) == len(tokenizer(your_tokens.text, add_special_tokens=False)["input_ids"])
 assert lk.count_hooks(model) == 0
 your_text
+
+# %% [markdown]
+# **What this notebook cost**: the most memory its Python process has held at once (RAM, and on a
+# GPU torch's peak there), beside what Colab's free tier offers.
+
+# %%
+print(lk.peak_memory())

@@ -88,7 +88,10 @@ lk.model_card(model, tokenizer)
 # paragraph retells the article's body, and whole phrases come back word for word.) Every layer is
 # recorded on both texts; the training text in float32, exactly as in notebook 01, so the lecture's
 # numbers agree to the last digit; the held-out text in float16, half the memory (AUROCs depend only on
-# the order of the values; the next cell measures what float16 does to them).
+# the order of the values; the next cell measures what float16 does to them). At gpt2-medium's
+# shape (24 x 4,096 neurons) that is about 2.3 GB for the whole text (printed below): on Colab's GPU it
+# stays in the GPU's memory (15 GB on a T4), on a CPU runtime it is RAM (12.7 GB on the free tier);
+# the last cell prints the most memory the notebook needed.
 
 # %%
 tokens = lk.load_wikitext_tokens(tokenizer)
@@ -103,6 +106,8 @@ held_acts = lk.capture_mlp(model, tokens[:, held], dtype=torch.float16)
 seen_phrases = {tuple(ids[train][i : i + 20]) for i in range(1024 - 19)}
 repeated = sum(tuple(ids[held][i : i + 20]) in seen_phrases for i in range(len(ids[held]) - 19))
 names_seen = np.isin(ids[held][labels[held] == 1], ids[train][labels[train] == 1])
+recorded_bytes = sum(values.numel() * values.element_size() for values in [*train_acts.values(), *held_acts.values()])
+print(f"every layer recorded on both texts: {recorded_bytes / 2**30:.2f} GiB on {held_acts[0].device}")
 print(f"training text: tokens 0-1,023 of '{titles[article[0]]}', {labels[train].sum()} tagged")
 print(f"held-out text: tokens {held.start:,}-{len(ids) - 1:,}, articles "
       f"{', '.join(repr(titles[a]) for a in np.unique(article[held]))}: {len(ids[held]):,} tokens, "
@@ -237,7 +242,7 @@ def extreme_at_first_position(values: torch.Tensor) -> np.ndarray:
     """Per neuron: is its smallest or largest value at the first position of a pass?"""
     first = np.arange(len(values)) % 1024 == 0
     return ((values[first].min(0).values <= values[~first].min(0).values)
-            | (values[first].max(0).values >= values[~first].max(0).values)).numpy()
+            | (values[first].max(0).values >= values[~first].max(0).values)).cpu().numpy()
 
 
 extreme_first = extreme_at_first_position(held_acts[layer].float())
@@ -255,7 +260,7 @@ print(f"{int(extreme_first.sum()):,} of {n_neurons:,} neurons of layer {layer} r
 # %%
 effect_size = lk.standardized_effect(train_acts[layer], labels[train])
 best_auroc = int(by_layer.loc[layer, "best neuron"])
-activation_sd = train_acts[layer].std(0).numpy()
+activation_sd = train_acts[layer].std(0).cpu().numpy()
 comparison = pd.DataFrame({
     "beta": fits.beta[[chosen, best_auroc]], "activation sd": activation_sd[[chosen, best_auroc]],
     "Cohen's d": effect_size[[chosen, best_auroc]], "AUROC (proper nouns above)": layer_auroc[[chosen, best_auroc]],
@@ -392,7 +397,7 @@ lk.promoted_tokens(model, tokenizer, layer, chosen, k=10)
 # and the tokens that drive it most on average.
 
 # %%
-page_values = np.r_[train_acts[layer][:, chosen].numpy(), held_acts[layer][:, chosen].float().numpy()]
+page_values = np.r_[train_acts[layer][:, chosen].cpu().numpy(), held_acts[layer][:, chosen].float().cpu().numpy()]
 page_texts = texts[train] + texts[held]
 lk.neuron_page(page_values, page_texts, np.r_[labels[train], labels[held]], title=f"layer {layer}, neuron {chosen}")
 
@@ -508,3 +513,4 @@ if model.lessonkit_model["name"] == "smollm2-135m":  # the offline stand-in: the
 # %%
 load = f", load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores" if hasattr(os, "getloadavg") else ""
 print(f"notebook ran in {time.perf_counter() - started:.0f} s with {model.lessonkit_model['name']}{load}")
+print(lk.peak_memory())  # the most memory this process held at once, beside Colab's free tier

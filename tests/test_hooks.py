@@ -510,27 +510,106 @@ def test_smollm2_pre_and_post_equal_a_manual_computation(smollm2):
     assert count_hooks(model) == 0
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-def test_capture_on_the_gpu_returns_cpu_tensors_equal_to_the_cpu_run():
+def test_on_the_cpu_the_recorded_values_are_the_modules_own_output_not_a_copy():
+    model, tokens = tiny_gpt2(), ids(9)
+    module = mlp_site_modules(model, 1)[1].module
+    seen = []
+    handle = module.register_forward_hook(lambda m, inputs, output: seen.append(output))
+    try:
+        with torch.no_grad(), record_mlp(model, layers=1) as acts:
+            model(tokens)
+    finally:
+        handle.remove()
+    assert acts[1].data_ptr() == seen[0].data_ptr()  # nothing copied, nothing moved
+    assert acts[1].device.type == "cpu"
+
+
+def test_a_capture_of_one_pass_is_the_modules_own_output_an_ordinary_tensor():
+    model, tokens = tiny_gpt2(), ids(9)
+    module = mlp_site_modules(model, 1)[1].module
+    seen = []
+    handle = module.register_forward_hook(lambda m, inputs, output: seen.append(output))
+    try:
+        acts = capture_mlp(model, tokens, 1, progress=False)
+    finally:
+        handle.remove()
+    assert acts[1].data_ptr() == seen[0].data_ptr()  # one pass: nothing copied
+    assert not torch.is_inference(acts[1]) and not acts[1].requires_grad
+    acts[1][0] = 0.0  # an ordinary tensor: a student may write into it
+
+
+@pytest.mark.parametrize("where", ["record", "capture"])
+def test_device_keeps_the_activations_there(where):
+    # "meta" stands in for a second device here: values moved there keep their shape and dtype only
+    model, tokens = tiny_llama(), ids(20)
+    if where == "record":
+        with torch.no_grad(), record_mlp(model, [0, 2], dtype=torch.float16, device="meta") as acts:
+            model(tokens)
+    else:
+        acts = capture_mlp(model, tokens, [0, 2], dtype=torch.float16, chunk=7, device="meta", progress=False)
+    assert sorted(acts) == [0, 2]
+    for values in acts.values():
+        assert values.device.type == "meta" and values.shape == (20, 48) and values.dtype == torch.float16
+    assert repr(acts).startswith("MlpActivations(site='pre', on meta, {0: [20, 48] float16")
+    assert count_hooks(model) == 0
+
+
+def test_cpu_gives_every_layer_on_the_cpu_sharing_what_is_there_already():
     model = tiny_gpt2()
-    stream = ids(40)[0]
-    on_cpu = capture_mlp(model, stream, progress=False)
-    on_gpu = capture_mlp(model.to("cuda"), stream.to("cuda"), progress=False)
-    for layer, values in on_gpu.items():
-        assert values.device.type == "cpu"
-        torch.testing.assert_close(values, on_cpu[layer], rtol=1e-3, atol=1e-3)
+    acts = capture_mlp(model, ids(12), [0, 2], progress=False)
+    on_cpu = acts.cpu()
+    assert isinstance(on_cpu, hooks.MlpActivations) and on_cpu.site == "pre" and sorted(on_cpu) == [0, 2]
+    for layer in (0, 2):
+        assert on_cpu[layer] is acts[layer]  # already on the CPU: no copy
+
+
+@pytest.mark.parametrize("device", ["gpu", 3.5])
+def test_a_bad_device_is_one_clear_line_and_adds_no_hook(device):
+    model = tiny_gpt2()
+    with pytest.raises(ValueError, match="device must be None"):
+        record_mlp(model, device=device)
+    with pytest.raises(ValueError, match="device must be None"):
+        capture_mlp(model, ids(5), device=device, progress=False)
     assert count_hooks(model) == 0
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_capture_on_the_gpu_stays_on_the_gpu_and_equals_the_cpu_run():
+    model = tiny_gpt2()
+    stream = ids(40)[0]
+    on_cpu = capture_mlp(model, stream, progress=False)
+    on_gpu = capture_mlp(model.to("cuda"), stream.to("cuda"), progress=False)
+    copied = capture_mlp(model, stream, progress=False, device="cpu")
+    for layer, values in on_gpu.items():
+        assert values.device.type == "cuda" and copied[layer].device.type == "cpu"
+        torch.testing.assert_close(values.cpu(), on_cpu[layer], rtol=1e-3, atol=1e-3)
+        torch.testing.assert_close(copied[layer], on_cpu[layer], rtol=1e-3, atol=1e-3)
+    assert count_hooks(model) == 0
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_on_the_gpu_the_recorded_values_are_the_modules_own_output():
+    model, tokens = tiny_gpt2().to("cuda"), ids(9).to("cuda")
+    module = mlp_site_modules(model, 1)[1].module
+    seen = []
+    handle = module.register_forward_hook(lambda m, inputs, output: seen.append(output))
+    try:
+        with torch.no_grad(), record_mlp(model, layers=1) as acts:
+            model(tokens)
+    finally:
+        handle.remove()
+    assert acts[1].is_cuda and acts[1].data_ptr() == seen[0].data_ptr()  # no copy during the pass
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float16])
-def test_record_on_the_gpu_is_complete_when_the_forward_pass_returns(dtype):
+def test_recording_to_the_cpu_from_the_gpu_is_complete_when_the_forward_pass_returns(dtype):
     model = tiny_llama()
     tokens = ids(30)
     with torch.no_grad(), record_mlp(model, [0, 2], site="post", dtype=dtype) as expected:
         model(tokens)
     model.to("cuda")
-    with torch.no_grad(), record_mlp(model, [0, 2], site="post", dtype=dtype) as acts:
+    with torch.no_grad(), record_mlp(model, [0, 2], site="post", dtype=dtype, device="cpu") as acts:
         model(tokens.to("cuda"))
         inside = {layer: values.clone() for layer, values in acts.items()}  # read before the block ends
     for layer in (0, 2):

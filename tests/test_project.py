@@ -75,3 +75,9 @@ def test_the_mutation_targets_exist():
         for arg in tests.args:
             if arg.startswith("tests/"):
                 assert (ROOT / arg.split("::")[0]).is_file(), f"{arg} (tests of {module}) does not exist"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_last_cell_prints_what_the_notebook_cost(path):
+    code = [cell.source for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"]
+    assert "print(lk.peak_memory())" in code[-1], f"{path.name}: its last code cell should print lk.peak_memory()"

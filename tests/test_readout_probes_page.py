@@ -13,7 +13,7 @@ import lessonkit
 from lessonkit.hooks import record_mlp
 from lessonkit.beyond.readout import logit_effects, output_direction
 
-from tiny_models import ids, tiny_gpt2, tiny_llama, tiny_neox
+from tiny_models import ids, off_cpu_device, tiny_gpt2, tiny_llama, tiny_neox
 
 MLPS = {"gpt2": (tiny_gpt2, "transformer.h.{}.mlp"), "neox": (tiny_neox, "gpt_neox.layers.{}.mlp"),
         "llama": (tiny_llama, "model.layers.{}.mlp")}
@@ -56,6 +56,13 @@ def test_promoted_tokens_are_the_largest_and_smallest_effects(gpt2_tokenizer):
     assert table["suppressed"].tolist() == [repr(gpt2_tokenizer.decode([i])) for i in order[:4]]
     with pytest.raises(ValueError, match="0..127"):
         lessonkit.promoted_tokens(model, gpt2_tokenizer, 0, 128)
+
+
+def test_promoted_tokens_of_a_model_off_the_cpu_equal_those_on_the_cpu(gpt2_tokenizer):
+    model = tiny_gpt2()  # on Colab's GPU the weights, and so the effects, are on the GPU
+    on_cpu = lessonkit.promoted_tokens(model, gpt2_tokenizer, 1, 5, k=3)
+    off_cpu = lessonkit.promoted_tokens(model.to(off_cpu_device()), gpt2_tokenizer, 1, 5, k=3)
+    assert off_cpu.equals(on_cpu)
 
 
 def planted_layer(seed=0, n=1200, neurons=40):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import importlib
+
 import torch
 from transformers import (GPT2Config, GPT2LMHeadModel, GPTNeoXConfig, GPTNeoXForCausalLM, LlamaConfig,
                           LlamaForCausalLM)
@@ -42,3 +45,23 @@ def tiny_llama():
 
 def ids(n, seed=1, vocab=VOCAB):
     return torch.randint(0, vocab, (1, n), generator=torch.Generator().manual_seed(seed))
+
+
+@functools.lru_cache(maxsize=1)
+def _lazy_device() -> torch.device:
+    importlib.import_module("torch._lazy.ts_backend").init()  # once per process
+    return torch.zeros(1).to("lazy").device
+
+
+def off_cpu_device() -> torch.device:
+    """A device that is not the CPU, behaving as a GPU does where it matters here (numpy refuses its
+    tensors; ``.cpu()`` brings them over): CUDA when there is one, else torch's lazy-tensor backend
+    (TorchScript, computing on the CPU); without either the test is skipped."""
+    import pytest
+
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    try:
+        return _lazy_device()
+    except Exception as error:  # a private torch module: it may be gone in another torch
+        pytest.skip(f"no device other than the CPU here ({type(error).__name__}: {error})")

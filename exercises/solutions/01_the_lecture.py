@@ -137,7 +137,7 @@ first_tokens = tokens[:, :20].to(model.device)  # on the GPU, when the model is 
 my_neurons = keep_mlp_neurons(model, 18, first_tokens).cpu()
 with lk.record_mlp(model, layers=18) as recorded, torch.no_grad():
     model(first_tokens)
-print(f"your hook: {list(my_neurons.shape)}; largest difference from lk.record_mlp: {(my_neurons - recorded[18]).abs().max():.2e}; "
+print(f"your hook: {list(my_neurons.shape)}; largest difference from lk.record_mlp: {(my_neurons - recorded[18].cpu()).abs().max():.2e}; "
       f"hooks left on the model: {lk.count_hooks(model)}")
 ### END SOLUTION
 
@@ -215,7 +215,7 @@ checks.check_comparison_sample(comparison_sample)
 
 # %%
 seq_len = 1024
-acts = lk.capture_mlp(model, tokens[:, :seq_len], layers=[10, 18])  # a progress bar if it takes a while
+acts = lk.capture_mlp(model, tokens[:, :seq_len], layers=[10, 18]).cpu()  # on the CPU, where numpy reads them
 batch_labels = labels[:seq_len]
 sample = lk.balanced_sample(batch_labels, seed=SEED)
 print(f"{batch_labels.sum()} proper nouns in the batch; the sample holds {len(sample)} tokens; "
@@ -369,3 +369,9 @@ for name, where in (("tagged by the lecture's rule only", (batch_labels == 1) & 
 # The lecture-only tags are mostly sentence starts after a line break: capitalised, not names -- a
 # capital-letter detector gets credit for them. The word-only tags are later pieces of names.
 ### END SOLUTION
+
+# %% [markdown]
+# What this notebook cost: the most memory its Python process has held at once, beside Colab's free tier.
+
+# %%
+print(lk.peak_memory())

@@ -66,7 +66,7 @@ tokens = lk.load_wikitext_tokens(tokenizer)
 texts = lk.token_texts(tokens, tokenizer)
 labels = lk.tag_proper_nouns(tokens, tokenizer, rule="lecture")
 layer, train, held = 18, slice(0, 1024), slice(1024, 1536)
-acts = lk.capture_mlp(model, tokens[:, :1536], layers=layer)[layer].numpy()
+acts = lk.capture_mlp(model, tokens[:, :1536], layers=layer)[layer].cpu().numpy()  # from a GPU, too
 train_x, train_y, heldout_x, heldout_y = acts[train], labels[train], acts[held], labels[held]
 print(f"training: {train_x.shape} with {train_y.sum()} proper nouns; held-out: {heldout_x.shape} with {heldout_y.sum()}")
 
@@ -235,3 +235,9 @@ word_neuron, word_score = choose_and_score(train_x, word[train], heldout_x, word
 print(f"word rule: neuron {word_neuron}, held-out AUROC {word_score:.3f} (against the word tags); "
       f"the lecture's rule chose neuron {neuron}")
 ### END SOLUTION
+
+# %% [markdown]
+# What this notebook cost: the most memory its Python process has held at once, beside Colab's free tier.
+
+# %%
+print(lk.peak_memory())

@@ -2,7 +2,7 @@
 
 The hooks room (``hooks.py``) asks two questions of this module: *which module* holds layer i's
 neurons (:func:`mlp_site_modules`, from the table :data:`MLP_SITES`), and *how to keep* them cheaply
-(:func:`keep_on_cpu`). It also holds the input guard that turns the two classic input mistakes into
+(:func:`keep`). It also holds the input guard that turns the two classic input mistakes into
 clear errors, the checks of a token stream for ``capture_mlp``, and what a live class needs: a
 dict that says so when its recording was interrupted (:class:`WholeOrNothing`), a hook that ends a
 pass after a given module (:func:`stop_after`), and a layer-by-layer progress bar (:class:`LayerProgress`).
@@ -125,19 +125,32 @@ def layer_indices(layers: Any, n_layers: int) -> list[int]:
 # ---------------------------------------------------------------- keeping the values
 
 
-def keep_on_cpu(values: torch.Tensor, dtype: torch.dtype, *, last: bool) -> torch.Tensor:
-    """``values`` as detached ``[tokens, neurons]`` rows on the CPU, in ``dtype``.
+def keep(values: torch.Tensor, dtype: torch.dtype, device: Any = None, *, last: bool) -> torch.Tensor:
+    """``values`` as detached ``[tokens, neurons]`` rows in ``dtype``, on ``device`` (None: where they are).
 
-    On the CPU, in the model's dtype, this is the module's own tensor, not a copy (the MLPs of
-    MLP_SITES never change it in place). From a GPU the copy runs in the background while the model
-    goes on; the ``last`` layer's hook waits for all of them, so the values are complete when the
-    forward pass returns.
+    Kept where they are, in the model's dtype, this is the module's own tensor, not a copy (the MLPs
+    of MLP_SITES never change it in place): on a GPU the values stay there, and the forward pass
+    costs what a plain one does. Copied from a GPU to the CPU (``device="cpu"``), the copy runs in
+    the background while the model goes on; the ``last`` layer's hook waits for all of them, so the
+    values are complete when the forward pass returns.
     """
-    on_gpu = values.is_cuda
-    rows = values.detach().reshape(-1, values.shape[-1]).to(device="cpu", dtype=dtype, non_blocking=on_gpu)
-    if on_gpu and last:
+    rows = values.detach().reshape(-1, values.shape[-1])
+    to_cpu = values.is_cuda and device is not None and torch.device(device).type == "cpu"
+    rows = rows.to(device=rows.device if device is None else device, dtype=dtype, non_blocking=to_cpu)
+    if to_cpu and last:
         torch.cuda.current_stream(values.device).synchronize()
     return rows
+
+
+def check_device(device: Any) -> torch.device | None:
+    """None (keep activations where the model computes them), or a torch device; else a clear error."""
+    if device is None:
+        return None
+    try:
+        return torch.device(device)
+    except (RuntimeError, TypeError) as error:
+        raise ValueError(f"device must be None (where the model computes them), 'cpu' or a torch device "
+                         f"such as 'cuda:0', got {device!r}.") from error
 
 
 def check_dtype(dtype: Any) -> torch.dtype:

@@ -126,7 +126,8 @@ def run_passes(model: Any, passes: list[np.ndarray], layers: list[int], site: st
     with record_mlp(model, layers, site=site) as acts:
         with stop_after(last), torch.inference_mode():
             model(input_ids=ids, use_cache=False)
-        return {layer: acts[layer].reshape(len(passes), ids.shape[1], -1).clone() for layer in layers}
+        # recorded where the model runs (no copy during the pass), then one copy each to the CPU
+        return {layer: acts[layer].reshape(len(passes), ids.shape[1], -1).to("cpu", copy=True) for layer in layers}
 
 
 def token_classes(ids: np.ndarray, previous: np.ndarray, tokenizer: Any, rule: str) -> tuple[np.ndarray, np.ndarray]:

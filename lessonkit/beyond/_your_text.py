@@ -81,7 +81,7 @@ class TextReader:
             raise ValueError("No text read yet: type a sentence and press Enter.")
         if (site, layer) not in self._neurons:
             started = time.perf_counter()
-            recorder = record_mlp(self.model, layers=layer, site=site)
+            recorder = record_mlp(self.model, layers=layer, site=site, device="cpu")  # numpy reads them next
             ids = torch.tensor([self.current.ids], device=model_device(self.model))
             with recorder as acts, stop_after(recorder.sites[layer]), torch.inference_mode():
                 self.model(input_ids=ids, use_cache=False)

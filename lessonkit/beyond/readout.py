@@ -47,7 +47,7 @@ def promoted_tokens(model: nn.Module, tokenizer: Any, layer: int, neuron: int, k
 
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise ValueError(f"k must be a positive integer, got {k!r}.")
-    effects = logit_effects(model, layer, neuron)
+    effects = logit_effects(model, layer, neuron).cpu()  # on a GPU model the effects are on the GPU
     up, down = torch.topk(effects, k), torch.topk(-effects, k)
     def shown(ids: torch.Tensor) -> list[str]:  # quoted, so that spaces and line breaks show: ' Paris', '\n'
         return [repr(tokenizer.decode([i])) for i in ids.tolist()]
