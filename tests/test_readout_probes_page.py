@@ -159,6 +159,86 @@ def test_probe_inputs_are_checked():
         lessonkit.sparse_probes(train_x, train_y, test_x[:, :5], test_y)
 
 
+def test_fit_probe_takes_newtons_few_steps():
+    """Newton's method with the true Hessian reaches the minimum in a handful of steps (a wrong Hessian or a
+    wrong solve still descends, but slowly): after 8 steps from zero, the gradient of sklearn's objective,
+    written out here, is zero to 1e-9."""
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(400, 6)) * [1, 2, 0.5, 3, 1, 1]
+    y = (x @ [1.0, -0.5, 2.0, 0.3, 0.0, 0.7] + rng.logistic(size=400) > 1.5).astype(int)  # a rarer class
+    C = 10.0
+    weights, intercept = lessonkit.beyond.probes.fit_probe(x, y, C=C, maxiter=8)
+    share = np.where(y == 1, len(y) / (2 * y.sum()), len(y) / (2 * (len(y) - y.sum())))  # class_weight="balanced"
+    residual = share * (1 / (1 + np.exp(-(x @ weights + intercept))) - y)
+    gradient = np.append(C * x.T @ residual + weights, C * residual.sum())  # no penalty on the intercept
+    assert np.abs(gradient).max() < 1e-9
+
+
+def test_fit_probe_computes_in_float64_whatever_it_is_given():
+    """float16/float32 activations and bool labels (what notebooks hold) give the float64 answer."""
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(200, 4)).astype(np.float32)
+    y = x[:, 0] + rng.normal(size=200) > 1.0
+    as_float64 = lessonkit.beyond.probes.fit_probe(x.astype(np.float64), y.astype(np.float64), C=1.0)
+    for given_x, given_y in [(x, y), (torch.from_numpy(x).half().float(), torch.from_numpy(y))]:
+        weights, intercept = lessonkit.beyond.probes.fit_probe(given_x, given_y, C=1.0)
+        expected = lessonkit.beyond.probes.fit_probe(np.asarray(given_x, dtype=np.float64), y.astype(float), C=1.0)
+        np.testing.assert_allclose(weights, expected[0], rtol=1e-12, atol=1e-12)
+        assert weights.dtype == np.float64
+    np.testing.assert_allclose(lessonkit.beyond.probes.fit_probe(x, y, C=1.0)[0], as_float64[0], rtol=1e-12)
+
+
+def test_fit_probe_labels_one_positive_is_enough_all_positive_is_refused():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(30, 2))
+    one = np.zeros(30)
+    one[4] = 1
+    weights, _ = lessonkit.beyond.probes.fit_probe(x, one, C=1.0)
+    assert np.all(np.isfinite(weights))
+    with pytest.raises(ValueError, match="both classes"):
+        lessonkit.beyond.probes.fit_probe(x, np.ones(30), C=1.0)
+    with pytest.raises(ValueError, match="one 0/1 label per row"):
+        lessonkit.beyond.probes.fit_probe(x, one[:-1], C=1.0)
+
+
+def test_a_constant_neuron_in_the_layer_is_scaled_as_sklearns_standard_scaler_does():
+    train_x, train_y, test_x, test_y = planted_layer()
+    train_x, test_x = train_x.copy(), test_x.copy()
+    train_x[:, 5] = 2.5  # a neuron that never changes on the training text (it may on held-out text)
+    table = lessonkit.sparse_probes(train_x, train_y, test_x, test_y, ks=(1,))
+    _, auroc, f1 = sklearn_probe(train_x, train_y, test_x, test_y, 0.05)
+    assert table["heldout_auroc"].iloc[-1] == pytest.approx(auroc, abs=1e-12)
+    assert table["heldout_f1"].iloc[-1] == pytest.approx(f1, abs=1e-12)
+
+
+def test_sparse_probes_break_ties_by_the_neurons_index():
+    rng = np.random.default_rng(4)
+    y = (rng.random(500) < 0.2).astype(int)
+    same = rng.normal(size=500) + 0.3 * y
+    x = np.repeat(same[:, None], 40, axis=1)  # forty neurons with one AUROC
+    x[:, [3, 17, 30]] += y[:, None] * [1.0, 0.8, 0.6]  # and three stronger ones
+    table = lessonkit.sparse_probes(x[:250], y[:250], x[250:], y[250:], ks=(6,), full_layer=False)
+    assert table["neurons"].iloc[0] == [3, 17, 30, 0, 1, 2]
+
+
+def test_every_probe_input_is_checked_on_its_own():
+    train_x, train_y, test_x, test_y = planted_layer()
+    neurons = train_x.shape[1]
+    with pytest.raises(ValueError, match="one layer"):
+        lessonkit.sparse_probes(train_x[:, 0], train_y, test_x, test_y)  # only the training text is 1-D
+    with pytest.raises(ValueError, match="one layer"):
+        lessonkit.sparse_probes(train_x, train_y, test_x[:, 0], test_y)  # only the held-out text is 1-D
+    with pytest.raises(ValueError, match="one label per token"):
+        lessonkit.sparse_probes(train_x, train_y[:-1], test_x, test_y)   # only the training labels are short
+    with pytest.raises(ValueError, match="one label per token"):
+        lessonkit.sparse_probes(train_x, train_y, test_x, test_y[:-1])   # only the held-out labels are short
+    for k in (True, 2.0, neurons + 1):
+        with pytest.raises(ValueError, match="each k"):
+            lessonkit.sparse_probes(train_x, train_y, test_x, test_y, ks=(k,), full_layer=False)
+    every = lessonkit.sparse_probes(train_x, train_y, test_x, test_y, ks=(neurons,), full_layer=False)
+    assert sorted(every["neurons"].iloc[0]) == list(range(neurons))  # k may be every neuron of the layer
+
+
 def test_token_classes_and_the_page():
     texts = [" The", " river", " Thames", " flows", ".", " It", " is", " long", " Thames", " river"] * 3
     labels = np.array([0, 0, 1, 0, 0, 0, 0, 0, 1, 0] * 3)
