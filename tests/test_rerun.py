@@ -50,6 +50,9 @@ MASKS = [
     (re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*\s?(?:ns|µs|us|ms|s|sec|seconds|min)\b"), "<time>"),
     (re.compile(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} \w{3} \d{4}\b"), "<date>"),  # statsmodels' summary
     (re.compile(r"\b\d{2}:\d{2}:\d{2}\b"), "<clock>"),
+    # the last cell's lk.peak_memory(): a peak only grows as cells run again
+    (re.compile(r"(peak memory of this Python process: .*?)\b\d+\.\d+ GiB"), r"\1<peak> GiB"),
+    (re.compile(r"(GPU \S+ )\d+\.\d+ GiB"), r"\1<peak> GiB"),
 ]
 PROGRESS_BAR = re.compile(r"\d+%\|")  # a tqdm bar as text (stderr, or a widget's text/plain)
 WIDGET = "application/vnd.jupyter.widget-view+json"
