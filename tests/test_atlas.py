@@ -68,8 +68,8 @@ def new_state() -> AtlasState:
     return AtlasState(LAYERS, sample=SAMPLE, contexts=CONTEXTS, before=BEFORE, after=AFTER, seed=SEED, meta={"test": 1})
 
 
-@pytest.fixture(scope="module")
-def stream():
+@pytest.fixture  # per test (a few ms): mutmut runs a mutant only against the tests that call its
+def stream():  # function, and the calls a module-wide fixture makes count for the first test alone
     passes = make_stream()
     everything = {
         "values": np.concatenate([p[5] for p in passes]),
