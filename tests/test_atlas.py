@@ -167,6 +167,14 @@ def test_reservoirs_keep_the_smallest_keys_of_each_class(stream):
             np.testing.assert_array_equal(kept.capitalised, every["capitalised"][expected])
 
 
+def test_token_keys_are_splitmix64_of_the_global_index_and_seed():
+    from lessonkit.atlas.state import token_keys
+
+    index = np.r_[np.arange(50), 2**32 - 1 - np.arange(50), [12345678, 3 * 10**9]]
+    for seed in (0, 1, 11, 2**40 + 3):
+        assert token_keys(index, seed).tolist() == [reference_key(int(i), seed) for i in index]
+
+
 def test_a_reservoir_holds_every_token_while_they_fit():
     state = AtlasState({0: 2}, sample=1000, seed=3)
     values = np.arange(20, dtype=np.float32).reshape(10, 2)
@@ -443,3 +451,232 @@ def test_text_files_are_read_row_by_row(tmp_path):
     for bad, message in ((str(tmp_path / "missing.jsonl"), "no such file"), (str(tmp_path), "is a folder")):
         with pytest.raises(ScanInputError, match=message):
             check_text(bad)
+
+
+# ---------------------------------------------------------------- the state's edges: both ends, limits, memory, files
+
+
+def literal_top(values: np.ndarray, end: int, k: int) -> list[int]:
+    """Token positions of the k largest (LARGEST) or most negative (SMALLEST) values, ties to the earlier token."""
+    sign = -1.0 if end == LARGEST else 1.0
+    return sorted(range(len(values)), key=lambda i: (sign * float(values[i]), i))[:k]
+
+
+def test_top_contexts_at_both_ends_equal_a_literal_loop():
+    """Three layers, passes of many lengths starting far from 0, neurons that are all negative, all
+    positive, all tied, or tied at the k-th value far beyond it; token id 0; ids stored as uint16."""
+    layers, k, before, after, first = {2: 2, 5: 1, 9: 3}, 5, 2, 3, 1000
+    state = AtlasState(layers, sample=4, contexts=k, before=before, after=after, seed=1)
+    rng = np.random.default_rng(7)
+    passes, start = [], first
+    for length in (9, 3, 6, 14, 1, 40):
+        values = np.round(rng.normal(size=(length, 6)) * 8) / 8
+        values[:, 1] = -1 - np.abs(values[:, 1])  # all negative: its largest are the least negative
+        values[:, 2] = 1 + np.abs(values[:, 2])  # all positive: its most negative are the smallest
+        values[:, 3] = 0.5  # every value tied: the earliest tokens win
+        if length == 40:  # the k-th value ties with many beyond the k + 4 that topk looks at first
+            values[:, 4] = np.r_[9, 8, 7, 5 * np.ones(37)]
+        passes.append((start, rng.integers(0, 4, size=length).astype(np.uint16), (values + 0.0).astype(np.float32)))
+        start += length
+    passes.append((start, np.zeros(3, np.uint16), np.full((3, 6), -100.0, np.float32)))  # enters at SMALLEST only
+    for begin, ids, values in passes:
+        acts = {2: torch.from_numpy(values[:, :2]), 5: torch.from_numpy(values[:, 2:3]), 9: torch.from_numpy(values[:, 3:])}
+        state.add_pass(begin, ids, np.arange(len(ids)) % 3, np.zeros(len(ids), bool), TRAIN, acts)
+    every = np.concatenate([v for _, _, v in passes])
+    every_ids = np.concatenate([i for _, i, _ in passes]).astype(np.int64)
+    pass_of = np.concatenate([np.full(len(i), p) for p, (_, i, _) in enumerate(passes)])
+    for end in (LARGEST, SMALLEST):
+        for j in range(6):
+            kept = state.top_contexts(end, j)
+            expected = literal_top(every[:, j], end, k)
+            assert [where - first for _, where, *_ in kept] == expected, (end, j)
+            for (value, where, ids, values, centre), i in zip(kept, expected):
+                assert value == every[i, j]
+                p = pass_of[i]
+                begin, length = passes[p][0] - first, len(passes[p][1])
+                low, high = max(begin, i - before), min(begin + length, i + after + 1)
+                np.testing.assert_array_equal(ids, every_ids[low:high])
+                np.testing.assert_array_equal(values, every[low:high, j])
+                assert centre == i - low
+
+
+def test_strongest_keys_when_the_kth_value_ties_far_beyond_it():
+    from lessonkit.atlas.state import decode_top_keys, strongest_keys
+
+    rows = torch.tensor([[9.0, 8.0, 7.0] + [5.0] * 30, [-1.0] * 20 + [-3.0, -0.5] + [-1.0] * 11])
+    for k in (1, 4, 6):
+        values, index = decode_top_keys(strongest_keys(rows, start=50, k=k).numpy())
+        for j in range(2):
+            expected = literal_top(rows[j].numpy(), LARGEST, k)
+            assert index[j].tolist() == [50 + i for i in expected]
+            assert values[j].tolist() == [rows[j, i].item() for i in expected]
+
+
+def state_nbytes(state: AtlasState) -> int:
+    """What numpy says the state's arrays take."""
+    return sum(value.nbytes for value in vars(state).values() if isinstance(value, np.ndarray))
+
+
+@pytest.mark.parametrize("settings", [{}, {"sample": 7, "contexts": 3}, {"sample": 1, "contexts": 1, "before": 0, "after": 0},
+                                      {"sample": 20, "contexts": 12, "before": 5, "after": 9}])  # fmt: skip
+def test_bytes_for_is_what_each_neuron_adds_to_the_arrays(settings):
+    """``lessonkit scan`` prints bytes_for(neurons, sample=, contexts=) before it makes the state with the
+    same two numbers: the other settings (before, after) must default alike in both."""
+    one, eleven = AtlasState({0: 1}, **settings), AtlasState({0: 6, 4: 5}, **settings)
+    assert AtlasState.bytes_for(10, **settings) == state_nbytes(eleven) - state_nbytes(one)
+    assert AtlasState.bytes_for(1, **settings) * 3 == AtlasState.bytes_for(3, **settings) and AtlasState.bytes_for(0, **settings) == 0
+
+
+def test_the_defaults_agree_and_the_scan_relies_on_them():
+    """The scan's resume check compares a checkpoint's meta with settings(...) of the same arguments."""
+    layers = {1: 3, 4: 2}
+    assert AtlasState(layers).meta == AtlasState.settings(layers)
+    assert AtlasState(layers, meta={"model": "m"}).meta == AtlasState.settings(layers, meta={"model": "m"})
+    assert AtlasState.bytes_for(5) == state_nbytes(AtlasState({0: 6})) - state_nbytes(AtlasState({0: 1}))
+    custom = dict(sample=3, contexts=2, before=1, after=0, seed=9)
+    state = AtlasState(layers, **custom, meta={"model": "m", "sample": "overridden"})
+    assert state.meta == AtlasState.settings(layers, **custom, meta={"model": "m"})
+    assert state.meta["model"] == "m" and state.meta["layers"] == {"1": 3, "4": 2}
+    assert {name: state.meta[name] for name in custom} == custom
+
+
+@pytest.mark.parametrize("name, other", [("sample", 3), ("contexts", 3), ("before", 2), ("after", 1), ("seed", 5), ("meta", {"model": "b"})])
+def test_states_differing_in_one_setting_do_not_merge(name, other):
+    base = dict(sample=2, contexts=2, before=1, after=2, seed=4, meta={"model": "a"})
+    with pytest.raises(ValueError, match="different settings"):
+        AtlasState({0: 2}, **base).merge(AtlasState({0: 2}, **{**base, name: other}))
+
+
+@pytest.mark.parametrize("bad", [{"sample": 0}, {"contexts": 0}, {"before": -1}, {"after": -1}])
+def test_each_impossible_setting_alone_is_refused(bad):
+    with pytest.raises(ValueError, match="must be >= 1"):
+        AtlasState({0: 2}, **bad)
+
+
+def test_the_smallest_settings_work():
+    state = AtlasState({0: 2}, sample=1, contexts=1, before=0, after=0)
+    values = torch.tensor([[1.0, -2.0], [3.0, 0.5], [-4.0, 2.5]])
+    state.add_pass(10, np.array([7, 8, 9]), np.zeros(3), np.zeros(3, bool), TRAIN, {0: values})
+    assert [(v, i, ids.tolist(), c) for v, i, ids, _, c in state.top_contexts(LARGEST, 0)] == [(3.0, 11, [8], 0)]
+    assert [(v, i, ids.tolist(), c) for v, i, ids, _, c in state.top_contexts(SMALLEST, 1)] == [(-2.0, 10, [7], 0)]
+    assert len(state.sample(TRAIN, (PROPER,)).index) == 1
+
+
+def test_progress_counts_passes_and_tokens(stream):
+    passes, every, state = stream
+    assert state.progress["passes"] == len(passes) and state.progress["tokens"] == len(every["values"])
+    fresh = AtlasState(LAYERS)  # what a new scan's resume logic reads: nothing done yet
+    assert (fresh.progress["passes"], fresh.progress["tokens"], fresh.progress["next_pass"]) == (0, 0, 0)
+    assert "text_hash" in fresh.progress
+
+
+def test_global_indices_up_to_the_limit_and_not_one_more():
+    limit = 2**32 - 1  # the documented largest global token index
+    state = AtlasState({0: 1}, sample=3, contexts=2, before=1, after=1)
+    values = torch.tensor([[1.0], [2.0], [-3.0]])
+    state.add_pass(limit - 2, np.array([4, 5, 6]), np.zeros(3), np.zeros(3, bool), TRAIN, {0: values})
+    assert [(v, i) for v, i, *_ in state.top_contexts(LARGEST, 0)] == [(2.0, limit - 1), (1.0, limit - 2)]
+    assert [(v, i) for v, i, *_ in state.top_contexts(SMALLEST, 0)] == [(-3.0, limit), (1.0, limit - 2)]
+    with pytest.raises(ValueError, match="at most"):
+        state.add_pass(limit - 1, np.array([4, 5, 6]), np.zeros(3), np.zeros(3, bool), TRAIN, {0: values})
+
+
+def test_a_pass_without_tokens_of_some_class():
+    state = AtlasState({0: 1}, sample=3)
+    state.add_pass(0, np.arange(4), np.array([0, 1, 1, 0]), np.ones(4, bool), HELDOUT, {0: torch.ones(4, 1)})
+    assert state.counts[HELDOUT].tolist() == [2, 2, 0] and state.counts[TRAIN].tolist() == [0, 0, 0]
+
+
+def test_activation_and_pass_length_limits():
+    below = float(np.nextafter(np.float32(4096), np.float32(0)))
+    state = AtlasState({3: 1, 7: 1}, sample=2, contexts=1)
+    state.add_pass(0, np.arange(2), np.zeros(2), np.zeros(2, bool), TRAIN, {3: torch.tensor([[below], [-below]]), 7: torch.zeros(2, 1)})
+    for bad in (4096.0, -4096.0, np.inf):
+        with pytest.raises(ValueError, match="layer 7 has an activation"):
+            state.add_pass(2, np.arange(2), np.zeros(2), np.zeros(2, bool), TRAIN, {3: torch.zeros(2, 1), 7: torch.tensor([[0.0], [bad]])})
+    longest = 2**13  # tokens: the documented longest pass
+    state.add_pass(10, np.zeros(longest, int), np.zeros(longest), np.zeros(longest, bool), TRAIN, {3: torch.ones(longest, 1), 7: torch.ones(longest, 1)})
+    with pytest.raises(ValueError, match="at most 8192"):
+        n = longest + 1
+        state.add_pass(10**5, np.zeros(n, int), np.zeros(n), np.zeros(n, bool), TRAIN, {3: torch.ones(n, 1), 7: torch.ones(n, 1)})
+
+
+def test_means_and_sds_of_constant_empty_and_single_token_classes():
+    """No warning reaches the student: an empty class has no mean, a class of one token no sd."""
+    import warnings
+
+    state = AtlasState({0: 2}, sample=2)
+    values = torch.tensor([[0.25, 1.0], [0.25, 3.0], [0.25, 5.5], [0.25, -2.0]])
+    state.add_pass(0, np.arange(4), np.array([0, 0, 0, 2]), np.zeros(4, bool), TRAIN, {0: values})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        counts, mean, sd = state.means_and_sds()
+    assert counts.tolist() == [3, 0, 1] and np.issubdtype(counts.dtype, np.integer)
+    assert mean[0].tolist() == [0.25, 9.5 / 3] and sd[0, 0] == 0.0  # a constant neuron: no spread at all
+    assert sd[0, 1] == pytest.approx(np.std([1.0, 3.0, 5.5], ddof=1), abs=1e-6)
+    assert np.isnan(mean[1]).all() and np.isnan(sd[1]).all()
+    assert mean[2].tolist() == [0.25, -2.0] and np.isnan(sd[2]).all()
+
+
+def test_sums_stay_exact_beyond_float64s_integers():
+    """The sums are integers: after 2**17 passes' worth of merges they still equal Python's integer sums
+    (float64 sums would round above 2**53 units); a scan about to overflow them is stopped."""
+    import copy
+
+    n = 2**13
+    values = (255 + (np.arange(n) % 7 + 1) / 2**16).astype(np.float32)  # odd numbers of units of 2**-16
+    one = AtlasState({0: 1}, sample=1, contexts=1)
+    one.add_pass(0, np.zeros(n, int), np.zeros(n), np.zeros(n, bool), TRAIN, {0: torch.from_numpy(values[:, None])})
+    units = sum(round(float(v) * 2**16) for v in values.tolist())
+    squares = sum(round(float(v) ** 2 * 2**16) for v in values.tolist())
+    total = copy.deepcopy(one)
+    for _ in range(16):  # total = 2 * total + one
+        total.merge(copy.deepcopy(total))
+        total.merge(one)
+    copies = 2**17 - 1
+    assert units % 2 == 1 and units * copies > 2**53 and squares * copies < 2**62
+    assert int(total.sums[TRAIN, PROPER, 0]) == units * copies
+    assert int(total.squares[TRAIN, PROPER, 0]) == squares * copies
+    total.merge(copy.deepcopy(total))  # now above 2**62 units (int64 ends at 2**63)
+    with pytest.raises(OverflowError, match="overflow"):
+        total.add_pass(0, np.zeros(n, int), np.zeros(n), np.zeros(n, bool), TRAIN, {0: torch.from_numpy(values[:, None])})
+
+
+def test_save_stages_beside_the_checkpoint_under_a_hidden_temporary_name(stream, tmp_path, monkeypatch):
+    """The final rename is atomic only within one folder; a crash's leftover is hidden, says whose it
+    is, and is not taken for a checkpoint (``--resume`` lists *.npz)."""
+    import os
+    import re
+
+    _, _, state = stream
+    renames, replace = [], os.replace
+    monkeypatch.setattr(os, "replace", lambda source, target: (renames.append((source, target)), replace(source, target))[1])
+    state.save(tmp_path / "rank-0.npz")
+    (source, target), = renames
+    assert os.path.dirname(source) == str(tmp_path) and str(target) == str(tmp_path / "rank-0.npz")
+    assert re.fullmatch(r"\.rank-0\.npz\.[^/]+\.tmp", os.path.basename(source)), source
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rank-0.npz"]
+
+
+def test_a_failed_save_keeps_the_last_checkpoint_and_leaves_nothing(stream, tmp_path, monkeypatch):
+    _, _, state = stream
+    state.save(tmp_path / "s.npz")
+    before = (tmp_path / "s.npz").read_bytes()
+
+    def disk_full(*args, **kwargs):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(np, "savez", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        state.save(tmp_path / "s.npz")
+    assert [p.name for p in tmp_path.iterdir()] == ["s.npz"] and (tmp_path / "s.npz").read_bytes() == before
+
+
+def test_loading_never_unpickles(stream, tmp_path):
+    """A checkpoint is numbers only: a file with a pickled object in it is refused, not executed."""
+    _, _, state = stream
+    arrays = {name: getattr(state, name) for name in AtlasState.ARRAYS}
+    arrays["counts"] = np.array([{"pickled": True}], dtype=object)
+    np.savez(tmp_path / "evil.npz", meta=np.array('{"meta": {}, "progress": {}}'), **arrays)
+    with pytest.raises(ValueError, match="allow_pickle"):
+        AtlasState.load(tmp_path / "evil.npz")
