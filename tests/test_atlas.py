@@ -680,3 +680,23 @@ def test_loading_never_unpickles(stream, tmp_path):
     np.savez(tmp_path / "evil.npz", meta=np.array('{"meta": {}, "progress": {}}'), **arrays)
     with pytest.raises(ValueError, match="allow_pickle"):
         AtlasState.load(tmp_path / "evil.npz")
+
+
+def test_a_one_token_class_has_no_sd_whatever_its_value():
+    """n - 1 = 0: the sd is undefined (NaN), not inf -- whatever rounding the value's square got."""
+    state = AtlasState({0: 3}, sample=2)
+    state.add_pass(0, np.arange(1), np.array([OTHER]), np.zeros(1, bool), TRAIN, {0: torch.tensor([[1 / 3, 0.7, -2.0]])})
+    counts, mean, sd = state.means_and_sds()
+    assert counts.tolist() == [0, 0, 1] and np.isnan(sd).all()
+    np.testing.assert_allclose(mean[OTHER], [1 / 3, 0.7, -2.0], atol=2**-16)
+
+
+def test_zero_and_negative_zero_tie_and_go_to_the_earlier_token():
+    """GELU and SiLU give -0.0 far left of zero: it equals 0.0, so the earlier token wins, at both ends."""
+    state = AtlasState({0: 1}, sample=2, contexts=1, before=0, after=0)
+    values = torch.tensor([[-0.0], [0.0], [-0.0], [0.0]])
+    state.add_pass(5, np.arange(4), np.zeros(4), np.zeros(4, bool), TRAIN, {0: values})
+    assert [i for _, i, *_ in state.top_contexts(LARGEST, 0)] == [5]
+    assert [i for _, i, *_ in state.top_contexts(SMALLEST, 0)] == [5]
+    state.add_pass(9, np.arange(2), np.zeros(2), np.zeros(2, bool), TRAIN, {0: torch.tensor([[0.0], [-0.0]])})
+    assert [i for _, i, *_ in state.top_contexts(LARGEST, 0)] == [5] and [i for _, i, *_ in state.top_contexts(SMALLEST, 0)] == [5]

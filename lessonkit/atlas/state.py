@@ -95,7 +95,7 @@ def top_keys(values: torch.Tensor, global_index: torch.Tensor) -> torch.Tensor:
     bits flipped. The low half is 2**32 - 1 - index, so of two equal values the earlier token wins.
     ``global_index`` has the shape of ``values`` (or broadcasts to it).
     """
-    bits = values.contiguous().view(torch.int32)
+    bits = (values + 0.0).view(torch.int32)  # -0.0 + 0.0 is 0.0: the two zeros tie, as floats do
     ordered = torch.where(bits >= 0, bits, bits ^ 0x7FFFFFFF).long()
     return (ordered << 32) | (MAX_TOKENS - global_index)
 
@@ -334,7 +334,7 @@ class AtlasState:
         squares = self.squares.sum(0).astype(np.float64) * SUM_UNIT
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = total / n
-            variance = np.maximum(squares - total * mean, 0.0) / (n - 1)
+            variance = np.maximum(squares - total * mean, 0.0) / np.where(n > 1, n - 1, np.nan)  # one token: no sd
         return n[:, 0].astype(np.int64), mean, np.sqrt(variance)
 
     # ------------------------------------------------------------------ merging
