@@ -55,7 +55,7 @@ NUMBA = Tests(("tests/test_regression.py", "tests/test_stats_paths.py", "-k",
                "(numba or readable or every_path) and not gpt2_activations and not cached_on_disk and not run_uncached"),
               env=(("NUMBA_DISABLE_JIT", "1"),), why="kernels run as Python (NUMBA_DISABLE_JIT=1)")  # fmt: skip
 HEATMAP = Tests(("tests/test_heatmap.py",))
-HOOKS = Tests(("tests/test_hooks.py",))
+HOOKS = Tests(("tests/test_hooks.py", "tests/test_hooks_classroom.py", "tests/test_off_cpu.py"))
 ABLATION = Tests(("tests/test_ablation.py",))
 UNCERTAINTY = Tests(("tests/test_controls.py",))
 PROBES = Tests(("tests/test_readout_probes_page.py",))
