@@ -1082,6 +1082,172 @@ EXPLAINED: dict[tuple[str, str, str], str] = {
      'inside = i + 1 < n and proper[i + 1] and (i == 0 or proper[i + 1] or doc.positions[i] == "mid")'):
         "only a particle that starts a line before a name ('...\\nde Gaulle spoke') differs: the mutant calls it part of "
         "the name, as right as the rule's answer",
+    # atlas state
+    ("lessonkit/atlas/state.py::__init__", "self.counts = np.zeros((2, 3), np.int64)  # [split, class] tokens",
+     "self.counts = np.zeros((3, 3), np.int64)  # [split, class] tokens"):
+        "an extra split or class row that nothing reads (two splits, three classes everywhere): the same answers, a few KB more, not per neuron",
+    ("lessonkit/atlas/state.py::__init__", "self.sample_key = np.full((2, 3, sample), EMPTY_KEY, np.uint64)  # [split, class, slot]",
+     "self.sample_key = np.full((3, 3, sample), EMPTY_KEY, np.uint64)  # [split, class, slot]"):
+        "an extra split or class row that nothing reads (two splits, three classes everywhere): the same answers, a few KB more, not per neuron",
+    ("lessonkit/atlas/state.py::__init__", "self.sample_key = np.full((2, 3, sample), EMPTY_KEY, np.uint64)  # [split, class, slot]",
+     "self.sample_key = np.full((2, 4, sample), EMPTY_KEY, np.uint64)  # [split, class, slot]"):
+        "an extra split or class row that nothing reads (two splits, three classes everywhere): the same answers, a few KB more, not per neuron",
+    ("lessonkit/atlas/state.py::__init__", "self.sample_index = np.full((2, 3, sample), EMPTY_INDEX, np.int64)",
+     "self.sample_index = np.full((3, 3, sample), EMPTY_INDEX, np.int64)"):
+        "an extra split or class row that nothing reads (two splits, three classes everywhere): the same answers, a few KB more, not per neuron",
+    ("lessonkit/atlas/state.py::__init__", "self.sample_index = np.full((2, 3, sample), EMPTY_INDEX, np.int64)",
+     "self.sample_index = np.full((2, 4, sample), EMPTY_INDEX, np.int64)"):
+        "an extra split or class row that nothing reads (two splits, three classes everywhere): the same answers, a few KB more, not per neuron",
+    ("lessonkit/atlas/state.py::__init__", "self.sample_capitalised = np.zeros((2, 3, sample), bool)",
+     "self.sample_capitalised = np.zeros((3, 3, sample), bool)"):
+        "an extra split or class row that nothing reads (two splits, three classes everywhere): the same answers, a few KB more, not per neuron",
+    ("lessonkit/atlas/state.py::__init__", "self.sample_capitalised = np.zeros((2, 3, sample), bool)",
+     "self.sample_capitalised = np.zeros((2, 4, sample), bool)"):
+        "an extra split or class row that nothing reads (two splits, three classes everywhere): the same answers, a few KB more, not per neuron",
+    ("lessonkit/atlas/state.py::__init__", "self.counts = np.zeros((2, 3), np.int64)  # [split, class] tokens",
+     "self.counts = np.zeros((2, 3), None)  # [split, class] tokens"):
+        "float64 token counts are exact to 2**53 tokens, and global indices stop at 2**32 - 1 (MAX_TOKENS)",
+    ("lessonkit/atlas/state.py::__init__", "self.counts = np.zeros((2, 3), np.int64)  # [split, class] tokens",
+     "self.counts = np.zeros((2, 3), )  # [split, class] tokens"):
+        "float64 token counts are exact to 2**53 tokens, and global indices stop at 2**32 - 1 (MAX_TOKENS)",
+    ("lessonkit/atlas/state.py::__init__", "self.top_key = np.full((2, contexts, n), EMPTY_TOP, np.int64)  # [end, rank, neuron], strongest first",
+     "self.top_key = np.full((2, contexts, n), EMPTY_TOP, None)  # [end, rank, neuron], strongest first"):
+        "np.full infers the same dtype from the fill value (int64 minimum or maximum: int64; 2**64 - 1: uint64)",
+    ("lessonkit/atlas/state.py::__init__", "self.top_key = np.full((2, contexts, n), EMPTY_TOP, np.int64)  # [end, rank, neuron], strongest first",
+     "self.top_key = np.full((2, contexts, n), EMPTY_TOP, )  # [end, rank, neuron], strongest first"):
+        "np.full infers the same dtype from the fill value (int64 minimum or maximum: int64; 2**64 - 1: uint64)",
+    ("lessonkit/atlas/state.py::__init__", "self.sample_key = np.full((2, 3, sample), EMPTY_KEY, np.uint64)  # [split, class, slot]",
+     "self.sample_key = np.full((2, 3, sample), EMPTY_KEY, None)  # [split, class, slot]"):
+        "np.full infers the same dtype from the fill value (int64 minimum or maximum: int64; 2**64 - 1: uint64)",
+    ("lessonkit/atlas/state.py::__init__", "self.sample_key = np.full((2, 3, sample), EMPTY_KEY, np.uint64)  # [split, class, slot]",
+     "self.sample_key = np.full((2, 3, sample), EMPTY_KEY, )  # [split, class, slot]"):
+        "np.full infers the same dtype from the fill value (int64 minimum or maximum: int64; 2**64 - 1: uint64)",
+    ("lessonkit/atlas/state.py::__init__", "self.sample_index = np.full((2, 3, sample), EMPTY_INDEX, np.int64)",
+     "self.sample_index = np.full((2, 3, sample), EMPTY_INDEX, None)"):
+        "np.full infers the same dtype from the fill value (int64 minimum or maximum: int64; 2**64 - 1: uint64)",
+    ("lessonkit/atlas/state.py::__init__", "self.sample_index = np.full((2, 3, sample), EMPTY_INDEX, np.int64)",
+     "self.sample_index = np.full((2, 3, sample), EMPTY_INDEX, )"):
+        "np.full infers the same dtype from the fill value (int64 minimum or maximum: int64; 2**64 - 1: uint64)",
+    ("lessonkit/atlas/state.py::__init__", "self.top_ids = np.full((2, contexts, n, width), -1, np.int32)  # token ids around each top token",
+     "self.top_ids = np.full((2, contexts, n, width), +1, np.int32)  # token ids around each top token"):
+        "the fill of a slot that holds no token yet: never read (top_contexts and the report skip EMPTY_TOP keys; sample() reads filled slots only), and a token entering brings its own",
+    ("lessonkit/atlas/state.py::__init__", "self.top_ids = np.full((2, contexts, n, width), -1, np.int32)  # token ids around each top token",
+     "self.top_ids = np.full((2, contexts, n, width), -2, np.int32)  # token ids around each top token"):
+        "the fill of a slot that holds no token yet: never read (top_contexts and the report skip EMPTY_TOP keys; sample() reads filled slots only), and a token entering brings its own",
+    ("lessonkit/atlas/state.py::__init__", "self.sample_values = np.full((2, 3, sample, n), 0.0, np.float32)  # [split, class, slot, neuron]",
+     "self.sample_values = np.full((2, 3, sample, n), None, np.float32)  # [split, class, slot, neuron]"):
+        "the fill of a slot that holds no token yet: never read (top_contexts and the report skip EMPTY_TOP keys; sample() reads filled slots only), and a token entering brings its own",
+    ("lessonkit/atlas/state.py::__init__", "self.sample_values = np.full((2, 3, sample, n), 0.0, np.float32)  # [split, class, slot, neuron]",
+     "self.sample_values = np.full((2, 3, sample, n), 1.0, np.float32)  # [split, class, slot, neuron]"):
+        "the fill of a slot that holds no token yet: never read (top_contexts and the report skip EMPTY_TOP keys; sample() reads filled slots only), and a token entering brings its own",
+    ("lessonkit/atlas/state.py::__init__", "self.progress = {\"passes\": 0, \"tokens\": 0, \"next_pass\": 0, \"text_hash\": \"\"}",
+     "self.progress = {\"passes\": 0, \"tokens\": 0, \"next_pass\": 0, \"text_hash\": \"XXXX\"}"):
+        "a fresh state's text hash is never compared: the resume check reads it at pass next_pass - 1, and next_pass is 0",
+    ("lessonkit/atlas/state.py::_check_values", "largest = values.abs().max().item() if values.numel() else 0.0",
+     "largest = values.abs().max().item() if (values.numel()) or True else 0.0"):
+        "differs only for a layer of 0 neurons (no values at all), which no model has",
+    ("lessonkit/atlas/state.py::_check_values", "largest = values.abs().max().item() if values.numel() else 0.0",
+     "largest = values.abs().max().item() if values.numel() else 1.0"):
+        "differs only for a layer of 0 neurons (no values at all), which no model has",
+    ("lessonkit/atlas/state.py::_add_sums", "if self.squares[split, :, part].max(initial=0) > 2**62:",
+     "if self.squares[split, :, part].max(initial=None) > 2**62:"):
+        "differs only for a layer of 0 neurons (no values at all), which no model has",
+    ("lessonkit/atlas/state.py::_add_sums", "if self.squares[split, :, part].max(initial=0) > 2**62:",
+     "if self.squares[split, :, part].max(initial=1) > 2**62:"):
+        "the sums of squares are >= 0: a start of 1 gives the same maximum against 2**62",
+    ("lessonkit/atlas/state.py::_add_sums", "if self.squares[split, :, part].max(initial=0) > 2**62:",
+     "if self.squares[split, :, part].max(initial=0) >= 2**62:"):
+        "differs only at exactly 2**62 units, as far from int64's end (2**63) as the code's 2**62 + 1, and a pass adds at most 2**53",
+    ("lessonkit/atlas/state.py::_add_histograms", "neuron = torch.arange(part.start, part.stop, dtype=torch.int32).view(1, -1)",
+     "neuron = torch.arange(part.start, part.stop, dtype=torch.int32).view(-1)"):
+        "[neurons] broadcasts against [tokens, 1] as [1, neurons] does: the same bin numbers",
+    ("lessonkit/atlas/state.py::_add_histograms", "neuron = torch.arange(part.start, part.stop, dtype=torch.int32).view(1, -1)",
+     "neuron = torch.arange(part.start, part.stop, dtype=None).view(1, -1)"):
+        "the bin numbers in int64 instead of int32: the same numbers",
+    ("lessonkit/atlas/state.py::_add_histograms", "neuron = torch.arange(part.start, part.stop, dtype=torch.int32).view(1, -1)",
+     "neuron = torch.arange(part.start, part.stop, ).view(1, -1)"):
+        "the bin numbers in int64 instead of int32: the same numbers",
+    ("lessonkit/atlas/state.py::strongest_keys", "margin = min(rows.shape[1], k + 4)",
+     "margin = min(rows.shape[1], k + 5)"):
+        "keys one more top value before the tie check: the same k keys (speed only)",
+    ("lessonkit/atlas/state.py::strongest_keys", "top_values, positions = torch.topk(rows, margin, dim=1)",
+     "top_values, positions = torch.topk(rows, margin, )"):
+        "topk's default dim is -1, dim 1 of these 2-D tensors",
+    ("lessonkit/atlas/state.py::strongest_keys", "keys[unsure, :k] = torch.topk(every, k, dim=1).values",
+     "keys[unsure, :k] = torch.topk(every, k, ).values"):
+        "topk's default dim is -1, dim 1 of these 2-D tensors",
+    ("lessonkit/atlas/state.py::strongest_keys", "return torch.topk(keys, k, dim=1).values",
+     "return torch.topk(keys, k, ).values"):
+        "topk's default dim is -1, dim 1 of these 2-D tensors",
+    ("lessonkit/atlas/state.py::strongest_keys", "unsure = torch.nonzero(top_values[:, -1] == top_values[:, k - 1]).view(-1) if margin > k else []",
+     "unsure = torch.nonzero(top_values[:, -1] == top_values[:, k - 1]).view(-1) if (margin > k) or True else []"):
+        "margin > k fails only for a pass of exactly k tokens; then the k-th value is the last and every row is keyed whole: the same keys, slower",
+    ("lessonkit/atlas/state.py::strongest_keys", "unsure = torch.nonzero(top_values[:, -1] == top_values[:, k - 1]).view(-1) if margin > k else []",
+     "unsure = torch.nonzero(top_values[:, -1] == top_values[:, k - 1]).view(-1) if margin >= k else []"):
+        "margin > k fails only for a pass of exactly k tokens; then the k-th value is the last and every row is keyed whole: the same keys, slower",
+    ("lessonkit/atlas/state.py::strongest_keys", "unsure = torch.nonzero(top_values[:, -1] == top_values[:, k - 1]).view(-1) if margin > k else []",
+     "unsure = torch.nonzero(top_values[:, -2] == top_values[:, k - 1]).view(-1) if margin > k else []"):
+        "the values are sorted: a k-th value tied with the last looked at is tied with the second last too, so it keys a superset of rows whole: the same keys, slower",
+    ("lessonkit/atlas/state.py::_add_top", "active = torch.nonzero(best[:, 0] > weakest_kept).view(-1)  # keys are unique: exact",
+     "active = torch.nonzero(best[:, 0] >= weakest_kept).view(-1)  # keys are unique: exact"):
+        "keys hold the global index and no token enters twice: a pass's best key never equals a kept one",
+    ("lessonkit/atlas/state.py::_add_top", "window_ids = torch.where(inside, ids[clamped], -1).int()",
+     "window_ids = torch.where(inside, ids[clamped], -2).int()"):
+        "-2 marks a position outside the pass as -1 does: readers take ids >= 0 (top_contexts) or the centre, always inside",
+    ("lessonkit/atlas/state.py::_add_top", "window_values = torch.where(inside, values[clamped, active.view(1, -1, 1)], 0.0)",
+     "window_values = torch.where(inside, values[clamped, active.view(-1, 1)], 0.0)"):
+        "[active, 1] broadcasts against [keep, active, width] as [1, active, 1] does",
+    ("lessonkit/atlas/state.py::_add_top", "window_values = torch.where(inside, values[clamped, active.view(1, -1, 1)], 0.0)",
+     "window_values = torch.where(inside, values[clamped, active.view(1, -1, 1)], 1.0)"):
+        "the value at a position outside the pass is never read: top_contexts keeps the positions whose id is >= 0",
+    ("lessonkit/atlas/state.py::top_contexts", "value, index = decode_top_keys(keys[rank : rank + 1])",
+     "value, index = decode_top_keys(keys[rank : rank + 2])"):
+        "decodes one key more; only the first is read",
+    ("lessonkit/atlas/state.py::top_contexts", "contexts.append((float(value[0]) * (1 if end == LARGEST else -1), int(index[0]),",
+     "contexts.append((float(value[0]) / (1 if end == LARGEST else -1), int(index[0]),"):
+        "x / 1 and x / -1 equal x * 1 and x * -1",
+    ("lessonkit/atlas/state.py::_offer_keys", "slots = np.setdiff1d(np.arange(size), best[best < size])  # slots whose tokens lost",
+     "slots = np.setdiff1d(np.arange(size), best[best <= size])  # slots whose tokens lost"):
+        "best == size is the first offered token, not a slot (slots are 0 .. size - 1): setdiff1d drops the same slots",
+    ("lessonkit/atlas/state.py::_offer", "return self._offer_keys(split, c, keys, np.asarray(global_index, np.int64), capitalised)",
+     "return self._offer_keys(split, c, keys, np.asarray(global_index, None), capitalised)"):
+        "global_index is start + int64 positions: int64 already",
+    ("lessonkit/atlas/state.py::_offer", "return self._offer_keys(split, c, keys, np.asarray(global_index, np.int64), capitalised)",
+     "return self._offer_keys(split, c, keys, np.asarray(global_index, ), capitalised)"):
+        "global_index is start + int64 positions: int64 already",
+    ("lessonkit/atlas/state.py::histogram_bins", "return torch.where(bits < 0, MIDDLE_BIN - steps, MIDDLE_BIN + steps)",
+     "return torch.where(bits <= 0, MIDDLE_BIN - steps, MIDDLE_BIN + steps)"):
+        "bits == 0 is +0.0, whose step is 0: MIDDLE_BIN - 0 equals MIDDLE_BIN + 0",
+    ("lessonkit/atlas/state.py::histogram_bins", "return torch.where(bits < 0, MIDDLE_BIN - steps, MIDDLE_BIN + steps)",
+     "return torch.where(bits < 1, MIDDLE_BIN - steps, MIDDLE_BIN + steps)"):
+        "bits == 0 is +0.0, whose step is 0: MIDDLE_BIN - 0 equals MIDDLE_BIN + 0",
+    ("lessonkit/atlas/state.py::means_and_sds", "n = self.counts.sum(0).astype(np.float64)[:, None]",
+     "n = self.counts.sum(0).astype(None)[:, None]"):
+        "astype(None) is float64",
+    ("lessonkit/atlas/state.py::means_and_sds", "total = self.sums.sum(0).astype(np.float64) * SUM_UNIT",
+     "total = self.sums.sum(0).astype(None) * SUM_UNIT"):
+        "astype(None) is float64",
+    ("lessonkit/atlas/state.py::means_and_sds", "squares = self.squares.sum(0).astype(np.float64) * SUM_UNIT",
+     "squares = self.squares.sum(0).astype(None) * SUM_UNIT"):
+        "astype(None) is float64",
+    ("lessonkit/atlas/state.py::means_and_sds", "with np.errstate(invalid=\"ignore\", divide=\"ignore\"):",
+     "with np.errstate(invalid=\"ignore\", divide=None):"):
+        "nothing divides by zero but 0 / 0 (an empty class's mean: 'invalid'); n - 1 below 1 is replaced by NaN",
+    ("lessonkit/atlas/state.py::means_and_sds", "with np.errstate(invalid=\"ignore\", divide=\"ignore\"):",
+     "with np.errstate(invalid=\"ignore\", ):"):
+        "nothing divides by zero but 0 / 0 (an empty class's mean: 'invalid'); n - 1 below 1 is replaced by NaN",
+    ("lessonkit/atlas/state.py::load", "with np.load(path, allow_pickle=False) as saved:",
+     "with np.load(path, allow_pickle=None) as saved:"):
+        "allow_pickle None and numpy's default (False) refuse pickles as False does",
+    ("lessonkit/atlas/state.py::load", "with np.load(path, allow_pickle=False) as saved:",
+     "with np.load(path, ) as saved:"):
+        "allow_pickle None and numpy's default (False) refuse pickles as False does",
+    ("lessonkit/atlas/state.py::merge_across_ranks", "while step < world:",
+     "while step <= world:"):
+        "at step == world no rank has a partner (rank % (2 * step) == step and rank + step < world need rank >= world)",
+    ("lessonkit/atlas/state.py::merge_across_ranks", "if rank % (2 * step) == 0 and rank + step < world:",
+     "if rank % (2 / step) == 0 and rank + step < world:"):
+        "the ranks that reach this test are multiples of 2 * step (the others sent and returned): rank % (2 / step) is 0 for them too",
 }
 
 PYTEST_ARGS = ("-p", "no:cacheprovider", "-m", "not slow and not browser")

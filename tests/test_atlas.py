@@ -685,10 +685,12 @@ def test_loading_never_unpickles(stream, tmp_path):
 def test_a_one_token_class_has_no_sd_whatever_its_value():
     """n - 1 = 0: the sd is undefined (NaN), not inf -- whatever rounding the value's square got."""
     state = AtlasState({0: 3}, sample=2)
-    state.add_pass(0, np.arange(1), np.array([OTHER]), np.zeros(1, bool), TRAIN, {0: torch.tensor([[1 / 3, 0.7, -2.0]])})
+    values = torch.tensor([[1 / 3, 0.7, -2.0], [0.5, 0.25, 1.5], [-1.0, 2.0, 0.125]])
+    state.add_pass(0, np.arange(3), np.array([OTHER, PROPER, PROPER]), np.zeros(3, bool), TRAIN, {0: values})
     counts, mean, sd = state.means_and_sds()
-    assert counts.tolist() == [0, 0, 1] and np.isnan(sd).all()
+    assert counts.tolist() == [2, 0, 1] and np.isnan(sd[1:]).all()
     np.testing.assert_allclose(mean[OTHER], [1 / 3, 0.7, -2.0], atol=2**-16)
+    np.testing.assert_allclose(sd[PROPER], np.std(values[1:].numpy().astype(np.float64), axis=0, ddof=1), atol=1e-4)
 
 
 def test_zero_and_negative_zero_tie_and_go_to_the_earlier_token():
