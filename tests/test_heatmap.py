@@ -374,3 +374,22 @@ def test_token_texts_name_the_pieces_of_split_characters(gpt2_tokenizer):
     pieces = [t for t, d in zip(shown, decoded) if "\ufffd" in d]
     assert "".join(c for t in pieces for c in t if not "₀" <= c <= "₉").replace(" ", "") == "杜杜杜甫甫😀😀"
     assert [c for t in pieces for c in t if "₀" <= c <= "₉"] == list("₁₂₃₁₂₁₂")
+
+
+def test_values_beyond_vmax_are_clipped_to_the_darkest_colour():
+    values = np.array([-4.0, 0.0, 2.5, 5.0, 9.0, 50.0])
+    expected = np.clip((values - 0.0) / (5.0 - 0.0), 0.0, 1.0)  # the lecture's min-max formula, clipped
+    np.testing.assert_array_equal(lessonkit.heatmap.min_max_scale(values, vmin=0.0, vmax=5.0), expected)
+    with pytest.raises(ValueError, match="^values must be 1-D"):
+        lessonkit.heatmap.min_max_scale(np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("backend", ["html", "matplotlib"])
+def test_the_title_and_the_caption_are_shown(backend):
+    shown = lessonkit.token_heatmap(TOKENS, VALUES, backend=backend, title="layer 18, neuron 123")
+    if backend == "html":
+        assert "layer 18, neuron 123" in shown.html and "colour: Reds at a²" in shown.html
+    else:
+        texts = [text.get_text() for text in shown.findobj(matplotlib.text.Text)]
+        assert "layer 18, neuron 123" in texts
+        assert any(text.startswith("colour: Reds at a²") for text in texts)
