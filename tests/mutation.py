@@ -1039,6 +1039,14 @@ EXPLAINED: dict[tuple[str, str, str], str] = {
      'ranked = np.argsort(-np.abs(auroc(train_x, train_y) - 0.5), kind="stable")',
      'ranked = np.argsort(-np.abs(auroc(train_x, train_y) - 0.5), kind="STABLE")'):
         "numpy reads the sort's kind by its first letter, in any case",
+    ('lessonkit/beyond/ablation.py::ablation_effects',
+     'value: Any = 0.0, positions: Any = None, rows_per_pass: int = 32,',
+     'value: Any = 0.0, positions: Any = None, rows_per_pass: int = 33,'):
+        'speed only: how many ablations share a forward pass (every split gives the same numbers: tested with 1 and 2)',
+    ('lessonkit/beyond/ablation.py::ablation_effects',
+     'losses = batched_losses(model, stream.to(device), site.module, chunk, value, wanted)',
+     'losses = batched_losses(model, stream.to(None), site.module, chunk, value, wanted)'):
+        "GPU only: on the CPU the tokens are already on the model's device",
     # uncertainty
     ('lessonkit/beyond/uncertainty.py::auroc_ci', 'x = np.asarray(as_numpy(values), dtype=float).ravel()',
      'x = np.asarray(as_numpy(values), dtype=None).ravel()'):

@@ -225,3 +225,30 @@ def test_smollm2_batched_ablations_equal_ablate_mlp_one_at_a_time(smollm2):
         np.testing.assert_allclose(got[row], expected, rtol=1e-3, atol=5e-5, equal_nan=True)
     assert np.nanmax(np.abs(got)) > 1e-3
     assert count_hooks(model) == 0
+
+
+def test_batched_ablation_each_check_alone_and_the_smallest_legal_request():
+    model, stream = tiny_gpt2(), ids(12)[0]
+    for neurons, options, message in [
+        ([True], {}, r"of layer 1 in 0\.\."),  # a bool is not a neuron index
+        ([[2, 3.0]], {}, r"of layer 1 in 0\.\."),  # nor a float
+        ([0], {"positions": [-1]}, r"0\.\.11"),    # only the first position wrong
+        ([0], {"positions": [12]}, r"0\.\.11"),    # one past the last token
+        ([0], {"rows_per_pass": True}, "rows_per_pass"),
+        ([0], {"rows_per_pass": 2.0}, "rows_per_pass"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            lessonkit.ablation_effects(model, stream, 1, neurons, **options)
+    one_at_a_time = lessonkit.ablation_effects(model, stream, 1, [4, 7, [1, 2], 9, 30], rows_per_pass=1)
+    two_at_a_time = lessonkit.ablation_effects(model, stream, 1, [4, 7, [1, 2], 9, 30], rows_per_pass=2)
+    np.testing.assert_allclose(two_at_a_time, one_at_a_time, rtol=1e-5, atol=1e-7, equal_nan=True)
+    assert not np.isnan(two_at_a_time[:, :-1]).any()  # every ablation measured, also past the first pass
+
+
+def test_batched_ablation_progress_bar_counts_ablations_only_when_asked(capsys):
+    model, stream = tiny_gpt2(), ids(12)[0]
+    lessonkit.ablation_effects(model, stream, 1, [4, 7, [1, 2], 9, 30], rows_per_pass=2)
+    assert capsys.readouterr().err == ""  # no bar unless progress=True
+    lessonkit.ablation_effects(model, stream, 1, [4, 7, [1, 2], 9, 30], rows_per_pass=2, progress=True)
+    bar = capsys.readouterr().err.split("\r")[-1]
+    assert bar.startswith("ablations in layer 1: 100%") and "5/5" in bar and "ablation/s" in bar
