@@ -1107,6 +1107,10 @@ EXPLAINED: dict[tuple[str, str, str], str] = {
         "only a particle that starts a line before a name ('...\\nde Gaulle spoke') differs: the mutant calls it part of "
         "the name, as right as the rule's answer",
     # atlas state
+    ("lessonkit/atlas/state.py::_add_sums",
+     "one_hot = torch.from_numpy((classes[None, :] == np.arange(3)[:, None]).astype(np.float64))  # [3, len]",
+     "one_hot = torch.from_numpy((classes[None, :] == np.arange(3)[:, None]).astype(None))  # [3, len]"):
+        "astype(None) is float64",
     ("lessonkit/atlas/state.py::__init__", "self.counts = np.zeros((2, 3), np.int64)  # [split, class] tokens",
      "self.counts = np.zeros((3, 3), np.int64)  # [split, class] tokens"):
         "an extra split or class row that nothing reads (two splits, three classes everywhere): the same answers, a few KB more, not per neuron",

@@ -650,7 +650,12 @@ def test_save_stages_beside_the_checkpoint_under_a_hidden_temporary_name(stream,
 
     _, _, state = stream
     renames, replace = [], os.replace
-    monkeypatch.setattr(os, "replace", lambda source, target: (renames.append((source, target)), replace(source, target))[1])
+
+    def watched_replace(source, target):
+        renames.append((source, target))
+        replace(source, target)
+
+    monkeypatch.setattr(os, "replace", watched_replace)
     state.save(tmp_path / "rank-0.npz")
     (source, target), = renames
     assert os.path.dirname(source) == str(tmp_path) and str(target) == str(tmp_path / "rank-0.npz")
