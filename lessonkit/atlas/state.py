@@ -328,7 +328,7 @@ class AtlasState:
         return Sample(index[chosen], capitalised[chosen], values)  # values: [tokens, neurons]
 
     def means_and_sds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(tokens [class], mean [class, neuron], sd [class, neuron]) over both splits; sd with n - 1."""
+        """(tokens [class], mean [class, neuron], sd [class, neuron]) over both splits; sd with n - 1 (NaN for a class of fewer than two tokens, as for none)."""
         n = self.counts.sum(0).astype(np.float64)[:, None]
         total = self.sums.sum(0).astype(np.float64) * SUM_UNIT
         squares = self.squares.sum(0).astype(np.float64) * SUM_UNIT
