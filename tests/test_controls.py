@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import re
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
 import statsmodels.api as sm
 import torch
+from scipy import stats
 from sklearn.metrics import roc_auc_score
 
 import lessonkit
 from lessonkit.beyond import controls, uncertainty
+
+NOTEBOOK_03 = Path(__file__).resolve().parents[1] / "notebooks" / "03_is_it_really_a_proper_noun_neuron.py"
+NOTEBOOK_03_BLOCK = 128  # notebook 03: "a block bootstrap (blocks of 128 neighbouring tokens resampled ...)"
 
 TEXTS = [" The", " city", " of", " Paris", ".", " It", " is", "\n", "In", " London", ":", " Big", " Ben", " is", " a"]
 
@@ -125,19 +131,92 @@ def test_auroc_ci_needs_two_tokens_of_each_class_and_a_level_inside_0_1():
             lessonkit.auroc_ci([1.0, 2.0, 3.0, 4.0], [1, 1, 0, 0], level=level)
 
 
-def test_block_bootstrap_auroc_is_a_literal_loop_over_resampled_blocks():
-    x, y = planted(n=230, seed=5)
-    values = np.round(x[:, 1], 1)  # many ties
-    area, low, high = lessonkit.block_bootstrap_auroc(values, y, block=20, n_boot=200, seed=4)
-    blocks = [np.arange(start, min(start + 20, len(y))) for start in range(0, len(y), 20)]  # the last one shorter
-    picks = np.random.default_rng(4).integers(0, len(blocks), (200, len(blocks)))
+def block_bootstrap_by_hand(values, y, block, n_boot, seed, auroc=roc_auc_score):
+    """Every replicate's AUROC from the resampled blocks themselves (the docstring's draws: replicate r
+    takes blocks ``default_rng(seed).integers(0, n_blocks, (n_boot, n_blocks))[r]``); a replicate
+    without a token of both classes has none."""
+    blocks = [np.arange(start, min(start + block, len(y))) for start in range(0, len(y), block)]  # the last one shorter
+    picks = np.random.default_rng(seed).integers(0, len(blocks), (n_boot, len(blocks)))
     boot = []
     for row in picks:
         take = np.concatenate([blocks[b] for b in row])
         if 0 < y[take].sum() < len(take):
-            boot.append(roc_auc_score(y[take], values[take]))
+            boot.append(auroc(y[take], values[take]))
+    return np.array(boot)
+
+
+def mann_whitney_auroc(y, values):
+    """The AUROC as Mann-Whitney's U over n1 * n0, from midranks (ties count half)."""
+    ranks, n1 = stats.rankdata(values), int(y.sum())
+    return (ranks[y == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * (len(y) - n1))
+
+
+def test_block_bootstrap_auroc_is_a_literal_loop_over_resampled_blocks():
+    x, y = planted(n=230, seed=5)
+    values = np.round(x[:, 1], 1)  # many ties
+    area, low, high = lessonkit.block_bootstrap_auroc(values, y, block=20, n_boot=200, seed=4)
+    boot = block_bootstrap_by_hand(values, y, block=20, n_boot=200, seed=4)
     assert area == pytest.approx(roc_auc_score(y, values))
     assert (low, high) == pytest.approx(tuple(np.quantile(boot, [0.025, 0.975])), abs=1e-12)
+
+
+def test_block_bootstrap_defaults_are_notebook_03s_blocks_and_1000_replicates_from_seed_0():
+    """The notebook calls it with its seed only: its prose's block length must be the default. The
+    replicates and seed are the signature's (what help() shows); the level is 95%."""
+    rng = np.random.default_rng(8)
+    y = (rng.random(1500) < 0.3).astype(int)  # 12 blocks of 128, the last one shorter
+    values = rng.normal(size=1500) + 0.7 * y
+    boot = block_bootstrap_by_hand(values, y, block=NOTEBOOK_03_BLOCK, n_boot=1000, seed=0, auroc=mann_whitney_auroc)
+    expected = (roc_auc_score(y, values), *np.quantile(boot, [0.025, 0.975]))
+    assert lessonkit.block_bootstrap_auroc(values, y) == pytest.approx(expected, abs=1e-12)
+    assert lessonkit.block_bootstrap_auroc(values, y, seed=42) != pytest.approx(expected, abs=1e-6)  # the seed matters
+
+
+def test_notebook_03_says_the_block_length_its_calls_use():
+    if not NOTEBOOK_03.exists():
+        pytest.skip("the notebooks are not in this copy of the tests (the mutation run's)")
+    text = NOTEBOOK_03.read_text()
+    assert re.search(r"blocks of (\d+) neighbouring tokens", text).group(1) == str(NOTEBOOK_03_BLOCK)
+    calls = re.findall(r"block_bootstrap_auroc\(([^()]*(?:\([^()]*\)[^()]*)*)\)", text)
+    assert calls and not any("block=" in call for call in calls)  # every call takes the default
+
+
+def test_block_bootstrap_checks_each_argument_alone_and_takes_the_smallest_legal_ones():
+    rng = np.random.default_rng(6)
+    y = np.tile([1, 0, 0, 1, 0], 8)  # both classes in every 5 tokens
+    values = rng.normal(size=40) + y
+    for bad in ({"level": 0.0}, {"level": 1.0}, {"n_boot": 9}, {"block": 0}):
+        with pytest.raises(ValueError, match="level must lie between 0 and 1, n_boot be at least 10 and block at least 1"):
+            lessonkit.block_bootstrap_auroc(values, y, **{"block": 5, **bad})
+    for block, labels in ((40, y), (64, y), (5, np.ones(40, int)), (5, np.zeros(40, int))):  # one block; one class
+        with pytest.raises(ValueError, match="at least two blocks and both classes"):
+            lessonkit.block_bootstrap_auroc(values, labels, block=block)
+    for block, n_boot in ((20, 10), (39, 10), (1, 10)):  # exactly two blocks (one of a single token), 10 replicates
+        boot = block_bootstrap_by_hand(values, y, block=block, n_boot=n_boot, seed=3)
+        expected = (roc_auc_score(y, values), *np.quantile(boot, [0.05, 0.95]))
+        got = lessonkit.block_bootstrap_auroc(values, y, block=block, n_boot=n_boot, seed=3, level=0.9)
+        assert got == pytest.approx(expected, abs=1e-12)
+
+
+def test_block_bootstrap_of_flags_and_counts_is_that_of_their_floats():
+    """A feature (capitalised: yes/no) or a count is scored like any activation; ties count half."""
+    x, y = planted(n=300, seed=9)
+    for values in (x[:, 1] > 0.4, np.round(2 * x[:, 1]).astype(np.int8), np.round(2 * x[:, 1]).astype(np.uint8)):
+        boot = block_bootstrap_by_hand(values.astype(float), y, block=25, n_boot=100, seed=2)
+        expected = (roc_auc_score(y, values.astype(float)), *np.quantile(boot, [0.025, 0.975]))
+        assert lessonkit.block_bootstrap_auroc(values, y, block=25, n_boot=100, seed=2) == pytest.approx(expected, abs=1e-12)
+
+
+def test_block_bootstrap_leaves_out_replicates_without_a_positive_quietly():
+    y = np.zeros(200, int)
+    y[[3, 7, 12, 18]] = 1  # every positive in the first of ten blocks: most replicates draw none
+    values = np.random.default_rng(4).normal(size=200) + y
+    boot = block_bootstrap_by_hand(values, y, block=20, n_boot=50, seed=1)
+    assert 0 < len(boot) < 50
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning reaches the notebook
+        got = lessonkit.block_bootstrap_auroc(values, y, block=20, n_boot=50, seed=1)
+    assert got == pytest.approx((roc_auc_score(y, values), *np.quantile(boot, [0.025, 0.975])), abs=1e-12)
 
 
 def test_block_bootstrap_is_wider_when_neighbours_repeat_each_other():
@@ -162,8 +241,40 @@ def test_rank_in_null_written_out():
     assert result["share_below"] == pytest.approx(3 / 5)
     assert result["z"] == pytest.approx((0.5 - null.mean()) / null.std(ddof=1))
     assert lessonkit.rank_in_null(9.0, null)["p"] == pytest.approx(1 / 6)  # the smallest p five draws allow
+    assert result["null_max"] == max(null.tolist())  # notebook 03's "null largest"
     with pytest.raises(ValueError, match="finite"):
         lessonkit.rank_in_null(np.nan, null)
+
+
+def test_rank_in_null_refuses_each_bad_input_alone():
+    for observed, null in ((0.5, []), (0.5, [0.1, np.nan, 0.3]), (0.5, [0.1, np.inf]), (np.nan, [0.1, 0.3]),
+                           (np.inf, [0.1, 0.3])):
+        with pytest.raises(ValueError, match="needs a finite observed value and at least one finite null value"):
+            lessonkit.rank_in_null(observed, null)
+
+
+def test_rank_in_null_of_one_and_of_two_null_values():
+    """One null value has no sd (n - 1 = 0): z is NaN, without a warning; two have |a - b| / sqrt(2)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning reaches the notebook
+        one = lessonkit.rank_in_null(0.5, [0.7])
+    assert (one["rank"], one["of"], one["p"], one["share_below"], one["null_max"]) == (2, 2, 1.0, 0.0, 0.7)
+    assert np.isnan(one["z"])
+    two = lessonkit.rank_in_null(0.5, [0.2, -0.1])
+    assert (two["rank"], two["of"], two["p"], two["share_below"], two["null_max"]) == (1, 3, pytest.approx(1 / 3), 1.0, 0.2)
+    assert two["z"] == pytest.approx((0.5 - 0.05) / (0.3 / np.sqrt(2)))
+
+
+def test_rank_in_null_compares_a_float32_null_with_the_observed_value_as_it_is():
+    """Effects measured in float32 (torch's) beside an observed float64: 1 + 1e-9 lies above 1."""
+    null = np.float32([1.0, 0.0, 2.0, 1.0])
+    observed = 1.0 + 1e-9
+    result = lessonkit.rank_in_null(observed, torch.from_numpy(null))
+    at_least = sum(float(v) >= observed for v in null)
+    assert (result["rank"], result["p"]) == (1 + at_least, pytest.approx((1 + at_least) / 5)) == (2, pytest.approx(2 / 5))
+    mean = sum(float(v) for v in null) / 4
+    sd = np.sqrt(sum((float(v) - mean) ** 2 for v in null) / 3)
+    assert result["z"] == pytest.approx((observed - mean) / sd, rel=1e-12, abs=1e-12)
 
 
 def test_standardized_effect_as_written_out():
