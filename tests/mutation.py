@@ -1063,6 +1063,36 @@ EXPLAINED: dict[tuple[str, str, str], str] = {
     ('lessonkit/beyond/uncertainty.py::significance_by_seed', 'candidates = np.where(passing & (fit.beta > 0), fit.beta, -np.inf)',
      'candidates = np.where(passing & (fit.beta >= 0), fit.beta, -np.inf)'):
         'a significant neuron with beta exactly 0 does not exist (its p-value is 1)',
+    ('lessonkit/beyond/uncertainty.py::block_bootstrap_auroc', 'x = np.asarray(as_numpy(values), dtype=float).ravel()',
+     'x = np.asarray(as_numpy(values), dtype=None).ravel()'):
+        'only sorted and compared for ties (the AUROC itself comes from auroc_ci, which converts): bools, counts and floats order and tie alike as they are and in float64',
+    ('lessonkit/beyond/uncertainty.py::block_bootstrap_auroc', 'x = np.asarray(as_numpy(values), dtype=float).ravel()',
+     'x = np.asarray(as_numpy(values), ).ravel()'):
+        'only sorted and compared for ties (the AUROC itself comes from auroc_ci, which converts): bools, counts and floats order and tie alike as they are and in float64',
+    ('lessonkit/beyond/uncertainty.py::block_bootstrap_auroc', 'order = np.argsort(x, kind="stable")',
+     'order = np.argsort(x, kind=None)'):
+        'tied values are counted as whole runs (reduceat over each run of equal values): the order inside a run changes no count',
+    ('lessonkit/beyond/uncertainty.py::block_bootstrap_auroc', 'order = np.argsort(x, kind="stable")',
+     'order = np.argsort(x, )'):
+        'tied values are counted as whole runs (reduceat over each run of equal values): the order inside a run changes no count',
+    ('lessonkit/beyond/uncertainty.py::block_bootstrap_auroc', 'order = np.argsort(x, kind="stable")',
+     'order = np.argsort(x, kind="STABLE")'):
+        "numpy reads the sort's kind by its first letter, in any case (and the order inside a run of ties changes no count)",
+    ('lessonkit/beyond/uncertainty.py::block_bootstrap_auroc', 'for chunk in np.array_split(picks, max(1, n_boot // 100)):',
+     'for chunk in np.array_split(picks, max(2, n_boot // 100)):'):
+        "speed only: each replicate's AUROC comes from its own row, whatever the chunks (the loop agrees with 1, 2 and 10 chunks)",
+    ('lessonkit/beyond/uncertainty.py::block_bootstrap_auroc', 'for chunk in np.array_split(picks, max(1, n_boot // 100)):',
+     'for chunk in np.array_split(picks, max(1, n_boot / 100)):'):
+        "numpy's array_split takes int() of the number of chunks, and the chunks only split the rows (speed)",
+    ('lessonkit/beyond/uncertainty.py::block_bootstrap_auroc', 'for chunk in np.array_split(picks, max(1, n_boot // 100)):',
+     'for chunk in np.array_split(picks, max(1, n_boot // 101)):'):
+        "speed only: each replicate's AUROC comes from its own row, whatever the chunks (the loop agrees with 1, 2 and 10 chunks)",
+    ('lessonkit/beyond/uncertainty.py::block_bootstrap_auroc', 'with np.errstate(invalid="ignore", divide="ignore"):',
+     'with np.errstate(invalid="ignore", divide=None):'):
+        "a replicate's numerator is 0 whenever its denominator is (no positive; or no negative, so none below or tied): 0 / 0 is 'invalid', never 'divide'",
+    ('lessonkit/beyond/uncertainty.py::block_bootstrap_auroc', 'with np.errstate(invalid="ignore", divide="ignore"):',
+     'with np.errstate(invalid="ignore", ):'):
+        "a replicate's numerator is 0 whenever its denominator is (no positive; or no negative, so none below or tied): 0 / 0 is 'invalid', never 'divide'",
     # tagging
     ("lessonkit/tagging.py::format_tagged", "tags = np.asarray(tags).reshape(-1)", "tags = np.asarray(tags).reshape(-2)"):
         "numpy reads any negative size as 'all the rest', as -1",
