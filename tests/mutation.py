@@ -836,6 +836,138 @@ EXPLAINED: dict[tuple[str, str, str], str] = {
     ('lessonkit/hooks.py::remove_lessonkit_hooks', 'getattr(module, extra, {}).pop(hook_id, None)',
      'getattr(module, extra, ).pop(hook_id, None)'):
         'every torch.nn.Module has these three tables in the torch versions lessonkit supports (>= 2.1)',
+    ('lessonkit/hooks.py::__init__',
+     'progress: bool = False) -> None:',
+     'progress: bool = True) -> None:'):
+        'record_mlp, the only maker of an MlpRecorder, always passes progress',
+    ('lessonkit/hooks.py::__init__',
+     'self.activations = MlpActivations(site)',
+     'self.activations = None'):
+        '__enter__ makes a fresh MlpActivations(self.site) before anything reads it',
+    ('lessonkit/hooks.py::__init__',
+     'self.activations = MlpActivations(site)',
+     'self.activations = MlpActivations(None)'):
+        '__enter__ makes a fresh MlpActivations(self.site) before anything reads it',
+    ('lessonkit/hooks.py::capture_mlp',
+     'recorder = record_mlp(model, layers, site=site, dtype=dtype, device=device)  # checks the model, layers and site first',
+     'recorder = record_mlp(model, layers, site=site, device=device)  # checks the model, layers and site first'):
+        "the result is allocated in dtype and each pass is copied into it: the same single rounding from the model's dtype",
+    ('lessonkit/hooks.py::keeper',
+     'self.activations[layer] = keep(values, self.dtype, self.device, last=last)',
+     'self.activations[layer] = keep(values, self.dtype, self.device, last=None)'):
+        'GPU only: last makes the last layer wait for copies from a GPU; on the CPU nothing is copied in the background',
+    ('lessonkit/hooks.py::run_up_to_layer',
+     'model(input_ids=input_ids.to(model_device(model)), use_cache=False)',
+     'model(input_ids=input_ids.to(model_device(model)), use_cache=None)'):
+        'memory only: a key/value cache built beside the pass and dropped; the recorded values are the same',
+    ('lessonkit/hooks.py::run_up_to_layer',
+     'model(input_ids=input_ids.to(model_device(model)), use_cache=False)',
+     'model(input_ids=input_ids.to(model_device(model)), )'):
+        'memory only: a key/value cache built beside the pass and dropped; the recorded values are the same',
+    ('lessonkit/hooks.py::run_up_to_layer',
+     'model(input_ids=input_ids.to(model_device(model)), use_cache=False)',
+     'model(input_ids=input_ids.to(model_device(model)), use_cache=True)'):
+        'memory only: a key/value cache built beside the pass and dropped; the recorded values are the same',
+    ('lessonkit/hooks.py::run_up_to_layer',
+     'model(input_ids=input_ids.to(model_device(model)), use_cache=False)',
+     'model(input_ids=input_ids.to(None), use_cache=False)'):
+        "GPU only: on the CPU the tokens are already on the model's device",
+    ('lessonkit/hooks.py::capture_mlp',
+     'model(input_ids=piece.unsqueeze(0).to(model_on), use_cache=False)  # a 2-D batch: [1, len]',
+     'model(input_ids=piece.unsqueeze(0).to(model_on), use_cache=None)  # a 2-D batch: [1, len]'):
+        'memory only: a key/value cache built beside the pass and dropped; the recorded values are the same',
+    ('lessonkit/hooks.py::capture_mlp',
+     'model(input_ids=piece.unsqueeze(0).to(model_on), use_cache=False)  # a 2-D batch: [1, len]',
+     'model(input_ids=piece.unsqueeze(0).to(model_on), )  # a 2-D batch: [1, len]'):
+        'memory only: a key/value cache built beside the pass and dropped; the recorded values are the same',
+    ('lessonkit/hooks.py::capture_mlp',
+     'model(input_ids=piece.unsqueeze(0).to(model_on), use_cache=False)  # a 2-D batch: [1, len]',
+     'model(input_ids=piece.unsqueeze(0).to(model_on), use_cache=True)  # a 2-D batch: [1, len]'):
+        'memory only: a key/value cache built beside the pass and dropped; the recorded values are the same',
+    ('lessonkit/hooks.py::capture_mlp',
+     'model(input_ids=piece.unsqueeze(0).to(model_on), use_cache=False)  # a 2-D batch: [1, len]',
+     'model(input_ids=piece.unsqueeze(0).to(None), use_cache=False)  # a 2-D batch: [1, len]'):
+        "GPU only: on the CPU the tokens are already on the model's device",
+    ('lessonkit/hooks.py::capture_mlp',
+     'result[layer] = torch.empty(len(stream), values.shape[-1], dtype=dtype, device=values.device)',
+     'result[layer] = torch.empty(len(stream), values.shape[+1], dtype=dtype, device=values.device)'):
+        'the rows are 2-D here: shape[1] is shape[-1]',
+    ('lessonkit/_machinery/mlp_sites.py::_read_whole',
+     'read = getattr(dict, name)',
+     'read = None'):
+        "runs once, at import, to build WholeOrNothing's reading methods: mutmut switches a mutant on after the import, so none takes effect; changed by hand (read = None), tests/test_hooks_classroom.py fails",
+    ('lessonkit/_machinery/mlp_sites.py::_read_whole',
+     'read = getattr(dict, name)',
+     'read = getattr(None, name)'):
+        "runs once, at import, to build WholeOrNothing's reading methods: mutmut switches a mutant on after the import, so none takes effect; changed by hand (read = None), tests/test_hooks_classroom.py fails",
+    ('lessonkit/_machinery/mlp_sites.py::_read_whole',
+     'read = getattr(dict, name)',
+     'read = getattr(dict, None)'):
+        "runs once, at import, to build WholeOrNothing's reading methods: mutmut switches a mutant on after the import, so none takes effect; changed by hand (read = None), tests/test_hooks_classroom.py fails",
+    ('lessonkit/_machinery/mlp_sites.py::_read_whole',
+     'read = getattr(dict, name)',
+     'read = getattr(name)'):
+        "runs once, at import, to build WholeOrNothing's reading methods: mutmut switches a mutant on after the import, so none takes effect; changed by hand (read = None), tests/test_hooks_classroom.py fails",
+    ('lessonkit/_machinery/mlp_sites.py::_read_whole',
+     'read = getattr(dict, name)',
+     'read = getattr(dict, )'):
+        "runs once, at import, to build WholeOrNothing's reading methods: mutmut switches a mutant on after the import, so none takes effect; changed by hand (read = None), tests/test_hooks_classroom.py fails",
+    ('lessonkit/_machinery/mlp_sites.py::_read_whole',
+     'return read(self, *args, **kwargs)',
+     'return read(None, *args, **kwargs)'):
+        "runs once, at import, to build WholeOrNothing's reading methods: mutmut switches a mutant on after the import, so none takes effect; changed by hand (read = None), tests/test_hooks_classroom.py fails",
+    ('lessonkit/_machinery/mlp_sites.py::_read_whole',
+     'return read(self, *args, **kwargs)',
+     'return read(*args, **kwargs)'):
+        "runs once, at import, to build WholeOrNothing's reading methods: mutmut switches a mutant on after the import, so none takes effect; changed by hand (read = None), tests/test_hooks_classroom.py fails",
+    ('lessonkit/_machinery/mlp_sites.py::_read_whole',
+     'return read(self, *args, **kwargs)',
+     'return read(self, **kwargs)'):
+        "runs once, at import, to build WholeOrNothing's reading methods: mutmut switches a mutant on after the import, so none takes effect; changed by hand (read = None), tests/test_hooks_classroom.py fails",
+    ('lessonkit/_machinery/mlp_sites.py::_read_whole',
+     'return read(self, *args, **kwargs)',
+     'return read(self, *args, )'):
+        "runs once, at import, to build WholeOrNothing's reading methods: mutmut switches a mutant on after the import, so none takes effect; changed by hand (read = None), tests/test_hooks_classroom.py fails",
+    ('lessonkit/_machinery/mlp_sites.py::_read_whole',
+     'checked.__name__ = checked.__qualname__ = name',
+     'checked.__name__ = checked.__qualname__ = None'):
+        "runs once, at import, to build WholeOrNothing's reading methods: mutmut switches a mutant on after the import, so none takes effect; changed by hand (read = None), tests/test_hooks_classroom.py fails",
+    ('lessonkit/_machinery/mlp_sites.py::step',
+     'if self.bar.n >= self.bar.total:  # one more pass than announced',
+     'if self.bar.n > self.bar.total:  # one more pass than announced'):
+        "the bar's total grows one layer later; tqdm redraws at most every 0.1 s, and the bar ends at the same count",
+    ('lessonkit/_machinery/mlp_sites.py::keep',
+     'to_cpu = values.is_cuda and device is not None and torch.device(device).type == "cpu"',
+     'to_cpu = values.is_cuda and device is None and torch.device(device).type == "cpu"'):
+        'GPU only: values on the CPU are never copied in the background (to_cpu is False whatever device says)',
+    ('lessonkit/_machinery/mlp_sites.py::keep',
+     'to_cpu = values.is_cuda and device is not None and torch.device(device).type == "cpu"',
+     'to_cpu = values.is_cuda and device is not None and torch.device(None).type == "cpu"'):
+        'GPU only: values on the CPU are never copied in the background (to_cpu is False whatever device says)',
+    ('lessonkit/_machinery/mlp_sites.py::keep',
+     'to_cpu = values.is_cuda and device is not None and torch.device(device).type == "cpu"',
+     'to_cpu = values.is_cuda and device is not None and torch.device(device).type != "cpu"'):
+        'GPU only: values on the CPU are never copied in the background (to_cpu is False whatever device says)',
+    ('lessonkit/_machinery/mlp_sites.py::keep',
+     'to_cpu = values.is_cuda and device is not None and torch.device(device).type == "cpu"',
+     'to_cpu = values.is_cuda and device is not None and torch.device(device).type == "XXcpuXX"'):
+        'GPU only: values on the CPU are never copied in the background (to_cpu is False whatever device says)',
+    ('lessonkit/_machinery/mlp_sites.py::keep',
+     'to_cpu = values.is_cuda and device is not None and torch.device(device).type == "cpu"',
+     'to_cpu = values.is_cuda and device is not None and torch.device(device).type == "CPU"'):
+        'GPU only: values on the CPU are never copied in the background (to_cpu is False whatever device says)',
+    ('lessonkit/_machinery/mlp_sites.py::keep',
+     'rows = rows.to(device=rows.device if device is None else device, dtype=dtype, non_blocking=to_cpu)',
+     'rows = rows.to(device=rows.device if device is None else device, dtype=dtype, )'):
+        'GPU only: values on the CPU are never copied in the background (to_cpu is False whatever device says)',
+    ('lessonkit/_machinery/mlp_sites.py::keep',
+     'rows = rows.to(device=rows.device if device is None else device, dtype=dtype, non_blocking=to_cpu)',
+     'rows = rows.to(device=rows.device if (device is None) and False else device, dtype=dtype, non_blocking=to_cpu)'):
+        'with device None, .to(device=None) keeps the tensor where it is, as .to(device=rows.device) does',
+    ('lessonkit/_machinery/mlp_sites.py::keep',
+     'torch.cuda.current_stream(values.device).synchronize()',
+     'torch.cuda.current_stream(None).synchronize()'):
+        "GPU only: the current stream of the current GPU, which is the values' one with one GPU",
     # ablation
     ('lessonkit/beyond/ablation.py::__init__', 'index = torch.as_tensor(chosen, dtype=torch.long)',
      'index = torch.as_tensor(chosen, dtype=None)'):

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -217,3 +218,39 @@ def test_a_fast_pass_shows_no_bar(capsys):
     with record_mlp(model, progress=True):
         model(ids(4))
     assert capsys.readouterr().err == ""
+
+
+def bar_counts(text: str) -> list[tuple[int, int]]:
+    """Every 'n/total' a tqdm bar drew, in order."""
+    return [(int(n), int(total)) for n, total in re.findall(r"\| *(\d+)/(\d+) \[", text)]
+
+
+def test_the_bars_announce_every_pass_and_never_count_past_their_total(slow_blocks, capsys):
+    capture_mlp(slow_blocks, ids(12), layers=1, chunk=4)  # 3 passes x 2 blocks, announced at the start
+    capture_bar = capsys.readouterr().err
+    assert bar_counts(capture_bar) and {total for _, total in bar_counts(capture_bar)} == {6}, capture_bar
+    assert "layer/s" in capture_bar or "s/layer" in capture_bar  # the bar counts layers
+    with record_mlp(slow_blocks, progress=True):  # one pass announced; a second one extends the bar
+        slow_blocks(ids(4))
+        slow_blocks(ids(4))
+    record_bar = capsys.readouterr().err
+    counts = bar_counts(record_bar)
+    assert counts[0][1] == 3 and counts[-1] == (6, 6) and all(n <= total for n, total in counts), record_bar
+
+
+def test_a_slow_capture_told_not_to_show_a_bar_shows_none(slow_blocks, capsys):
+    capture_mlp(slow_blocks, ids(12), layers=1, chunk=4, progress=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_asking_for_the_cpu_on_the_cpu_records_the_same_values():
+    model = tiny_gpt2()
+    with record_mlp(model) as where_computed:
+        model(ids(6))
+    with record_mlp(model, device="cpu") as on_the_cpu:
+        model(ids(6))
+    captured = capture_mlp(model, ids(6), device="cpu")
+    for layer in where_computed:
+        assert on_the_cpu[layer].device.type == captured[layer].device.type == "cpu"
+        torch.testing.assert_close(on_the_cpu[layer], where_computed[layer], rtol=0, atol=0)
+        torch.testing.assert_close(captured[layer], where_computed[layer], rtol=0, atol=0)
