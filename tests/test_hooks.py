@@ -510,30 +510,34 @@ def test_smollm2_pre_and_post_equal_a_manual_computation(smollm2):
     assert count_hooks(model) == 0
 
 
-def test_on_the_cpu_the_recorded_values_are_the_modules_own_output_not_a_copy():
-    model, tokens = tiny_gpt2(), ids(9)
+def recorded_beside_the_modules_output(model, tokens, record):
+    """``record(model, tokens)``'s activations of layer 1, and what layer 1's module itself returned."""
     module = mlp_site_modules(model, 1)[1].module
     seen = []
     handle = module.register_forward_hook(lambda m, inputs, output: seen.append(output))
     try:
-        with torch.no_grad(), record_mlp(model, layers=1) as acts:
-            model(tokens)
+        acts = record(model, tokens)
     finally:
         handle.remove()
-    assert acts[1].data_ptr() == seen[0].data_ptr()  # nothing copied, nothing moved
+    return acts, seen[0]
+
+
+def record_layer_1(model, tokens):
+    with torch.no_grad(), record_mlp(model, layers=1) as acts:
+        model(tokens)
+    return acts
+
+
+def test_on_the_cpu_the_recorded_values_are_the_modules_own_output_not_a_copy():
+    acts, output = recorded_beside_the_modules_output(tiny_gpt2(), ids(9), record_layer_1)
+    assert acts[1].data_ptr() == output.data_ptr()  # nothing copied, nothing moved
     assert acts[1].device.type == "cpu"
 
 
 def test_a_capture_of_one_pass_is_the_modules_own_output_an_ordinary_tensor():
-    model, tokens = tiny_gpt2(), ids(9)
-    module = mlp_site_modules(model, 1)[1].module
-    seen = []
-    handle = module.register_forward_hook(lambda m, inputs, output: seen.append(output))
-    try:
-        acts = capture_mlp(model, tokens, 1, progress=False)
-    finally:
-        handle.remove()
-    assert acts[1].data_ptr() == seen[0].data_ptr()  # one pass: nothing copied
+    acts, output = recorded_beside_the_modules_output(
+        tiny_gpt2(), ids(9), lambda model, tokens: capture_mlp(model, tokens, 1, progress=False))
+    assert acts[1].data_ptr() == output.data_ptr()  # one pass: nothing copied
     assert not torch.is_inference(acts[1]) and not acts[1].requires_grad
     acts[1][0] = 0.0  # an ordinary tensor: a student may write into it
 
@@ -589,16 +593,8 @@ def test_capture_on_the_gpu_stays_on_the_gpu_and_equals_the_cpu_run():
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_on_the_gpu_the_recorded_values_are_the_modules_own_output():
-    model, tokens = tiny_gpt2().to("cuda"), ids(9).to("cuda")
-    module = mlp_site_modules(model, 1)[1].module
-    seen = []
-    handle = module.register_forward_hook(lambda m, inputs, output: seen.append(output))
-    try:
-        with torch.no_grad(), record_mlp(model, layers=1) as acts:
-            model(tokens)
-    finally:
-        handle.remove()
-    assert acts[1].is_cuda and acts[1].data_ptr() == seen[0].data_ptr()  # no copy during the pass
+    acts, output = recorded_beside_the_modules_output(tiny_gpt2().to("cuda"), ids(9).to("cuda"), record_layer_1)
+    assert acts[1].is_cuda and acts[1].data_ptr() == output.data_ptr()  # no copy during the pass
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
