@@ -93,16 +93,13 @@ def child(way: str, model_name: str) -> None:
 def lecture_load(model_name: str):
     """The lecture's loading cell: ``from_pretrained`` and the (slow) ``GPT2Tokenizer``; for the random
     stand-ins, the same model as ``lk.load_model`` builds, and GPT-2's tokenizer files from its cache."""
-    import torch
-    from transformers import AutoModelForCausalLM, GPT2Config, GPT2LMHeadModel, GPT2Tokenizer
+    from transformers import AutoModelForCausalLM, GPT2Tokenizer
 
-    from lessonkit._stand_ins import RANDOM_GPT2_SHAPES, cache_dir
+    from lessonkit.offline.stand_ins import RANDOM_GPT2_SHAPES, cache_dir, load_random_gpt2
 
     if model_name not in RANDOM_GPT2_SHAPES:
         return AutoModelForCausalLM.from_pretrained(model_name).eval(), GPT2Tokenizer.from_pretrained(model_name)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        model = GPT2LMHeadModel(GPT2Config(**RANDOM_GPT2_SHAPES[model_name]))
+    model, _ = load_random_gpt2(model_name)  # the model lk.load_model builds (seed 0)
     return model.eval(), GPT2Tokenizer.from_pretrained(cache_dir() / "gpt2-tokenizer")
 
 
@@ -122,7 +119,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         return child(args.child, args.model)
-    from lessonkit._stand_ins import load_gpt2_tokenizer
+    from lessonkit.offline.stand_ins import load_gpt2_tokenizer
 
     load_gpt2_tokenizer()  # GPT-2's tokenizer files in the cache, for the lecture's GPT2Tokenizer
 
