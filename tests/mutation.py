@@ -138,6 +138,8 @@ EXPLAINED: dict[tuple[str, str, str], str] = {
      'result["chance"] = table.attrs.get("XXchance_aurocXX", CHANCE_AUROC)'): "scan_layers always stores 0.5, what the fallback gives",
     ("lessonkit/regression.py::top_neurons", 'result["chance"] = table.attrs.get("chance_auroc", CHANCE_AUROC)',
      'result["chance"] = table.attrs.get("CHANCE_AUROC", CHANCE_AUROC)'): "scan_layers always stores 0.5, what the fallback gives",
+    ("lessonkit/regression.py::scan_layers", "fit = logit_result(done.fit, MAXITER, done.nobs)",
+     "fit = logit_result(done.fit, MAXITER, None)"): "the table reads only the fit's beta, se and p-value, never its nobs",
     # regression's engines and inputs
     ('lessonkit/fast/torch_engine.py::_class_ranges', "if not _on_gpu(x):  # numpy's reductions are quicker than torch's here, and need no threads",
      "if _on_gpu(x):  # numpy's reductions are quicker than torch's here, and need no threads"):
