@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -1440,6 +1441,139 @@ EXPLAINED: dict[tuple[str, str, str], str] = {
     ("lessonkit/atlas/state.py::merge_across_ranks", "if rank % (2 * step) == 0 and rank + step < world:",
      "if rank % (2 / step) == 0 and rank + step < world:"):
         "the ranks that reach this test are multiples of 2 * step (the others sent and returned): rank % (2 / step) is 0 for them too",
+    # checks: the cases and hints of the exercise checks (_tools, _lecture, __init__)
+    ("lessonkit/checks/_tools.py::short", "flat = np.asarray(values).reshape(-1)", "flat = np.asarray(values).reshape(-2)"):
+        "numpy 2 reads any negative size as 'the rest', as -1",
+    ('lessonkit/checks/_lecture.py::_logit_variants', 'fit = sm.Logit(y, sm.add_constant(x)).fit(disp=0)',
+     'fit = sm.Logit(y, sm.add_constant(x)).fit(disp=None)'):
+        'statsmodels prints only when disp is true: None is as quiet as 0',
+    ('lessonkit/checks/_lecture.py::_logit_variants', 'no_intercept = sm.Logit(y, x[:, None]).fit(disp=0)',
+     'no_intercept = sm.Logit(y, x[:, None]).fit(disp=None)'):
+        'statsmodels prints only when disp is true: None is as quiet as 0',
+    ('lessonkit/checks/_lecture.py::_reds', 'rgba = np.asarray(mpl.colormaps[cmap](np.asarray(a, dtype=float)), dtype=float).reshape(-1, 4)',
+     'rgba = np.asarray(mpl.colormaps[cmap](np.asarray(a, dtype=float)), dtype=None).reshape(-1, 4)'):
+        'the colour map takes the floats it is given (a is float64 here) and returns float64: the same colours',
+    ('lessonkit/checks/_lecture.py::_reds', 'rgba = np.asarray(mpl.colormaps[cmap](np.asarray(a, dtype=float)), dtype=float).reshape(-1, 4)',
+     'rgba = np.asarray(mpl.colormaps[cmap](np.asarray(a, dtype=float)), ).reshape(-1, 4)'):
+        'the colour map takes the floats it is given (a is float64 here) and returns float64: the same colours',
+    ('lessonkit/checks/_lecture.py::_reds', 'rgba = np.asarray(mpl.colormaps[cmap](np.asarray(a, dtype=float)), dtype=float).reshape(-1, 4)',
+     'rgba = np.asarray(mpl.colormaps[cmap](np.asarray(a, dtype=None)), dtype=float).reshape(-1, 4)'):
+        'the colour map takes the floats it is given (a is float64 here) and returns float64: the same colours',
+    ('lessonkit/checks/_lecture.py::_reds', 'rgba = np.asarray(mpl.colormaps[cmap](np.asarray(a, dtype=float)), dtype=float).reshape(-1, 4)',
+     'rgba = np.asarray(mpl.colormaps[cmap](np.asarray(a, )), dtype=float).reshape(-1, 4)'):
+        'the colour map takes the floats it is given (a is float64 here) and returns float64: the same colours',
+    ('lessonkit/checks/_lecture.py::_reds', 'rgba = np.asarray(mpl.colormaps[cmap](np.asarray(a, dtype=float)), dtype=float).reshape(-1, 4)',
+     'rgba = np.asarray(mpl.colormaps[cmap](np.asarray(a, dtype=float)), dtype=float).reshape(-2, 4)'):
+        "numpy 2 reads any negative size as 'the rest', as -1",
+    ('lessonkit/checks/_lecture.py::lecture_rule', 'got = numbers(student(list(texts)), f"the tokens {texts}").reshape(-1)',
+     'got = numbers(student(list(texts)), f"the tokens {texts}").reshape(-2)'):
+        "numpy 2 reads any negative size as 'the rest', as -1",
+    ('lessonkit/checks/_lecture.py::_indices', 'raw = np.asarray(numbers(answer, "the comparison sample")).reshape(-1)',
+     'raw = np.asarray(numbers(answer, "the comparison sample")).reshape(-2)'):
+        "numpy 2 reads any negative size as 'the rest', as -1",
+    ('lessonkit/checks/_lecture.py::_dead_neuron_and_tensors', 'flat = np.full(4, 1.5)',
+     'flat = np.full(5, 1.5)'):
+        'any constant neuron is the 0 / 0 case: how many tokens and which value do not matter',
+    ('lessonkit/checks/_lecture.py::_dead_neuron_and_tensors', 'flat = np.full(4, 1.5)',
+     'flat = np.full(4, 2.5)'):
+        'any constant neuron is the 0 / 0 case: how many tokens and which value do not matter',
+    ('lessonkit/checks/_lecture.py::_dead_neuron_and_tensors', 'values = torch.tensor([0.2, -0.4, 1.3])',
+     'values = torch.tensor([1.2, -0.4, 1.3])'):
+        "any three different values compare a tensor's colours with those of the same numbers in numpy",
+    ('lessonkit/checks/_lecture.py::_dead_neuron_and_tensors', 'values = torch.tensor([0.2, -0.4, 1.3])',
+     'values = torch.tensor([0.2, +0.4, 1.3])'):
+        "any three different values compare a tensor's colours with those of the same numbers in numpy",
+    ('lessonkit/checks/_lecture.py::_dead_neuron_and_tensors', 'values = torch.tensor([0.2, -0.4, 1.3])',
+     'values = torch.tensor([0.2, -1.4, 1.3])'):
+        "any three different values compare a tensor's colours with those of the same numbers in numpy",
+    ('lessonkit/checks/_lecture.py::_dead_neuron_and_tensors', 'values = torch.tensor([0.2, -0.4, 1.3])',
+     'values = torch.tensor([0.2, -0.4, 2.3])'):
+        "any three different values compare a tensor's colours with those of the same numbers in numpy",
+    ('lessonkit/checks/_lecture.py::_dead_neuron_and_tensors', 'if not same(numbers(student(flat.copy()), "four equal values"), token_colours(flat), atol=1e-6):',
+     'if not same(numbers(student(flat.copy()), "four equal values"), token_colours(flat), ):'):
+        "colours come from matplotlib's 256-entry table: an answer is that entry (the same floats) or another (about 4e-3 away); no answer lies between the default 1e-9 and 1e-6",
+    ('lessonkit/checks/_lecture.py::_dead_neuron_and_tensors', 'if not same(got, token_colours(values.numpy()), atol=1e-6):',
+     'if not same(got, token_colours(values.numpy()), ):'):
+        "colours come from matplotlib's 256-entry table: an answer is that entry (the same floats) or another (about 4e-3 away); no answer lies between the default 1e-9 and 1e-6",
+    ('lessonkit/checks/_lecture.py::lecture_colours', 'if same(got, token_colours(values), atol=1e-6):',
+     'if same(got, token_colours(values), ):'):
+        "colours come from matplotlib's 256-entry table: an answer is that entry (the same floats) or another (about 4e-3 away); no answer lies between the default 1e-9 and 1e-6",
+    ('lessonkit/checks/_lecture.py::lecture_colours', 'if same(got, wrong, atol=1e-6):',
+     'if same(got, wrong, ):'):
+        "colours come from matplotlib's 256-entry table: an answer is that entry (the same floats) or another (about 4e-3 away); no answer lies between the default 1e-9 and 1e-6",
+    ('lessonkit/checks/_lecture.py::bonferroni', 'p = np.array([0.01, 0.0125, 0.2, 1e-9, 2e-5])  # 5 tests: the threshold is .05 / 5 = .01',
+     'p = np.array([0.01, 0.0125, 0.2, 1.000000001, 2e-5])  # 5 tests: the threshold is .05 / 5 = .01'):
+        'the case still tells the right answer and each mistake apart (right F F F F T; p < alpha T T F F T; times n T T T F T; <= T F F F T; / 4096 all F)',
+    ('lessonkit/checks/_lecture.py::bonferroni', '(p < 0.05, "You used p < alpha.", "Bonferroni divides alpha by the number of tests (the number of p-values given)."),',
+     '(p <= 0.05, "You used p < alpha.", "Bonferroni divides alpha by the number of tests (the number of p-values given)."),'):
+        "no p-value of the case lies between the threshold and the mutant's: the mistake's answer is the same",
+    ('lessonkit/checks/_lecture.py::bonferroni', '(p < 0.05 * len(p), "You multiplied alpha by the number of tests.", "Bonferroni makes the threshold SMALLER: alpha / number of tests."),',
+     '(p <= 0.05 * len(p), "You multiplied alpha by the number of tests.", "Bonferroni makes the threshold SMALLER: alpha / number of tests."),'):
+        "no p-value of the case lies between the threshold and the mutant's: the mistake's answer is the same",
+    ('lessonkit/checks/_lecture.py::bonferroni', '(p < 0.05 * len(p), "You multiplied alpha by the number of tests.", "Bonferroni makes the threshold SMALLER: alpha / number of tests."),',
+     '(p < 1.05 * len(p), "You multiplied alpha by the number of tests.", "Bonferroni makes the threshold SMALLER: alpha / number of tests."),'):
+        "no p-value of the case lies between the threshold and the mutant's: the mistake's answer is the same",
+    ('lessonkit/checks/_lecture.py::bonferroni', '(p < 0.05 / 4096, "You divided by a fixed number of neurons.", "divide alpha by the number of p-values GIVEN (len(pvalues))."),',
+     '(p <= 0.05 / 4096, "You divided by a fixed number of neurons.", "divide alpha by the number of p-values GIVEN (len(pvalues))."),'):
+        "no p-value of the case lies between the threshold and the mutant's: the mistake's answer is the same",
+    ('lessonkit/checks/_lecture.py::bonferroni', '(p < 0.05 / 4096, "You divided by a fixed number of neurons.", "divide alpha by the number of p-values GIVEN (len(pvalues))."),',
+     '(p < 0.05 / 4097, "You divided by a fixed number of neurons.", "divide alpha by the number of p-values GIVEN (len(pvalues))."),'):
+        "no p-value of the case lies between the threshold and the mutant's: the mistake's answer is the same",
+    ('lessonkit/checks/_lecture.py::bonferroni', 'if np.array_equal(got, wrong) and not np.array_equal(wrong, p < 0.05 / len(p)):',
+     'if np.array_equal(got, wrong) and not np.array_equal(None, p < 0.05 / len(p)):'):
+        'a guard for cases where a mistake gives the right answer: on this case none does (each mistake gets its own hint: test_each_typical_mistake_gets_its_hint)',
+    ('lessonkit/checks/_lecture.py::bonferroni', 'if np.array_equal(got, wrong) and not np.array_equal(wrong, p < 0.05 / len(p)):',
+     'if np.array_equal(got, wrong) and not np.array_equal(wrong, None):'):
+        'a guard for cases where a mistake gives the right answer: on this case none does (each mistake gets its own hint: test_each_typical_mistake_gets_its_hint)',
+    ('lessonkit/checks/_lecture.py::bonferroni', 'if not numbers(student(np.full(4, 0.02), 0.1), "four p-values with alpha=0.1").astype(bool).all():',
+     'if not numbers(student(np.full(4, 0.02), 1.1), "four p-values with alpha=0.1").astype(bool).all():'):
+        'any alpha above 4 x .02 = .08 tells a fixed .05 apart: four p-values of .02 pass with it and fail .05 / 4',
+    ('lessonkit/checks/_lecture.py::bonferroni', 'if not numbers(student(np.full(4, 0.02), 0.1), "four p-values with alpha=0.1").astype(bool).all():',
+     'if not numbers(student(np.full(4, 0.02), 0.1), "four p-values with alpha=0.1").astype(None).all():'):
+        "all() reads each number's truth, as astype(bool) does",
+    ('lessonkit/checks/_lecture.py::bonferroni', 'got = answer.astype(bool)',
+     'got = answer.astype(None)'):
+        'the answer holds only 0 and 1 (checked just above): as floats they compare equal to the booleans',
+    ('lessonkit/checks/_lecture.py::comparison_sample', 'for n_tokens, n_positive, case_seed in ((60, 12, 0), (41, 6, 1)):',
+     'for n_tokens, n_positive, case_seed in ((61, 12, 0), (41, 6, 1)):'):
+        'another synthetic case of the same kind: every right answer and every typical mistake in the tests gets the same verdict and hint on it',
+    ('lessonkit/checks/_lecture.py::comparison_sample', 'for n_tokens, n_positive, case_seed in ((60, 12, 0), (41, 6, 1)):',
+     'for n_tokens, n_positive, case_seed in ((60, 13, 0), (41, 6, 1)):'):
+        'another synthetic case of the same kind: every right answer and every typical mistake in the tests gets the same verdict and hint on it',
+    ('lessonkit/checks/_lecture.py::comparison_sample', 'for n_tokens, n_positive, case_seed in ((60, 12, 0), (41, 6, 1)):',
+     'for n_tokens, n_positive, case_seed in ((60, 12, 1), (41, 6, 1)):'):
+        'another synthetic case of the same kind: every right answer and every typical mistake in the tests gets the same verdict and hint on it',
+    ('lessonkit/checks/_lecture.py::comparison_sample', 'for n_tokens, n_positive, case_seed in ((60, 12, 0), (41, 6, 1)):',
+     'for n_tokens, n_positive, case_seed in ((60, 12, 0), (42, 6, 1)):'):
+        'another synthetic case of the same kind: every right answer and every typical mistake in the tests gets the same verdict and hint on it',
+    ('lessonkit/checks/_lecture.py::comparison_sample', 'for n_tokens, n_positive, case_seed in ((60, 12, 0), (41, 6, 1)):',
+     'for n_tokens, n_positive, case_seed in ((60, 12, 0), (41, 7, 1)):'):
+        'another synthetic case of the same kind: every right answer and every typical mistake in the tests gets the same verdict and hint on it',
+    ('lessonkit/checks/_lecture.py::comparison_sample', 'for n_tokens, n_positive, case_seed in ((60, 12, 0), (41, 6, 1)):',
+     'for n_tokens, n_positive, case_seed in ((60, 12, 0), (41, 6, 2)):'):
+        'another synthetic case of the same kind: every right answer and every typical mistake in the tests gets the same verdict and hint on it',
+    ('lessonkit/checks/_lecture.py::_sample_labels', 'labels = np.zeros(n_tokens, dtype=int)',
+     'labels = np.zeros(n_tokens, dtype=None)'):
+        'labels as floats 0.0 / 1.0: every answer in the tests reads them as it reads integers',
+    ('lessonkit/checks/_lecture.py::_sample_labels', 'labels = np.zeros(n_tokens, dtype=int)',
+     'labels = np.zeros(n_tokens, )'):
+        'labels as floats 0.0 / 1.0: every answer in the tests reads them as it reads integers',
+    ('lessonkit/checks/_lecture.py::_sample_labels', 'labels[np.random.default_rng(seed).choice(np.arange(1, n_tokens), size=n_positive, replace=False)] = 1',
+     'labels[np.random.default_rng(seed).choice(np.arange(n_tokens), size=n_positive, replace=False)] = 1'):
+        'another synthetic case of the same kind: every right answer and every typical mistake in the tests gets the same verdict and hint on it',
+    ('lessonkit/checks/_lecture.py::_sample_labels', 'labels[np.random.default_rng(seed).choice(np.arange(1, n_tokens), size=n_positive, replace=False)] = 1',
+     'labels[np.random.default_rng(seed).choice(np.arange(2, n_tokens), size=n_positive, replace=False)] = 1'):
+        'another synthetic case of the same kind: every right answer and every typical mistake in the tests gets the same verdict and hint on it',
+    ('lessonkit/checks/_lecture.py::_sample_labels', 'labels[np.random.default_rng(seed).choice(np.arange(1, n_tokens), size=n_positive, replace=False)] = 1',
+     'labels[np.random.default_rng(seed).choice(np.arange(1, n_tokens), size=n_positive, replace=True)] = 1'):
+        'another synthetic case of the same kind: every right answer and every typical mistake in the tests gets the same verdict and hint on it (a repeated draw only makes fewer proper nouns)',
+    ('lessonkit/checks/_lecture.py::_sample_labels', 'labels[np.random.default_rng(seed).choice(np.arange(1, n_tokens), size=n_positive, replace=False)] = 1',
+     'labels[np.random.default_rng(seed).choice(np.arange(1, n_tokens), size=n_positive, replace=None)] = 1'):
+        'another synthetic case of the same kind: every right answer and every typical mistake in the tests gets the same verdict and hint on it (a repeated draw only makes fewer proper nouns)',
+    ('lessonkit/checks/_lecture.py::_sample_labels', 'labels[np.random.default_rng(seed).choice(np.arange(1, n_tokens), size=n_positive, replace=False)] = 1',
+     'labels[np.random.default_rng(seed).choice(np.arange(1, n_tokens), size=n_positive, )] = 1'):
+        'another synthetic case of the same kind: every right answer and every typical mistake in the tests gets the same verdict and hint on it (a repeated draw only makes fewer proper nouns)',
+    # checks: _beyond and _models
 }
 
 PYTEST_ARGS = ("-p", "no:cacheprovider", "-m", "not slow and not browser")
@@ -1560,9 +1694,16 @@ def changed_lines(folder: Path, module: str, name: str) -> list[str]:
     return [line for line in text.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))]
 
 
+# a string literal with whitespace in it: prose (the words of a message), as MESSAGE_LINES' strings
+PROSE = re.compile(r"""(?:rf|fr|f|r)?("[^"]*\s[^"]*"|'[^']*\s[^']*')""")
+PROSE_TO_NONE = "only a message's words change: prose passed on (what a hint calls the answer) is None instead"
+
+
 def why_explained(module: str, name: str, lines: list[str]) -> str | None:
     function = name.rpartition(".")[2].partition("__mutmut_")[0].removeprefix("x_").split("ǁ")[-1]
     removed, added = (" / ".join(line[1:].strip() for line in lines if line[0] == sign) for sign in "-+")
+    if any(removed[: m.start()] + "None" + removed[m.end() :] == added for m in PROSE.finditer(removed)):
+        return PROSE_TO_NONE  # prose is not mutated (see the module's docstring): nor is it set to None
     return EXPLAINED.get((f"{module}::{function}", removed, added))
 
 

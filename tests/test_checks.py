@@ -281,6 +281,14 @@ MISTAKES = [
      "Two calls with seed=42 gave different samples"),
     (checks.check_comparison_sample, lambda l, s: comparison_sample(l, s, draw=lambda rng, o, n: o[:n]), "first"),
     (checks.check_comparison_sample, lambda l, s: comparison_sample(l, 42), "not from a fixed number"),
+    # ... a True/False mask of the wrong length, a 0/1 mask, every token, none, halves and a position past the end
+    (checks.check_comparison_sample, lambda l, s: np.isin(np.arange(len(l)), comparison_sample(l, s))[1:], "True/False"),
+    (checks.check_comparison_sample, lambda l, s: np.isin(np.arange(len(l)), comparison_sample(l, s)).astype(int), "True/False"),
+    (checks.check_comparison_sample, lambda l, s: np.isin(np.arange(len(l)), comparison_sample(l, s)).astype(int)[None, :], "True/False"),
+    (checks.check_comparison_sample, lambda l, s: np.arange(len(l)), "equal sizes"),
+    (checks.check_comparison_sample, lambda l, s: [], "proper nouns are not in your sample"),
+    (checks.check_comparison_sample, lambda l, s: comparison_sample(l, s) + 0.5, "whole numbers"),
+    (checks.check_comparison_sample, lambda l, s: np.append(comparison_sample(l, s), len(l)), "whole numbers"),
     # 01: one neuron's regression
     (checks.check_one_neuron_logit, fit_variant(lambda f, x, y: (f.params[0], f.pvalues[0])), "is the intercept"),
     (checks.check_one_neuron_logit, lambda x, y: (lambda f: (f.params[0], f.pvalues[0]))(sm.Logit(y, x).fit(disp=0)), "without an intercept"),
@@ -297,6 +305,7 @@ MISTAKES = [
     (checks.check_bonferroni, lambda p, alpha: np.asarray(p) < alpha / 4096, "GIVEN"),
     (checks.check_bonferroni, lambda p, alpha: np.asarray(p) < 0.05 / len(p), "the alpha you are given"),
     (checks.check_bonferroni, lambda p, alpha: int((np.asarray(p) < alpha / len(p)).sum()), "one True/False per p-value"),
+    (checks.check_bonferroni, lambda p, alpha: np.minimum(np.asarray(p) * len(p), 1.0), "not a p-value multiplied by n"),
     # 01: the colours
     (checks.check_lecture_colours, lambda v: lecture_colours(v, power=1), "square the scaled value"),
     (checks.check_lecture_colours, lambda v: lecture_colours(v, scale=lambda v: v / v.max()), "subtracts the minimum"),
@@ -307,6 +316,8 @@ MISTAKES = [
     (checks.check_lecture_colours, lambda v: (lecture_colours(v) * 255).astype(np.uint8), "not 0..255"),
     (checks.check_lecture_colours, lambda v: lecture_colours(v, scale=lambda v: (v - v.min()) / (v.max() - v.min())), "0 / 0"),
     (checks.check_lecture_colours, lambda v: lecture_colours(v.astype(float)), "On a torch tensor"),
+    (checks.check_lecture_colours, lambda v: lecture_colours(v, power=1 if isinstance(v, torch.Tensor) else 2),
+     "On a torch tensor your colours differ"),
     # 02: AUROC by hand
     (checks.check_auroc, lambda x, y: 1 - auroc_one(x, y), "flipped"),
     (checks.check_auroc, lambda x, y: auroc_one(x, y, tie=0.0), "counts half, not zero"),
@@ -546,3 +557,54 @@ def test_the_ablation_cases_tell_every_mistake_apart():
         want = _checks_models._ablation_variants(model, 1, 5, _checks_models.token_ids(16, 4))
         values = [want["right"], -want["right"], want["sum"], want["whole layer"], want["position"], 0.0]
         assert min(abs(a - b) for i, a in enumerate(values) for b in values[i + 1:]) > 1e-4, values
+
+
+# --------------------------------------------------------------------------- the tools every check uses
+
+
+def test_short_shows_the_first_values_of_any_shape_and_says_how_many():
+    from lessonkit.checks._tools import short
+
+    assert short(np.array([[0.123456, 2.0], [3.5, 1e-7]])) == "[0.1235, 2, 3.5, 1e-07]"  # floats to 4 digits
+    assert short([True, 3, "x"]) == "[True, 3, x]"  # not floats: as Python prints them
+    assert short(np.arange(6)) == "[0, 1, 2, 3, 4, 5]"  # six values: all of them, nothing more
+    assert short(np.arange(7)) == "[0, 1, 2, 3, 4, 5, ...] (7 values)"
+    assert short(np.arange(40).reshape(2, 20), k=2) == "[0, 1, ...] (40 values)"
+    assert short([]) == "[]"
+
+
+def test_number_and_same_read_answers_as_a_student_gives_them():
+    from lessonkit.checks._tools import number, same
+
+    assert number(torch.tensor([0.25]), "x") == 0.25 and number(np.float32(2.5), "x") == 2.5
+    with pytest.raises(AssertionError, match="returned 2 numbers"):
+        number([1.0, 2.0], "x")
+    assert same([1.0, np.nan], np.array([1.0 + 1e-7, np.nan]))  # NaN equals NaN; 1e-7 is within rtol 1e-6
+    assert not same([1.0, 2.0], [1.0, 2.0001]) and not same([1.0], [[1.0]])  # values, then shape
+    assert same([0.0], [1e-10]) and not same([0.0], [1e-8])  # atol 1e-9
+
+
+def test_right_answers_shaped_as_a_batch_or_a_column_pass(capsys, strict):
+    """Tags as a [1, tokens] tensor (the model's batch shape) and a sample as a column are still right."""
+    checks.check_lecture_rule(lambda texts: torch.tensor([lecture_rule(texts)]))
+    checks.check_comparison_sample(lambda labels, seed: comparison_sample(labels, seed)[:, None])
+    checks.check_bonferroni(lambda p, alpha: bonferroni(p, alpha)[None, :].reshape(-1).tolist())
+    assert [line.split(":")[1] for line in capsys.readouterr().out.splitlines()] == [" passed."] * 3
+
+
+def test_wrong_tags_are_shown_as_the_student_gave_them(strict):
+    def probabilities(texts):  # a 0.5 where the rule is unsure, 0.0 and 1.0 elsewhere
+        return np.array([0.5] + [1.0 - tag for tag in lecture_rule(texts)[1:]])
+
+    message, _ = run_to_its_hint(checks.check_lecture_rule, probabilities)
+    assert "your tags are [0.5, 1, 1, 0]." in message  # whole 0/1 as integers, anything else as it is
+
+
+def test_a_check_runs_the_same_cases_each_time(strict):
+    """A student who runs a check twice sees the same verdict on the same cases (their labels are fixed)."""
+    runs = []
+    for _ in range(2):
+        seen = []
+        checks.check_comparison_sample(lambda labels, seed: seen.append((labels.tolist(), seed)) or comparison_sample(labels, seed))
+        runs.append(seen)
+    assert runs[0] == runs[1] and len(runs[0]) == 6 and [seed for _, seed in runs[0]] == [42, 42, 1] * 2

@@ -249,6 +249,8 @@ def test_a_text_without_words_has_no_names(gpt2_tokenizer):
         ('He said "rain came." Rivers rose .', []),  # a full stop inside the closing quote ends the sentence
         ("He joined NASA. Rivers rose.", ["NASA"]),  # an acronym's full stop ends a sentence ("Dr." does not)
         ("He left . Dr. Smith came .", ["Dr", "Smith"]),  # a title at a start, before a name
+        ("A story by J. Smith was read .", ["J", "Smith"]),  # an initial's full stop ends no sentence
+        (") Paris was cold .", ["Paris"]),  # a text cut mid-sentence: a lone closing bracket first ends nothing
         ("King penguins are tall .", []),  # a title at a start, before a common noun
         ("Lord\nThe hills are green .", []),  # ... or before a capitalised word that is no name
         # particles inside names, wherever the name stands
