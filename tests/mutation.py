@@ -1229,6 +1229,12 @@ EXPLAINED: dict[tuple[str, str, str], str] = {
      'with np.errstate(invalid="ignore", ):'):
         "a replicate's numerator is 0 whenever its denominator is (no positive; or no negative, so none below or tied): 0 / 0 is 'invalid', never 'divide'",
     # tagging
+    ("lessonkit/beyond/word_rule.py::_mark_known_name_pairs", 'with_previous = {(cores[k - 1], cores[k]) for k in range(1, len(cores)) if proper[k]}',
+     'with_previous = {(cores[k - 1], cores[k]) for k in range(len(cores)) if proper[k]}'):
+        "adds the pair (the text's last word, its first word) when the first is a name: it changes only a start word of that same form right after a copy of the last word, and such a form (a name at the text's start, never in lower case) is that name again: as right as the code",
+    ("lessonkit/beyond/word_rule.py::_mark_known_name_pairs", 'if proper[i] or doc.positions[i] != "start" or not _is_capitalised(core) or core.lower() in FUNCTION_WORDS:',
+     'if proper[i] and doc.positions[i] != "start" or not _is_capitalised(core) or core.lower() in FUNCTION_WORDS:'):
+        "a word already proper is in its own pair sets (with_previous holds its pair with the word before it; the first word's is in with_next), so it stays proper; a capitalised mid-sentence word not yet proper is a function word or the pronoun I, skipped by the last test",
     ("lessonkit/tagging.py::format_tagged", "tags = np.asarray(tags).reshape(-1)", "tags = np.asarray(tags).reshape(-2)"):
         "numpy reads any negative size as 'all the rest', as -1",
     ("lessonkit/_machinery/tagging_fast.py::rule_answers", 'table = per_tokenizer(tokenizer, "lecture answers", _empty_answers)',

@@ -242,8 +242,11 @@ def test_a_text_without_words_has_no_names(gpt2_tokenizer):
         ("We may go . May is warm .", []),  # "May" at a start, "may" in lower case: the text cannot tell
         ("Bank rates rose . The bank said that the Bank of England agreed .", ["Bank", "England"]),  # only the mid one
         ("He met Francis . I think that I know .", ["Francis"]),  # "I" after a name, but at a start: the pronoun
+        ("He met Francis. I think that I know.", ["Francis"]),  # ... also right after the name's full stop
         # quotation marks: the word after an opening one starts a quotation, its capital says nothing
         ('He said “Rivers flood” and left .', []),
+        ('He said "Rivers flood" and left .', []),
+        ('He said " Xerxes won " Rivers wrote .', ["Rivers"]),  # only quotation marks open and close quotations
         ('He said “ Rivers flood ” and left .', []),
         ('He said " Rivers flood " and left .', []),
         ('He said "rain came." Rivers rose .', []),  # a full stop inside the closing quote ends the sentence
@@ -265,6 +268,7 @@ def test_a_text_without_words_has_no_names(gpt2_tokenizer):
         ("A great wind came with the Great Storm .\nGreat Storm", ["Great", "Storm", "Great", "Storm"]),
         ("Storm came . We saw Great Storm and a storm . Great", ["Great", "Storm", "Great"]),
         (" = Oslo = \n We met in Oslo .", ["Oslo", "Oslo"]),
+        ("the Storm hit . A storm came .\n = the Storm = ", ["Storm", "Storm"]),  # the pair of the text's first two words
         ("We may go . In May rain fell .\nMay rain is cold .", ["May"]),  # "May" at a start: also the verb, so no pairs
         # headings: only lines that begin and end with "=", wherever the words of the next line start
         ("Robert Boulter is an actor .\n = Career = ", ["Robert", "Boulter"]),
@@ -272,6 +276,7 @@ def test_a_text_without_words_has_no_names(gpt2_tokenizer):
         ("Anna met Bob =", ["Bob"]),
         # nationalities: an adjective before a common noun, with the parts before a hyphen
         ("English iPhone users came .", []),
+        ("Many English iPhone users came .", []),
         ("Greco @-@ Roman art is old . We love El Greco .", ["El", "Greco"]),
         ("We saw Paris's museums .", ["Paris"]),  # the possessive is not part of the name
     ],
