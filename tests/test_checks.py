@@ -295,7 +295,15 @@ MISTAKES = [
     (checks.check_one_neuron_logit, lambda x, y: (lambda f: (f.params[1], f.pvalues[1]))(sm.OLS(y, sm.add_constant(x)).fit()), "linear regression"),
     (checks.check_one_neuron_logit, fit_variant(lambda f, x, y: (np.exp(f.params[1]), f.pvalues[1])), "odds ratio"),
     (checks.check_one_neuron_logit, fit_variant(lambda f, x, y: (f.pvalues[1], f.params[1])), "in this order"),
-    (checks.check_one_neuron_logit, fit_variant(lambda f, x, y: (abs(f.params[1]), f.pvalues[1])), "wrong sign"),
+    (checks.check_one_neuron_logit, fit_variant(lambda f, x, y: (abs(f.params[1]), f.pvalues[1])), "wrong sign on a neuron that is LESS active"),
+    (checks.check_one_neuron_logit, fit_variant(lambda f, x, y: (-f.params[1], f.pvalues[1])), "wrong sign on a neuron that is MORE active"),
+    (checks.check_one_neuron_logit, fit_variant(lambda f, x, y: (0.6 * f.params[1], f.pvalues[1])), "is not the slope's"),
+    (checks.check_one_neuron_logit, fit_variant(lambda f, x, y: (0.6 * f.params[1], 1.5 * f.pvalues[1])), "fit sm.Logit(y, sm.add_constant(x))"),
+    (checks.check_one_neuron_logit, fit_variant(lambda f, x, y: (f.params[1], 1.5 * f.pvalues[1])), "is not the slope's"),
+    (checks.check_one_neuron_logit, fit_variant(lambda f, x, y: (f.params[1], 1.5 * f.pvalues[0])), "is not the slope's"),
+    (checks.check_one_neuron_logit, fit_variant(lambda f, x, y: (f.params[1], f.params[1])), "is not the slope's"),
+    (checks.check_one_neuron_logit, fit_variant(lambda f, x, y: (f.params[1] if f.params[1] > 0 else 0.6 * abs(f.params[1]), f.pvalues[1])),
+     "is not the slope's"),  # right on the first case; on the second, positive but not |beta|: not a sign mistake
     (checks.check_one_neuron_logit, fit_variant(lambda f, x, y: (f.params[1], f.pvalues[0])), "the intercept's"),
     (checks.check_one_neuron_logit, fit_variant(lambda f, x, y: f), "return two numbers"),
     # 01: Bonferroni
@@ -318,6 +326,8 @@ MISTAKES = [
     (checks.check_lecture_colours, lambda v: lecture_colours(v.astype(float)), "On a torch tensor"),
     (checks.check_lecture_colours, lambda v: lecture_colours(v, power=1 if isinstance(v, torch.Tensor) else 2),
      "On a torch tensor your colours differ"),
+    (checks.check_lecture_colours, lambda v: lecture_colours(v, power=2 if np.asarray(v).dtype == np.float64 else 1),
+     "square the scaled value"),  # right on float64 only: the float32 case (acts are float32) catches it
     # 02: AUROC by hand
     (checks.check_auroc, lambda x, y: 1 - auroc_one(x, y), "flipped"),
     (checks.check_auroc, lambda x, y: auroc_one(x, y, tie=0.0), "counts half, not zero"),
@@ -601,10 +611,14 @@ def test_wrong_tags_are_shown_as_the_student_gave_them(strict):
 
 
 def test_a_check_runs_the_same_cases_each_time(strict):
-    """A student who runs a check twice sees the same verdict on the same cases (their labels are fixed)."""
-    runs = []
+    """A student who runs a check twice sees the same verdict on the same cases (their data are fixed)."""
+    samples, fits = [], []
     for _ in range(2):
         seen = []
         checks.check_comparison_sample(lambda labels, seed: seen.append((labels.tolist(), seed)) or comparison_sample(labels, seed))
-        runs.append(seen)
-    assert runs[0] == runs[1] and len(runs[0]) == 6 and [seed for _, seed in runs[0]] == [42, 42, 1] * 2
+        samples.append(seen)
+        seen = []
+        checks.check_one_neuron_logit(lambda x, y: seen.append((x.tolist(), y.tolist())) or one_neuron_logit(x, y))
+        fits.append(seen)
+    assert samples[0] == samples[1] and len(samples[0]) == 6 and [seed for _, seed in samples[0]] == [42, 42, 1] * 2
+    assert fits[0] == fits[1] and len(fits[0]) == 2

@@ -159,7 +159,7 @@ def one_neuron_logit(student: Callable[[np.ndarray, np.ndarray], Any]) -> None:
         if np.isclose(beta, want["p"], rtol=1e-3) and np.isclose(p, want["beta"], rtol=1e-4):
             fail("Your beta looks like a p-value and your p like a slope.", "return them in this order: (beta, p).")
         if np.isclose(beta, -want["beta"], rtol=1e-4) or np.isclose(beta, abs(want["beta"]), rtol=1e-4) and want["beta"] < 0:
-            fail(f"Your beta has the wrong sign ({beta:+.4g}) on a neuron that is LESS active on proper nouns.",
+            fail(f"Your beta has the wrong sign on a neuron that is {'LESS' if want['beta'] < 0 else 'MORE'} active on proper nouns.",
                  "keep beta's sign: a negative beta means the neuron is quieter on proper nouns (and y = 1 means proper noun).")
         for key, what, hint in _BETA_MISTAKES:
             if np.isclose(beta, want[key], rtol=1e-4):
@@ -167,6 +167,9 @@ def one_neuron_logit(student: Callable[[np.ndarray, np.ndarray], Any]) -> None:
         if np.isclose(beta, want["beta"], rtol=1e-4):
             which = "the intercept's" if np.isclose(p, want["intercept p"], rtol=1e-3) else "not the slope's"
             fail(f"Your beta is right, but your p-value is {which}.", "return the p-value of the slope (the second entry of pvalues).")
+        if np.isclose(p, want["p"], rtol=1e-3):
+            fail(f"Your p-value is right, but your beta ({beta:.4g}) is not the slope's.",
+                 "return the slope's parameter of the same fit (the second entry of params).")
         fail(f"On a case of {len(y)} tokens your beta is {beta:.4g} and your p {p:.3g}: not statsmodels' numbers.",
              "fit sm.Logit(y, sm.add_constant(x)).fit() and read the slope's parameter and p-value.")
 
