@@ -586,9 +586,15 @@ def test_short_shows_the_first_values_of_any_shape_and_says_how_many():
 def test_number_and_same_read_answers_as_a_student_gives_them():
     from lessonkit.checks._tools import number, same
 
-    assert number(torch.tensor([0.25]), "x") == 0.25 and number(np.float32(2.5), "x") == 2.5
-    with pytest.raises(AssertionError, match="returned 2 numbers"):
-        number([1.0, 2.0], "x")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy deprecates float() of an array with dimensions: no warning shown
+        assert number(torch.tensor([0.25]), "x") == 0.25 and number(np.float32(2.5), "x") == number([[2.5]], "x") == 2.5
+    with pytest.raises(AssertionError, match="returned 2 numbers for the AUROC"):
+        number([1.0, 2.0], "the AUROC")
+    with pytest.raises(AssertionError, match=r"returned nothing \(None\) for the AUROC"):
+        number(None, "the AUROC")  # the hint names what was asked for
     assert same([1.0, np.nan], np.array([1.0 + 1e-7, np.nan]))  # NaN equals NaN; 1e-7 is within rtol 1e-6
     assert not same([1.0, 2.0], [1.0, 2.0001]) and not same([1.0], [[1.0]])  # values, then shape
     assert same([0.0], [1e-10]) and not same([0.0], [1e-8])  # atol 1e-9

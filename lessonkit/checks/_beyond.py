@@ -179,9 +179,13 @@ def benjamini_hochberg(student: Callable[[np.ndarray, float], Any]) -> None:
         np.concatenate([rng.uniform(0, 0.002, 10), rng.uniform(0, 1, 190)]),
     ]
     for p in cases:
-        got = numbers(student(p.copy(), 0.05), f"{len(p)} p-values").astype(bool)
-        if got.shape != p.shape:
-            fail(f"Your function returned shape {got.shape} for {len(p)} p-values.", "return one True/False per p-value.")
+        answer = numbers(student(p.copy(), 0.05), f"{len(p)} p-values")
+        if answer.shape != p.shape:
+            fail(f"Your function returned shape {answer.shape} for {len(p)} p-values.", "return one True/False per p-value.")
+        if not np.isin(answer, (0.0, 1.0)).all():
+            fail("Your function returned numbers other than True/False (adjusted p-values?).",
+                 "return one True/False per p-value: whether it is significant, not its BH-adjusted p-value.")
+        got = answer.astype(bool)
         expected = multipletests(p, alpha=0.05, method="fdr_bh")[0]
         if np.array_equal(got, expected):
             continue
