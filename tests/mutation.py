@@ -61,7 +61,7 @@ ABLATION = Tests(("tests/test_ablation.py",))
 UNCERTAINTY = Tests(("tests/test_controls.py",))
 PROBES = Tests(("tests/test_readout_probes_page.py",))
 ATLAS_STATE = Tests(("tests/test_atlas.py",))
-CHECKS = Tests(("tests/test_checks.py",))
+CHECKS = Tests(("tests/test_checks.py", "tests/test_checks_cases.py"))
 
 TARGETS: dict[str, Tests] = {
     "lessonkit/tagging.py": TAGGING,
