@@ -1655,7 +1655,7 @@ EXPLAINED: dict[tuple[str, str, str], str] = {
      'cases = [np.array([0.5, 2.0, -1.0, 3.0, 1.0, 2.5]), np.array([-1.38, 1.14, 2.61, 1.9, 1.2], dtype=np.float32)]'):
         'another synthetic case of the same kind: every right answer and every typical mistake in the tests gets the same verdict and hint on it',
     ('lessonkit/checks/_lecture.py::lecture_colours', 'cases = [np.array([0.5, 2.0, -1.0, 3.0, 1.0, 2.5]), np.array([-0.38, 1.14, 2.61, 1.9, 1.2], dtype=np.float32)]',
-     'cases = [np.array([0.5, 2.0, -1.0, 3.0, 1.0, 2.5]), np.array([-0.38, 2.14, 2.61, 1.9, 1.2], dtype=np.float32)]'):
+     'cases = [np.array([0.5, 2.0, -1.0, 3.0, 1.0, 2.5]), np.array([-0.38, 2.1399999999999997, 2.61, 1.9, 1.2], dtype=np.float32)]'):
         'another synthetic case of the same kind: every right answer and every typical mistake in the tests gets the same verdict and hint on it',
     ('lessonkit/checks/_lecture.py::lecture_colours', 'cases = [np.array([0.5, 2.0, -1.0, 3.0, 1.0, 2.5]), np.array([-0.38, 1.14, 2.61, 1.9, 1.2], dtype=np.float32)]',
      'cases = [np.array([0.5, 2.0, -1.0, 3.0, 1.0, 2.5]), np.array([-0.38, 1.14, 3.61, 1.9, 1.2], dtype=np.float32)]'):
@@ -1669,6 +1669,21 @@ EXPLAINED: dict[tuple[str, str, str], str] = {
     ('lessonkit/checks/_lecture.py::lecture_colours', 'for wrong, what, hint in _colour_mistakes(values.astype(float)):',
      'for wrong, what, hint in _colour_mistakes(values.astype(None)):'):
         'astype(None) is float64, as astype(float)',
+    ('lessonkit/checks/_lecture.py::one_neuron_logit', 'for seed, shift in ((0, 0.6), (1, -0.8)):',
+     'for seed, shift in ((1, 0.6), (1, -0.8)):'):
+        'another synthetic case of the same kind: every right answer and every typical mistake in the tests gets the same verdict and hint on it',
+    ('lessonkit/checks/_lecture.py::one_neuron_logit', 'for seed, shift in ((0, 0.6), (1, -0.8)):',
+     'for seed, shift in ((0, 0.6), (2, -0.8)):'):
+        'another synthetic case of the same kind: every right answer and every typical mistake in the tests gets the same verdict and hint on it',
+    ('lessonkit/checks/_lecture.py::_logit_case', 'return rng.normal(size=120) + shift * y + 1.5, y',
+     'return rng.normal(size=120) + shift * y - 1.5, y'):
+        'another synthetic case of the same kind: every right answer and every typical mistake in the tests gets the same verdict and hint on it',
+    ('lessonkit/checks/_lecture.py::_logit_case', 'return rng.normal(size=120) + shift * y + 1.5, y',
+     'return rng.normal(size=120) + shift * y + 2.5, y'):
+        'another synthetic case of the same kind: every right answer and every typical mistake in the tests gets the same verdict and hint on it',
+    ('lessonkit/checks/_lecture.py::lecture_colours', 'if got.max() > 1.0:',
+     'if got.max() > 2.0:'):
+        "0..255 colours are far above 2, and no mistake gives colours between 1 and 2 (matplotlib's are at most 1)",
     # checks: _beyond and _models
     ('lessonkit/checks/_beyond.py::_bh_variants', 'order = np.argsort(p, kind="stable")',
      'order = np.argsort(p, kind=None)'): 'the p-values of every case are distinct: any sort gives the same order',

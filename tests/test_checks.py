@@ -320,7 +320,9 @@ MISTAKES = [
     (checks.check_lecture_colours, lambda v: lecture_colours(np.asarray(v, dtype=float) ** 2, power=1), "scale first"),
     (checks.check_lecture_colours, lambda v: lecture_colours(v, alpha=1.0), "alpha .8"),
     (checks.check_lecture_colours, lambda v: lecture_colours(v, cmap="Reds_r"), "runs backwards"),
-    (checks.check_lecture_colours, lambda v: lecture_colours(v)[:, :3], "RGBA"),
+    (checks.check_lecture_colours, lambda v: lecture_colours(v)[:, :3], "Your colours have 3 numbers (RGB)"),
+    (checks.check_lecture_colours, lambda v: lecture_colours(v)[:-1], "one RGBA colour per token"),  # a token short
+    (checks.check_lecture_colours, lambda v: lecture_colours(v)[:, 0] ** 0 * 0.5, "one RGBA colour per token"),  # a number per token
     (checks.check_lecture_colours, lambda v: (lecture_colours(v) * 255).astype(np.uint8), "not 0..255"),
     (checks.check_lecture_colours, lambda v: lecture_colours(v, scale=lambda v: (v - v.min()) / (v.max() - v.min())), "0 / 0"),
     (checks.check_lecture_colours, lambda v: lecture_colours(v.astype(float)), "On a torch tensor"),
