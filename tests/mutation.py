@@ -1448,6 +1448,18 @@ EXPLAINED: dict[tuple[str, str, str], str] = {
      "if rank % (2 / step) == 0 and rank + step < world:"):
         "the ranks that reach this test are multiples of 2 * step (the others sent and returned): rank % (2 / step) is 0 for them too",
     # checks: the cases and hints of the exercise checks (_tools, _lecture, __init__)
+    ('lessonkit/checks/_tools.py::same', 'a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)',
+     'a, b = np.asarray(a, dtype=None), np.asarray(b, dtype=float)'):
+        'every caller passes numbers() output or a reference, already float: np.allclose compares them the same',
+    ('lessonkit/checks/_tools.py::same', 'a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)',
+     'a, b = np.asarray(a, ), np.asarray(b, dtype=float)'):
+        'every caller passes numbers() output or a reference, already float: np.allclose compares them the same',
+    ('lessonkit/checks/_tools.py::same', 'a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)',
+     'a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=None)'):
+        'every caller passes numbers() output or a reference, already float: np.allclose compares them the same',
+    ('lessonkit/checks/_tools.py::same', 'a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)',
+     'a, b = np.asarray(a, dtype=float), np.asarray(b, )'):
+        'every caller passes numbers() output or a reference, already float: np.allclose compares them the same',
     ("lessonkit/checks/_tools.py::short", "flat = np.asarray(values).reshape(-1)", "flat = np.asarray(values).reshape(-2)"):
         "numpy 2 reads any negative size as 'the rest', as -1",
     ('lessonkit/checks/_lecture.py::_logit_variants', 'fit = sm.Logit(y, sm.add_constant(x)).fit(disp=0)',

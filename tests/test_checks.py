@@ -600,6 +600,7 @@ def test_number_and_same_read_answers_as_a_student_gives_them():
     assert same([1.0, np.nan], np.array([1.0 + 1e-7, np.nan]))  # NaN equals NaN; 1e-7 is within rtol 1e-6
     assert not same([1.0, 2.0], [1.0, 2.0001]) and not same([1.0], [[1.0]])  # values, then shape
     assert same([0.0], [1e-10]) and not same([0.0], [1e-8])  # atol 1e-9
+    assert same([1.0], [1.0 + 5e-7]) and not same([1.0], [1.0 + 5e-6])  # rtol 1e-6, tighter than numpy's 1e-5
 
 
 def test_right_answers_shaped_as_a_batch_or_a_column_pass(capsys, strict):
