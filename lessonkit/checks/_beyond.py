@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._tools import fail, number, numbers, short
+from ._tools import fail, number, short, true_or_false
 
 # --------------------------------------------------------------------------- AUROC by hand
 
@@ -179,13 +179,8 @@ def benjamini_hochberg(student: Callable[[np.ndarray, float], Any]) -> None:
         np.concatenate([rng.uniform(0, 0.002, 10), rng.uniform(0, 1, 190)]),
     ]
     for p in cases:
-        answer = numbers(student(p.copy(), 0.05), f"{len(p)} p-values")
-        if answer.shape != p.shape:
-            fail(f"Your function returned shape {answer.shape} for {len(p)} p-values.", "return one True/False per p-value.")
-        if not np.isin(answer, (0.0, 1.0)).all():
-            fail("Your function returned numbers other than True/False (adjusted p-values?).",
-                 "return one True/False per p-value: whether it is significant, not its BH-adjusted p-value.")
-        got = answer.astype(bool)
+        got = true_or_false(student(p.copy(), 0.05), p, f"{len(p)} p-values",
+                            "whether it is significant, not its BH-adjusted p-value.")
         expected = multipletests(p, alpha=0.05, method="fdr_bh")[0]
         if np.array_equal(got, expected):
             continue

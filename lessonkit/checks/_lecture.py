@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._tools import fail, numbers, same, short
+from ._tools import fail, numbers, same, short, true_or_false
 
 # --------------------------------------------------------------------------- the tagging rule
 
@@ -179,13 +179,7 @@ def one_neuron_logit(student: Callable[[np.ndarray, np.ndarray], Any]) -> None:
 
 def bonferroni(student: Callable[[np.ndarray, float], Any]) -> None:
     p = np.array([0.01, 0.0125, 0.2, 1e-9, 2e-5])  # 5 tests: the threshold is .05 / 5 = .01
-    answer = numbers(student(p.copy(), 0.05), "five p-values")
-    if answer.shape != p.shape:
-        fail(f"Your function returned shape {answer.shape} for {len(p)} p-values.", "return one True/False per p-value.")
-    if not np.isin(answer, (0.0, 1.0)).all():
-        fail("Your function returned numbers other than True/False (adjusted p-values?).",
-             "return one True/False per p-value: whether p < alpha / n, not a p-value multiplied by n.")
-    got = answer.astype(bool)
+    got = true_or_false(student(p.copy(), 0.05), p, "five p-values", "whether p < alpha / n, not a p-value multiplied by n.")
     mistakes = [
         (p < 0.05, "You used p < alpha.", "Bonferroni divides alpha by the number of tests (the number of p-values given)."),
         (p < 0.05 * len(p), "You multiplied alpha by the number of tests.", "Bonferroni makes the threshold SMALLER: alpha / number of tests."),

@@ -43,6 +43,18 @@ def same(a: Any, b: Any, *, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
     return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
 
 
+def true_or_false(answer: Any, p: np.ndarray, what: str, instead: str) -> np.ndarray:
+    """The student's answer as one True/False per p-value, or a hint: wrong shape, or other numbers
+    (adjusted p-values, what ``multipletests(...)[1]`` returns); ``instead`` says what to return."""
+    answer = numbers(answer, what)
+    if answer.shape != p.shape:
+        fail(f"Your function returned shape {answer.shape} for {len(p)} p-values.", "return one True/False per p-value.")
+    if not np.isin(answer, (0.0, 1.0)).all():
+        fail("Your function returned numbers other than True/False (adjusted p-values?).",
+             f"return one True/False per p-value: {instead}")
+    return answer.astype(bool)
+
+
 def short(values: Any, k: int = 6) -> str:
     """A few values of an array for a hint: ``[0.1, 0.2, ...] (40 values)``."""
     flat = np.asarray(values).reshape(-1)
