@@ -631,3 +631,21 @@ def test_a_check_runs_the_same_cases_each_time(strict):
         fits.append(seen)
     assert samples[0] == samples[1] and len(samples[0]) == 6 and [seed for _, seed in samples[0]] == [42, 42, 1] * 2
     assert fits[0] == fits[1] and len(fits[0]) == 2
+
+
+def test_the_model_checks_run_the_same_cases_each_time(strict):
+    """The same logits, token ids and tiny models on every run: a student's verdict cannot flip on a re-run."""
+    def weights(model):
+        return round(float(sum(p.detach().double().abs().sum() for p in model.parameters())), 6)
+
+    runs = []
+    for _ in range(2):
+        seen = []
+        checks.check_next_token_loss(lambda lg, ids: seen.append((lg.tolist(), ids.tolist())) or next_token_loss(lg, ids))
+        checks.check_mlp_hook(lambda m, layer, ids: seen.append((weights(m), ids.tolist())) or keep_mlp_neurons(m, layer, ids))
+        checks.check_ablation(lambda m, layer, n, ids: seen.append((weights(m), ids.tolist())) or loss_change_without(m, layer, n, ids))
+        runs.append(seen)
+    assert runs[0] == runs[1]
+    losses, hooks, ablations = runs[0][:2], runs[0][2:8], runs[0][8:]  # 2 cases; 2 models x 2 texts + 2 stops
+    assert [np.shape(logits) for logits, _ in losses] == [(6, 10), (12, 50)]  # two vocabularies
+    assert len({str(ids) for _, ids in hooks}) == 3 and len(ablations) == 4  # the second call gets another text
