@@ -8,6 +8,7 @@ MISTAKES proves each hint: a function with one typical mistake, and the words it
 from __future__ import annotations
 
 import re
+import sys
 
 import matplotlib as mpl
 import numpy as np
@@ -468,7 +469,8 @@ def test_not_done_yet_is_not_an_error_even_when_strict(capsys, strict):
     for check, _ in RIGHT:
         assert check(stub) is None
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == len(RIGHT) and all("not done yet" in line for line in lines)
+    assert lines == [f"\u2026 {check.__name__}: not done yet -- replace the `raise NotImplementedError` with your code."
+                     for check, _ in RIGHT]
 
 
 def test_a_stub_that_registers_a_hook_first_is_not_done_yet_either(capsys, strict):
@@ -483,7 +485,8 @@ def test_a_stub_that_registers_a_hook_first_is_not_done_yet_either(capsys, stric
 def test_a_mistake_is_one_line_with_its_hint_and_no_error(capsys, lenient):
     checks.check_bonferroni(lambda p, alpha: np.asarray(p) < alpha)  # a student's notebook: no traceback
     (line,) = capsys.readouterr().out.splitlines()
-    assert line.startswith("\u2718 check_bonferroni:") and "Hint: Bonferroni divides alpha" in line
+    assert line.startswith("\u2718 check_bonferroni: You used p < alpha. Hint: Bonferroni divides alpha")
+    assert "raised" not in line and not line.endswith("\u2026")  # the check's own hint, whole: not a crash, not cut
 
 
 def test_a_crash_in_the_students_function_is_one_line_too(capsys, lenient):
@@ -502,16 +505,47 @@ def test_a_long_error_is_cut_to_one_short_line(capsys, lenient):
     assert len(line) <= len("\u2718 check_bonferroni: ") + checks.MAX_HINT and line.endswith("\u2026")
 
 
+def test_a_hint_is_cut_only_past_300_characters(capsys, lenient):
+    said = "your function raised ValueError: "
+    for size in (300, 301):
+        def raises(p, alpha, size=size):
+            raise ValueError("x" * (size - len(said)))
+
+        checks.check_bonferroni(raises)
+    whole, cut = (line.removeprefix("\u2718 check_bonferroni: ") for line in capsys.readouterr().out.splitlines())
+    assert whole == said + "x" * (300 - len(said))  # exactly 300: shown whole
+    assert cut == said + "x" * (299 - len(said)) + "\u2026"  # 301: 299 characters and an ellipsis, 300 in all
+
+
+@pytest.mark.parametrize("value, strict_mode", [("1", True), ("true", True), ("TRUE", True), (" Yes ", True), ("on", True),
+                                                 ("0", False), ("", False), ("no", False), ("off", False)])
+def test_strict_mode_reads_the_usual_spellings_of_yes(monkeypatch, capsys, value, strict_mode):
+    monkeypatch.setenv("LESSONKIT_STRICT_CHECKS", value)
+    wrong = lambda p, alpha: np.asarray(p) < alpha  # noqa: E731
+    if strict_mode:
+        with pytest.raises(checks.CheckFailed, match="^check_bonferroni: .*Bonferroni divides alpha"):
+            checks.check_bonferroni(wrong)
+    else:
+        assert checks.check_bonferroni(wrong) is None
+    assert capsys.readouterr().out.startswith("\u2718 check_bonferroni: ")  # the line is shown either way
+
+
+def test_without_ipython_the_line_is_plain_text(monkeypatch, capsys, lenient):
+    monkeypatch.setitem(sys.modules, "IPython", None)  # `from IPython import ...` raises ImportError
+    checks.check_bonferroni(bonferroni)
+    assert capsys.readouterr().out == "\u2714 check_bonferroni: passed.\n"
+
+
 def test_giving_the_result_instead_of_the_function_is_a_hint(capsys, strict):
     checks.check_bonferroni(np.array([True, False]))
     (line,) = capsys.readouterr().out.splitlines()
-    assert "your function itself" in line
+    assert line == "\u2718 check_bonferroni: give the check your function itself, not ndarray."
 
 
 def test_in_a_notebook_the_line_is_html(monkeypatch, lenient):
     shown = []
     monkeypatch.setattr("IPython.get_ipython", lambda: object())
-    monkeypatch.setattr("IPython.display.display", lambda data, raw, metadata: shown.append((data, metadata)))
+    monkeypatch.setattr("IPython.display.display", lambda data, raw, metadata: shown.append((data, metadata)) if raw is True else None)
     checks.check_bonferroni(bonferroni)
     checks.check_bonferroni(lambda p, alpha: np.asarray(p) < alpha)
     (data, metadata), (_, wrong) = shown
@@ -603,12 +637,21 @@ def test_number_and_same_read_answers_as_a_student_gives_them():
     assert same([1.0], [1.0 + 5e-7]) and not same([1.0], [1.0 + 5e-6])  # rtol 1e-6, tighter than numpy's 1e-5
 
 
+def test_an_answer_that_is_not_numbers_gets_a_hint_that_names_what_was_asked(strict):
+    """Words where True/False was asked (the printout of a mask), or None, are named as such, with the case."""
+    with pytest.raises(checks.CheckFailed, match=r"returned a list for five p-values.*return numbers"):
+        checks.check_bonferroni(lambda p, alpha: [str(bool(v)) for v in bonferroni(p, alpha)])
+    with pytest.raises(checks.CheckFailed, match=r"returned nothing \(None\) for five p-values"):
+        checks.check_bonferroni(lambda p, alpha: None)
+
+
 def test_right_answers_shaped_as_a_batch_or_a_column_pass(capsys, strict):
     """Tags as a [1, tokens] tensor (the model's batch shape) and a sample as a column are still right."""
     checks.check_lecture_rule(lambda texts: torch.tensor([lecture_rule(texts)]))
     checks.check_comparison_sample(lambda labels, seed: comparison_sample(labels, seed)[:, None])
     checks.check_bonferroni(lambda p, alpha: bonferroni(p, alpha)[None, :].reshape(-1).tolist())
-    assert [line.split(":")[1] for line in capsys.readouterr().out.splitlines()] == [" passed."] * 3
+    checks.check_next_token_loss(lambda logits, ids: next_token_loss(logits, ids)[None, :])
+    assert [line.split(":")[1] for line in capsys.readouterr().out.splitlines()] == [" passed."] * 4
 
 
 def test_wrong_tags_are_shown_as_the_student_gave_them(strict):

@@ -30,8 +30,10 @@ def auroc_by_ranks(x, y):
 
 
 MORE_MISTAKES = [
-    # ties broken by position: told apart on the all-tied case (0.25), where no hint of a mistake fits
-    (checks.check_auroc, auroc_by_ranks, "divide by the number of such pairs"),
+    # ties broken by position: on the one-tie case the proper noun comes first, so its tie counts zero
+    (checks.check_auroc, auroc_by_ranks, "counts half, not zero"),
+    # ... and with the tokens in reverse order the other token comes first: the tie counts one
+    (checks.check_auroc, lambda x, y: auroc_by_ranks(x[::-1], y[::-1]), "counts half, not one"),
     # "an AUROC is at least .5": flipped on the case where the proper nouns are lowest
     (checks.check_auroc, lambda x, y: max(auroc_one(x, y), 1 - auroc_one(x, y)), "flipped"),
     # flipped only where x has ties (the first cases have none): the tie term of the flipped reference

@@ -28,8 +28,8 @@ def _auroc_cases() -> list[tuple[np.ndarray, np.ndarray]]:
     cases = [
         (np.array([3.0, 4.0, 1.0, 2.0]), np.array([1, 1, 0, 0])),  # perfect separation
         (np.array([1.0, 2.0, 3.0, 4.0]), np.array([1, 1, 0, 0])),  # proper nouns lowest
-        (np.array([1.0, 1.0, 1.0, 1.0]), np.array([1, 0, 1, 0])),  # all tied
         (np.array([2.0, 1.0, 2.0, 0.5, 3.0]), np.array([1, 1, 0, 0, 0])),  # one tie between the classes
+        (np.array([1.0, 1.0, 1.0, 1.0]), np.array([1, 0, 1, 0])),  # all tied
     ]
     cases.append((np.round(rng.normal(size=200), 1), (rng.random(200) < 0.3).astype(int)))  # many ties
     return cases
