@@ -48,6 +48,10 @@ MORE_MISTAKES = [
     # a hook left on: the hint names the model it was left on (GPT-2 comes first)
     (checks.check_ablation, lambda *a: loss_change_without(*a, remove="never"), "were still on the tiny GPT-2 model"),
     (checks.check_mlp_hook, never_removed, "were still on the tiny GPT-2 model"),
+    # the input with its batch dimension is still the input; the next layer's input is not this module's
+    (checks.check_mlp_hook, lambda *a: keep_mlp_neurons(*a, keep=lambda m, i, o: i[0].detach()), "kept the module's input"),
+    (checks.check_mlp_hook, lambda m, layer, ids: keep_mlp_neurons(m, layer + 1, ids, keep=lambda m, i, o: i[0].detach()[0]),
+     "layer 1 of the tiny GPT-2 model gives 10 tokens x 128 neurons"),
     # test_checks.py's catch-all answers reach the catch-all hint, not the hint of a mistake they come near
     (checks.check_auroc, CATCH_ALL[checks.check_auroc], "divide by the number of such pairs"),
     (checks.check_heldout_choice, CATCH_ALL[checks.check_heldout_choice], "lk.auroc(heldout_x[:, [neuron]], heldout_y)[0]"),
@@ -81,18 +85,21 @@ def inputs_of(check) -> list[list]:
     return calls
 
 
-NO_MODEL = [checks.check_auroc, checks.check_heldout_choice, checks.check_benjamini_hochberg, checks.check_capitalisation_control]
+def _fingerprint(value):
+    """What a check handed the student's function, comparable across runs (a model by its weights)."""
+    if isinstance(value, torch.nn.Module):
+        return ("model", round(float(sum(p.detach().double().abs().sum() for p in value.parameters())), 6))
+    if isinstance(value, (list, tuple)):
+        return [_fingerprint(v) for v in value]
+    return repr(value.tolist() if hasattr(value, "tolist") else value)
 
 
-@pytest.mark.parametrize("check", NO_MODEL, ids=[check.__name__ for check in NO_MODEL])
+@pytest.mark.parametrize("check", [check for check, _ in RIGHT], ids=[check.__name__ for check, _ in RIGHT])
 def test_a_check_gives_the_same_cases_on_every_run(check, strict):
-    """Seeded cases: a student (and `lessonkit grade`) reads the same hint, with the same numbers, each time."""
-    first, second = inputs_of(check), inputs_of(check)
-    assert len(first) == len(second)
-    for one, other in zip(first, second):
-        assert len(one) == len(other)
-        for a, b in zip(one, other):
-            assert (np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b), (a, b)
+    """Data, seeds and tiny models are fixed: a student (and `lessonkit grade`) reads the same verdict and
+    hint, with the same numbers, each time the check runs."""
+    first, second = (_fingerprint(inputs_of(check)) for _ in range(2))
+    assert first == second and first
 
 
 SEVERAL_CASES = [checks.check_auroc, checks.check_benjamini_hochberg, checks.check_next_token_loss]
@@ -191,6 +198,17 @@ def test_each_ablation_reference_is_its_mistake_on_both_models(strict):
         assert set(want) == set(by_hand)
         for key, value in by_hand.items():
             assert want[key] == pytest.approx(value, rel=1e-5, abs=1e-8), (type(model).__name__, key)
+
+
+def test_a_recording_without_the_bias_is_told_by_how_far_it_is(strict):
+    """The neurons computed by hand without the layer's bias: off by at most the largest bias, which the hint shows."""
+    def without_bias(model, layer, ids):
+        return keep_mlp_neurons(model, layer, ids, keep=lambda m, i, o: (o - m.bias)[0].detach())
+
+    message, _ = run_to_its_hint(checks.check_mlp_hook, without_bias)
+    gpt2 = _checks_models.tiny_models()["GPT-2"]
+    bias = gpt2.transformer.h[1].mlp.c_fc.bias.detach().abs().numpy()  # the biases of layer 1's 128 neurons
+    assert f"On the tiny GPT-2 model your values differ from layer 1's neurons (by up to {bias.max():.3g})" in message, message
 
 
 def test_right_recordings_as_numpy_pass(capsys, strict):
