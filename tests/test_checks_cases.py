@@ -29,6 +29,15 @@ def auroc_by_ranks(x, y):
     return float((ranks[y == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
+def bh_assuming_one_passes(p, alpha):
+    """Benjamini-Hochberg that takes the last passing rank without asking whether any rank passes."""
+    order = np.argsort(p)
+    k = np.flatnonzero(np.asarray(p)[order] <= np.arange(1, len(p) + 1) / len(p) * alpha)[-1] + 1
+    significant = np.zeros(len(p), dtype=bool)
+    significant[order[:k]] = True
+    return significant
+
+
 MORE_MISTAKES = [
     # ties broken by position: on the one-tie case the proper noun comes first, so its tie counts zero
     (checks.check_auroc, auroc_by_ranks, "counts half, not zero"),
@@ -42,6 +51,8 @@ MORE_MISTAKES = [
     (checks.check_next_token_loss, lambda lg, ids: -lg[:-1].gather(1, ids[1:, None])[:, 0], "minus the raw logits"),
     # statsmodels' second result: the adjusted p-values, read as True/False they would all be "significant"
     (checks.check_benjamini_hochberg, lambda p, alpha: multipletests(p, alpha=alpha, method="fdr_bh")[1], "adjusted p-values"),
+    # right wherever a rank passes; on a case where none does, [-1] of an empty array
+    (checks.check_benjamini_hochberg, bh_assuming_one_passes, "your function raised IndexError"),
     # a training recipe's loss: within a nat of the right losses, not them
     (checks.check_next_token_loss, lambda lg, ids: torch.nn.functional.cross_entropy(lg[:-1], ids[1:], reduction="none", label_smoothing=0.1),
      "not the cross-entropy of each next token"),

@@ -177,6 +177,7 @@ def benjamini_hochberg(student: Callable[[np.ndarray, float], Any]) -> None:
         np.array([0.6, 0.028, 0.001, 0.9, 0.025]),  # rank 2 fails, rank 3 passes: the largest k counts
         np.array([0.5, 0.025, 0.9, 0.0125]),  # ranks 1 and 2 exactly at their thresholds
         np.concatenate([rng.uniform(0, 0.002, 10), rng.uniform(0, 1, 190)]),
+        np.array([0.3, 0.9, 0.06, 0.5]),  # no rank passes: nothing is significant
     ]
     for p in cases:
         got = true_or_false(student(p.copy(), 0.05), p, f"{len(p)} p-values",
