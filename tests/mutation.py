@@ -111,6 +111,7 @@ INPUT_HINT_ONLY = "only the hint changes, not the verdict: an answer shaped as t
 AFTER_STAYS_APART = "the right answer stays apart from the activations: the tiny models' neurons reach -2.7 to -4.9 on every text, where GELU and SiLU are near 0 (|n - act(n)| > 2.6); for a wrong answer only which hint it gets"
 SAME_RECORDING = "the answers the comparison must accept are the model's own module outputs (the neurons, or the activation's output) from a deterministic CPU forward pass: the same float32 numbers as the reference, equal at any tolerance"
 HOOK_RUNS = "another layer or text for the error and stop-button runs: the check's stop still comes mid-forward with the student's hook on, and the hooks are counted after"
+TIE_MOVED = "one value of an AUROC case tied or untied: every right answer and every typical mistake in the tests gets the same verdict and hint (a tie mistake is caught on this case or on the one-tie case, with the same hint)"
 
 EXPLAINED: dict[tuple[str, str, str], str] = {
     # regression
@@ -2028,6 +2029,20 @@ EXPLAINED: dict[tuple[str, str, str], str] = {
      'if not same(values, ref["neurons"], atol=1e-5):'): SAME_RECORDING,
     ('lessonkit/checks/_models.py::_compare_recording', 'if not same(values, ref["neurons"], rtol=1e-4, atol=1e-5):',
      'if not same(values, ref["neurons"], rtol=1e-4, ):'): SAME_RECORDING,
+    ('lessonkit/checks/_beyond.py::_auroc_cases', '(np.array([3.0, 4.0, 1.0, 2.0]), np.array([1, 1, 0, 0])),  # perfect separation',
+     '(np.array([3.0, 4.0, 1.0, 3.0]), np.array([1, 1, 0, 0])),  # perfect separation'): TIE_MOVED,
+    ('lessonkit/checks/_beyond.py::_auroc_cases', '(np.array([1.0, 2.0, 3.0, 4.0]), np.array([1, 1, 0, 0])),  # proper nouns lowest',
+     '(np.array([1.0, 3.0, 3.0, 4.0]), np.array([1, 1, 0, 0])),  # proper nouns lowest'): TIE_MOVED,
+    ('lessonkit/checks/_beyond.py::_auroc_cases', '(np.array([1.0, 1.0, 1.0, 1.0]), np.array([1, 0, 1, 0])),  # all tied',
+     '(np.array([2.0, 1.0, 1.0, 1.0]), np.array([1, 0, 1, 0])),  # all tied'): TIE_MOVED,
+    ('lessonkit/checks/_beyond.py::_auroc_cases', '(np.array([1.0, 1.0, 1.0, 1.0]), np.array([1, 0, 1, 0])),  # all tied',
+     '(np.array([1.0, 2.0, 1.0, 1.0]), np.array([1, 0, 1, 0])),  # all tied'): TIE_MOVED,
+    ('lessonkit/checks/_beyond.py::_auroc_cases', '(np.array([1.0, 1.0, 1.0, 1.0]), np.array([1, 0, 1, 0])),  # all tied',
+     '(np.array([1.0, 1.0, 2.0, 1.0]), np.array([1, 0, 1, 0])),  # all tied'): TIE_MOVED,
+    ('lessonkit/checks/_beyond.py::_auroc_cases', '(np.array([1.0, 1.0, 1.0, 1.0]), np.array([1, 0, 1, 0])),  # all tied',
+     '(np.array([1.0, 1.0, 1.0, 2.0]), np.array([1, 0, 1, 0])),  # all tied'): TIE_MOVED,
+    ('lessonkit/checks/_beyond.py::_auroc_cases', '(np.array([1.0, 1.0, 1.0, 1.0]), np.array([1, 0, 1, 0])),  # all tied',
+     '(np.array([1.0, 1.0, 1.0, 1.0]), np.array([1, 1, 1, 0])),  # all tied'): TIE_MOVED,
 }
 
 PYTEST_ARGS = ("-p", "no:cacheprovider", "-m", "not slow and not browser")
