@@ -50,8 +50,9 @@ def _exp(t):
     """e**t in plain arithmetic that vectorises (this numba build has no SVML vector exp).
 
     (e**(t / 2048))**2048: a degree-13 Taylor polynomial on |t / 2048| < 0.37, then 11 squarings.
-    Relative error ~1e-13; overflows to inf and underflows to 0 where exp does. Nothing in it relies
-    on rounding, so the fit's fastmath flags (it is inlined there) cannot spoil it.
+    Relative error under 1e-12 (4e-13 at the ends of the normal range); overflows to inf and
+    underflows to 0 where exp does. Nothing in it relies on rounding, so the fit's fastmath flags (it
+    is inlined there) cannot spoil it.
     """
     r = min(max(t, -746.0), 710.0) * (1.0 / 2048.0)
     e = 1.0 / 6227020800.0
