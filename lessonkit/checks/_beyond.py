@@ -134,7 +134,7 @@ def heldout_choice(student: Callable[..., Any]) -> None:
 
 
 def _bh_variants(p: np.ndarray, alpha: float) -> dict[str, np.ndarray]:
-    """What BH gives, and what its typical mistakes give, each in the p-values' own order."""
+    """What BH's typical mistakes give, each in the p-values' own order (the right answer: multipletests)."""
     order = np.argsort(p, kind="stable")
     ranked, m = p[order], len(p)
 
@@ -150,7 +150,7 @@ def _bh_variants(p: np.ndarray, alpha: float) -> dict[str, np.ndarray]:
     k0 = np.flatnonzero(from_zero)[-1] + 1 if from_zero.any() else 0
     strict = ranked < np.arange(1, m + 1) / m * alpha
     ks = np.flatnonzero(strict)[-1] + 1 if strict.any() else 0
-    return {"right": unsorted(np.arange(m) < k), "sorted order": np.arange(m) < k, "step down": unsorted(step_down),
+    return {"sorted order": np.arange(m) < k, "step down": unsorted(step_down),
             "own threshold": unsorted(passes), "ranks from 0": unsorted(np.arange(m) < k0),
             "strict": unsorted(np.arange(m) < ks), "bonferroni": p < alpha / m}
 
