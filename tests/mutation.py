@@ -1889,7 +1889,6 @@ EXPLAINED: dict[tuple[str, str, str], str] = {
      'llama = LlamaConfig(vocab_size=VOCAB, hidden_size=32, intermediate_size=48, num_hidden_layers=4,'): 'another tiny Llama (4 layers; layer 1 is checked): ' + TINY_MODELS_STILL_TELL,
     ('lessonkit/checks/_models.py::tiny_models', 'num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64)',
      'num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=65)'): 'another tiny Llama (65 positions; texts have at most 16 tokens): ' + TINY_MODELS_STILL_TELL,
-    # benjamini_hochberg reads the answer as True/False only after checking it holds only 0 and 1
     # checks: the survivors of the full run of the checks group
     ('lessonkit/checks/__init__.py::_report', 'if os.environ.get(STRICT_VARIABLE, "").strip().lower() in {"1", "true", "yes", "on"}:',
      'if os.environ.get(STRICT_VARIABLE, "XXXX").strip().lower() in {"1", "true", "yes", "on"}:'): UNSET_STRICT,
